@@ -1,0 +1,106 @@
+// A downloader lists the archive and fetches zips (+ their .CHECKSUM) into a staging directory.
+// Verification, storage and bookkeeping are the pipeline's job, identical for every downloader.
+import type { z } from "zod";
+import type { LakehouseError } from "../errors.js";
+import type { ArchiveFile } from "../model/types.js";
+import type { PluginDeps } from "./logger.js";
+
+export interface RemoteObject {
+  kind: "object";
+  key: string;
+  size: number;
+  /** Without quotes. */
+  etag?: string;
+  lastModified?: Date;
+}
+export interface RemotePrefix {
+  kind: "prefix";
+  /** Ends with the delimiter. */
+  prefix: string;
+}
+export type RemoteEntry = RemoteObject | RemotePrefix;
+
+export interface ListOptions {
+  /** Default "/": yields the folder's objects and its sub-folders as prefixes. `""` lists recursively. */
+  delimiter?: string;
+  signal?: AbortSignal;
+}
+
+export interface FetchOptions {
+  /** Also fetch `<key>.CHECKSUM` (download_checksum). */
+  withChecksum: boolean;
+  signal?: AbortSignal;
+  /** Called as body bytes arrive, for live progress. */
+  onBytes?: (n: number) => void;
+}
+
+export interface FetchedFile {
+  status: "fetched";
+  file: ArchiveFile;
+  /** Staged zip; the pipeline moves or deletes it. */
+  zipPath: string;
+  size: number;
+  /** SHA-256 (hex) computed while streaming; absent when the downloader could not hash in flight. */
+  sha256?: string;
+  /** MD5 (hex) of the body when known, to tell a stale CHECKSUM from a bad download (ETag = MD5). */
+  md5?: string;
+  etag?: string;
+  lastModified?: Date;
+  /** Text of the .CHECKSUM; undefined when not requested or not published (`checksumMissing`). */
+  checksumText?: string;
+  checksumMissing?: boolean;
+  attempts: number;
+}
+export interface NotFoundFile {
+  status: "not_found";
+  file: ArchiveFile;
+  attempts: number;
+}
+export interface FailedFetch {
+  status: "error";
+  file: ArchiveFile;
+  error: LakehouseError;
+  attempts: number;
+}
+export type FetchResult = FetchedFile | NotFoundFile | FailedFetch;
+
+export interface Downloader {
+  readonly kind: "downloader";
+  readonly id: string;
+  list(prefix: string, options?: ListOptions): AsyncIterable<RemoteEntry>;
+  /** One result per requested file, in any order. Never throws for a single file's failure. */
+  fetch(files: readonly ArchiveFile[], stagingDir: string, options: FetchOptions): AsyncIterable<FetchResult>;
+  close?(): Promise<void>;
+}
+
+/** Settings every downloader honours; plugin-specific ones arrive in `options`. */
+export interface DownloaderSettings {
+  /** Custom S3 endpoint (the replica); undefined = the real archive. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  /** Parallel transfers. */
+  concurrency: number;
+  timeoutSeconds: number;
+  /** Attempts after the first for retryable failures. */
+  retries: number;
+  partSizeMb: number;
+  /** The specification's `s5cmd_extra_args`. */
+  extraArgs: readonly string[];
+  batchMode: boolean;
+}
+
+export interface DownloaderPlugin<O = unknown> {
+  readonly kind: "downloader";
+  readonly id: string;
+  readonly description: string;
+  readonly optionsSchema?: z.ZodType<O>;
+  create(settings: DownloaderSettings, options: O, deps: PluginDeps): Downloader | Promise<Downloader>;
+}
+
+/** The real archive: public, anonymous, path-style S3. */
+export const REAL_ARCHIVE = {
+  bucket: "data.binance.vision",
+  region: "ap-northeast-1",
+  endpoint: "https://s3-ap-northeast-1.amazonaws.com",
+} as const;

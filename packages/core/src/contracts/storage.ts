@@ -1,0 +1,52 @@
+// A storage backend holds the lakehouse (bronze, silver, gold, _meta). Puts are atomic: an object appears
+// under its final key only complete.
+import type { Readable } from "node:stream";
+import type { z } from "zod";
+import type { PluginDeps } from "./logger.js";
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  lastModified?: Date;
+  etag?: string;
+  /** User metadata (e.g. `sha256`); filled by `head`, not necessarily by `list`. */
+  metadata?: Record<string, string>;
+}
+
+export type PutSource = { path: string } | { data: Uint8Array | string };
+
+export interface PutOptions {
+  metadata?: Record<string, string>;
+  contentType?: string;
+}
+
+export interface StorageBackend {
+  readonly kind: "storage";
+  readonly id: string;
+  /** Where it writes, for messages (`/data/lake`, `s3://bucket/prefix`). Never contains secrets. */
+  readonly location: string;
+  /** Throws PERMISSION_DENIED / STORAGE_FAILED before any work starts if the store cannot be written. */
+  checkWritable(): Promise<void>;
+  head(key: string): Promise<StoredObject | undefined>;
+  put(key: string, source: PutSource, options?: PutOptions): Promise<StoredObject>;
+  /** Throws NOT_FOUND when absent. */
+  get(key: string): Promise<Readable>;
+  /** Whole small object (metadata records), or undefined when absent. */
+  read(key: string): Promise<Buffer | undefined>;
+  /** Every object under `prefix` (recursive), paginated underneath. */
+  list(prefix: string): AsyncIterable<StoredObject>;
+  delete(key: string): Promise<void>;
+  /** A local path for tools that need one (DuckDB); undefined when the store is remote. */
+  localPath?(key: string): string | undefined;
+  close?(): Promise<void>;
+}
+
+export interface StoragePlugin<O = unknown> {
+  readonly kind: "storage";
+  readonly id: string;
+  readonly description: string;
+  readonly optionsSchema?: z.ZodType<O>;
+  /** Turns an `--output` value into options when this backend owns it (`s3://…`, a path …). */
+  fromOutput?(output: string): O | undefined;
+  create(options: O, deps: PluginDeps): StorageBackend | Promise<StorageBackend>;
+}

@@ -1,0 +1,35 @@
+// The archive's vocabulary: markets, partitions, files. Plain data, shared by every package.
+
+/** Built-in market ids (the specification's names). Third-party market plugins may add others. */
+export const BUILTIN_MARKETS = ["spot", "futures_um", "futures_cm", "options"] as const;
+export type BuiltinMarketId = (typeof BUILTIN_MARKETS)[number];
+export type MarketId = BuiltinMarketId | (string & {});
+
+export const PARTITIONS = ["daily", "monthly"] as const;
+export type Partition = (typeof PARTITIONS)[number];
+
+/** One zip in the archive (its `.CHECKSUM` sidecar is `key + ".CHECKSUM"`). */
+export interface ArchiveFile {
+  market: MarketId;
+  partition: Partition;
+  dataType: string;
+  symbol: string;
+  /** Only for kline-class data types (they have an interval folder). */
+  interval?: string;
+  /** `YYYY-MM-DD` for daily files, `YYYY-MM` for monthly files. */
+  period: string;
+  /** Full archive key, `data/...zip`. */
+  key: string;
+}
+
+/** What happened to one planned file. */
+export const OUTCOMES = ["downloaded", "skipped", "missing", "pending", "checksum_mismatch", "failed"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export type OutcomeCounts = Record<Outcome, number>;
+
+export function emptyCounts(): OutcomeCounts {
+  return { downloaded: 0, skipped: 0, missing: 0, pending: 0, checksum_mismatch: 0, failed: 0 };
+}
+
+export const CHECKSUM_SUFFIX = ".CHECKSUM";
