@@ -1,0 +1,65 @@
+// The configuration file format: the specification's keys verbatim (snake_case), plus this tool's own.
+// Pure shape validation here; checks against the archive matrix live in `normalize.ts`.
+import { z } from "zod";
+
+const stringList = z.array(z.string());
+const symbolsValue = z.union([z.string(), stringList]);
+
+export const PARTITION_MODES = ["auto", "daily", "monthly", "both"] as const;
+export type PartitionMode = (typeof PARTITION_MODES)[number];
+
+export const RawConfigSchema = z
+  .object({
+    workflow_type: z.literal("archive_collection").optional(),
+    matrix_path: z.string().min(1).optional(),
+    output_directory: z.string().min(1).optional(),
+    markets: z.array(z.string()).min(1, "list at least one market").optional(),
+    symbols: z.union([symbolsValue, z.record(z.string(), symbolsValue)]).optional(),
+    data_types: z.array(z.string()).min(1, "list at least one data type").optional(),
+    intervals: z.union([stringList, z.record(z.string(), stringList)]).optional(),
+    date_range: z
+      .object({ start: z.string().optional(), end: z.string().optional() })
+      .strict()
+      .optional(),
+    partitions: z.enum(PARTITION_MODES).optional(),
+    batch_size: z.number().int().min(1).max(10_000).optional(),
+    max_parallel_downloads: z.number().int().min(1).max(256).optional(),
+    enable_batch_mode: z.boolean().optional(),
+    enable_resume: z.boolean().optional(),
+    download_checksum: z.boolean().optional(),
+    timeout_seconds: z.number().int().min(1).max(86_400).optional(),
+    force_redownload: z.boolean().optional(),
+    s5cmd_extra_args: z.array(z.string()).optional(),
+    part_size_mb: z.number().int().min(5).max(5_120).optional(),
+    retries: z.number().int().min(0).max(20).optional(),
+    // This tool's own keys.
+    downloader: z.string().min(1).optional(),
+    endpoint: z.url().optional(),
+    region: z.string().min(1).optional(),
+    bucket: z.string().min(1).optional(),
+    storage: z.object({ kind: z.string().min(1) }).loose().optional(),
+    plugins: z.array(z.string().min(1)).optional(),
+    queue: z.string().optional(),
+    staging_directory: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof RawConfigSchema>;
+
+/** Defaults of the specification's optional parameters (and of this tool's). */
+export const CONFIG_DEFAULTS = {
+  output_directory: "output",
+  markets: ["spot"],
+  batch_size: 100,
+  max_parallel_downloads: 8,
+  enable_batch_mode: true,
+  enable_resume: true,
+  download_checksum: true,
+  timeout_seconds: 300,
+  force_redownload: false,
+  s5cmd_extra_args: [] as string[],
+  part_size_mb: 50,
+  retries: 3,
+  partitions: "auto" as PartitionMode,
+  downloader: "sdk",
+} as const;

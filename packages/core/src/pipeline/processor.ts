@@ -1,0 +1,163 @@
+// Processes one batch: fetch with the chosen downloader, verify (SHA-256 against the .CHECKSUM, test-open the
+// zip), store atomically, record. The same code path for every downloader, storage and executor.
+import { rm } from "node:fs/promises";
+import type { Downloader, FetchedFile, FetchResult } from "../contracts/downloader.js";
+import type { BatchProcessor, FileResult } from "../contracts/executor.js";
+import type { Logger } from "../contracts/logger.js";
+import type { StorageBackend } from "../contracts/storage.js";
+import { addDays, monthOf, todayUtc } from "../config/dates.js";
+import { LakehouseError } from "../errors.js";
+import { type ArchiveFile, CHECKSUM_SUFFIX } from "../model/types.js";
+import { hashFile, parseChecksum } from "./checksum.js";
+import { bronzeKey, fileRecordKey, quarantineKey } from "./layout.js";
+import type { FileRecord } from "./records.js";
+import { testZip } from "./zipcheck.js";
+
+export interface ProcessorDeps {
+  runId: string;
+  downloader: Downloader;
+  storage: StorageBackend;
+  stagingDir: string;
+  /** download_checksum: verify SHA-256 and test-open zips. */
+  verify: boolean;
+  logger: Logger;
+  today?: () => string;
+}
+
+/** A 404 for a date too recent to be published is `pending`, not `missing` (ARCHIVE.md §5). */
+export function isPending(f: ArchiveFile, today: string): boolean {
+  if (f.partition === "daily") return f.period >= addDays(today, -2);
+  return f.period >= monthOf(addDays(today, -20));
+}
+
+type Verdict =
+  | { ok: true; sha256: string; checksum?: string }
+  | { ok: false; outcome: "checksum_mismatch" | "failed"; reason: string; quarantine: boolean; refetch?: boolean };
+
+async function verifyFetched(r: FetchedFile, verify: boolean): Promise<Verdict> {
+  const hashed = r.sha256 && (r.md5 || !verify) ? { sha256: r.sha256, md5: r.md5 } : await hashFile(r.zipPath);
+  if (!verify) return { ok: true, sha256: hashed.sha256 };
+  if (r.checksumMissing || r.checksumText === undefined) {
+    return { ok: false, outcome: "failed", reason: "the archive publishes no .CHECKSUM for this file; cannot verify", quarantine: false };
+  }
+  const expected = parseChecksum(r.checksumText);
+  if (!expected) {
+    return { ok: false, outcome: "failed", reason: `malformed .CHECKSUM: ${JSON.stringify(r.checksumText.slice(0, 80))}`, quarantine: false };
+  }
+  if (expected !== hashed.sha256) {
+    const etagIsMd5 = r.etag && /^[0-9a-f]{32}$/.test(r.etag);
+    const bodyMatchesEtag = etagIsMd5 && hashed.md5 === r.etag;
+    const why = bodyMatchesEtag
+      ? "the body matches the archive's ETag (MD5), so the .CHECKSUM is stale"
+      : "the download may be corrupt";
+    return {
+      ok: false,
+      outcome: "checksum_mismatch",
+      reason: `SHA-256 ${hashed.sha256} does not match .CHECKSUM ${expected}; ${why}`,
+      quarantine: true,
+      refetch: Boolean(etagIsMd5 && !bodyMatchesEtag),
+    };
+  }
+  const zip = await testZip(r.zipPath);
+  if (!zip.ok) {
+    return { ok: false, outcome: "failed", reason: `corrupt zip although its SHA-256 matches: ${zip.reason}`, quarantine: true };
+  }
+  return { ok: true, sha256: hashed.sha256, checksum: expected };
+}
+
+export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
+  const { runId, downloader, storage, stagingDir, verify, logger } = deps;
+  const today = deps.today ?? (() => todayUtc());
+  const log = logger.child({ runId });
+
+  async function store(r: FetchedFile, v: Extract<Verdict, { ok: true }>): Promise<void> {
+    const key = bronzeKey(r.file);
+    await storage.put(key, { path: r.zipPath }, { metadata: { sha256: v.sha256 }, contentType: "application/zip" });
+    if (r.checksumText !== undefined) {
+      await storage.put(key + CHECKSUM_SUFFIX, { data: r.checksumText }, { contentType: "text/plain" });
+    }
+    const record: FileRecord = {
+      key: r.file.key,
+      bronzeKey: key,
+      sha256: v.sha256,
+      size: r.size,
+      verified: verify,
+      ...(v.checksum ? { checksum: v.checksum } : {}),
+      ...(r.etag ? { etag: r.etag } : {}),
+      ...(r.lastModified ? { lastModified: r.lastModified.toISOString() } : {}),
+      runId,
+      storedAt: new Date().toISOString(),
+    };
+    // The record goes last: its presence is what resume trusts.
+    await storage.put(fileRecordKey(key), { data: JSON.stringify(record) }, { contentType: "application/json" });
+  }
+
+  async function quarantine(r: FetchedFile, reason: string): Promise<void> {
+    const q = quarantineKey(runId, bronzeKey(r.file));
+    await storage.put(q, { path: r.zipPath });
+    await storage.put(`${q}.reason.json`, {
+      data: JSON.stringify({ key: r.file.key, reason, checksum: r.checksumText ?? null, etag: r.etag ?? null }),
+    });
+  }
+
+  return async (batch, ctx) => {
+    const results: FileResult[] = [];
+    const started = Date.now();
+    const finish = (res: FileResult) => {
+      results.push(res);
+      ctx.onFile?.(res);
+    };
+    const fetchOpts = {
+      withChecksum: verify,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.onBytes ? { onBytes: ctx.onBytes } : {}),
+    };
+    const handle = async (r: FetchResult, retried: boolean): Promise<void> => {
+      const f = r.file;
+      const base = { file: f, durationMs: Date.now() - started, attempts: r.attempts };
+      if (r.status === "not_found") {
+        const pending = isPending(f, today());
+        finish({ ...base, outcome: pending ? "pending" : "missing", bytes: 0, reason: pending ? "not published yet (404)" : "404 Not Found" });
+        return;
+      }
+      if (r.status === "error") {
+        finish({ ...base, outcome: "failed", bytes: 0, reason: r.error.message });
+        return;
+      }
+      try {
+        const v = await verifyFetched(r, verify);
+        if (v.ok) {
+          await store(r, v);
+          finish({ ...base, outcome: "downloaded", bytes: r.size, sha256: v.sha256 });
+          return;
+        }
+        if (v.refetch && !retried) {
+          log.warn("checksum mismatch on a body that differs from the ETag; fetching once more", { key: f.key });
+          await rm(r.zipPath, { force: true });
+          for await (const again of downloader.fetch([f], stagingDir, fetchOpts)) await handle(again, true);
+          return;
+        }
+        if (v.quarantine) await quarantine(r, v.reason);
+        log.warn(v.reason, { key: f.key, outcome: v.outcome });
+        finish({ ...base, outcome: v.outcome, bytes: r.size, reason: v.reason });
+      } catch (e) {
+        const err = e instanceof LakehouseError ? e : new LakehouseError("STORAGE_FAILED", `${f.key}: ${(e as Error).message}`, { cause: e });
+        finish({ ...base, outcome: "failed", bytes: 0, reason: err.message });
+      } finally {
+        await rm(r.zipPath, { force: true });
+      }
+    };
+    for await (const r of downloader.fetch(batch.files, stagingDir, fetchOpts)) {
+      await handle(r, false);
+    }
+    // A downloader must answer for every file; anything it dropped is a failure, never a silent success.
+    const seen = new Set(results.map((x) => x.file.key));
+    for (const f of batch.files) {
+      if (!seen.has(f.key)) {
+        finish({ file: f, outcome: "failed", bytes: 0, durationMs: Date.now() - started, reason: ctx.signal?.aborted ? "cancelled" : "no result from the downloader" });
+      }
+    }
+    return results;
+  };
+}
+

@@ -1,0 +1,45 @@
+// Metadata records kept under `_meta/`: one per stored file, one summary per run.
+import type { OutcomeCounts } from "../model/types.js";
+
+export interface FileRecord {
+  /** Archive key (`data/...zip`). */
+  key: string;
+  bronzeKey: string;
+  sha256: string;
+  size: number;
+  /** False when collected with `download_checksum: false`. */
+  verified: boolean;
+  /** SHA-256 the archive's `.CHECKSUM` published, when fetched. */
+  checksum?: string;
+  etag?: string;
+  lastModified?: string;
+  runId: string;
+  storedAt: string;
+}
+
+export interface FailureRecord {
+  key: string;
+  outcome: string;
+  reason: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: "completed" | "completed_with_failures" | "cancelled" | "failed";
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** The request as resolved (markets, types, symbols, dates) — no secrets. */
+  request: unknown;
+  settings: Record<string, unknown>;
+  planned: number;
+  counts: OutcomeCounts;
+  bytes: number;
+  /** Time spent per outcome, summed over files. */
+  durations: Partial<Record<keyof OutcomeCounts, number>>;
+  failures: FailureRecord[];
+  notes: string[];
+  output: string;
+  downloader: string;
+  executor: string;
+}
