@@ -120,6 +120,16 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
   const perMarketTypes = new Map<string, string[]>(markets.map((m) => [m, []]));
   dataTypes.forEach((dt, i) => {
     const owners = markets.filter((m) => catalog.market(m).matrix.dataTypes[dt]);
+    const elsewhere = [...catalog.markets.keys()].filter((m) => catalog.market(m).matrix.dataTypes[dt]);
+    if (owners.length === 0 && elsewhere.length > 0) {
+      // A real archive type, just not in the selected markets (the specification's spot bookDepth): skip it.
+      notes.push({
+        level: "warn",
+        dataType: dt,
+        message: `${dt} is not published for ${markets.join(", ")} (only for ${elsewhere.join(", ")}); skipped`,
+      });
+      return;
+    }
     if (owners.length === 0 && markets.length > 0) {
       const valid = [...new Set(markets.flatMap((m) => Object.keys(catalog.market(m).matrix.dataTypes)))].sort();
       problems.push(
@@ -261,6 +271,9 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
     }
   }
 
+  if (problems.length === 0 && dataTypes.length > 0 && selections.every((sel) => sel.dataTypes.length === 0)) {
+    problems.push(`${label("data_types")}: none of ${dataTypes.join(", ")} is published for ${markets.join(", ")} — nothing to collect`);
+  }
   if (problems.length) throw invalid(problems);
 
   const settings: CollectSettings = {

@@ -1,0 +1,2 @@
+// Public surface: the COIN-M futures market plugin.
+export { futuresCmMarket } from "./market.js";

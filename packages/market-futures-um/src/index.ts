@@ -1,0 +1,2 @@
+// Public surface: the USD-M futures market plugin.
+export { futuresUmMarket } from "./market.js";

@@ -1,0 +1,2 @@
+// Public surface: the options market plugin.
+export { optionsMarket } from "./market.js";

@@ -1,0 +1,2 @@
+// Public surface: the spot market plugin.
+export { spotMarket } from "./market.js";
