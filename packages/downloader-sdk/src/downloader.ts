@@ -1,0 +1,152 @@
+// The sdk downloader: anonymous S3 listing with the AWS SDK, streaming hashed GETs, our own retry policy.
+import { mkdir } from "node:fs/promises";
+import {
+  type ArchiveFile,
+  type Downloader,
+  type DownloaderPlugin,
+  type DownloaderSettings,
+  type FetchOptions,
+  type FetchResult,
+  LakehouseError,
+  type ListOptions,
+  type PluginDeps,
+  type RemoteEntry,
+  silentLogger,
+} from "@crypto-lakehouse/core";
+import { type FetchContext, fetchFile } from "./fetch-file.js";
+import { createHttpGetter } from "./http-getter.js";
+import { type ListContext, listPrefix } from "./list.js";
+import {
+  type ResolvedSdkOptions,
+  type ResolvedSettings,
+  resolveOptions,
+  resolveSettings,
+  type SdkDownloaderOptions,
+  sdkDownloaderOptionsSchema,
+} from "./options.js";
+import { mapConcurrent } from "./pool.js";
+import type { RetryPolicy } from "./retry.js";
+import { createAnonymousS3, createSdkGetter } from "./s3-client.js";
+import { removeQuietly } from "./stage.js";
+
+export interface SdkDownloader extends Downloader {
+  readonly settings: Readonly<ResolvedSettings>;
+  readonly options: Readonly<ResolvedSdkOptions>;
+  close(): Promise<void>;
+}
+
+function cancelled(what: string, signal: AbortSignal): LakehouseError {
+  return new LakehouseError("CANCELLED", `${what} was cancelled`, { cause: signal.reason });
+}
+
+/**
+ * Creates the downloader. Unset settings default to the real archive (REAL_ARCHIVE), 8 transfers,
+ * 60 s timeouts and 3 retries.
+ */
+export function createSdkDownloader(
+  settings?: Partial<DownloaderSettings>,
+  options?: SdkDownloaderOptions,
+  deps?: Partial<PluginDeps>,
+): SdkDownloader {
+  const s = resolveSettings(settings);
+  const o = resolveOptions(options);
+  const logger = (deps?.logger ?? silentLogger).child({ downloader: "sdk" });
+  const policy: RetryPolicy = { retries: s.retries, baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
+  const s3 = createAnonymousS3(s);
+  const getter =
+    o.transport === "http"
+      ? createHttpGetter({
+          endpoint: s.endpoint,
+          bucket: s.bucket,
+          connections: s.concurrency,
+          timeoutMs: Math.round(s.timeoutSeconds * 1000),
+        })
+      : createSdkGetter(s3, s.bucket);
+  const listCtx: ListContext = {
+    client: s3.client,
+    bucket: s.bucket,
+    endpoint: s.endpoint,
+    pageSize: o.listPageSize,
+    policy,
+    logger,
+  };
+  const fetchCtx: FetchContext = {
+    getter,
+    policy,
+    endpoint: s.endpoint,
+    bucket: s.bucket,
+    idleTimeoutMs: Math.round(s.timeoutSeconds * 1000),
+    logger,
+  };
+  let closed = false;
+
+  return {
+    kind: "downloader",
+    id: "sdk",
+    settings: s,
+    options: o,
+
+    async *list(prefix: string, listOptions?: ListOptions): AsyncIterable<RemoteEntry> {
+      const signal = listOptions?.signal;
+      try {
+        yield* listPrefix(listCtx, prefix, listOptions);
+      } catch (e) {
+        if (signal?.aborted) throw cancelled(`listing ${prefix}`, signal);
+        throw e;
+      }
+    },
+
+    async *fetch(
+      files: readonly ArchiveFile[],
+      stagingDir: string,
+      fetchOptions: FetchOptions,
+    ): AsyncIterable<FetchResult> {
+      const signal = fetchOptions.signal;
+      if (signal?.aborted) throw cancelled("fetch", signal);
+      try {
+        await mkdir(stagingDir, { recursive: true });
+      } catch (e) {
+        throw new LakehouseError(
+          "STORAGE_FAILED",
+          `cannot create the staging directory ${stagingDir}: ${(e as Error).message}`,
+          {
+            cause: e,
+            details: ["check that the path is writable and the disk is not full"],
+          },
+        );
+      }
+      let delivered = 0;
+      const results = mapConcurrent(
+        files,
+        s.concurrency,
+        (file, fileSignal) => fetchFile(fetchCtx, file, stagingDir, fetchOptions, fileSignal),
+        {
+          ...(signal ? { signal } : {}),
+          // A result nobody received is a staged file nobody will move: delete it.
+          discard: (r) => (r.status === "fetched" ? removeQuietly(r.zipPath) : undefined),
+        },
+      );
+      for await (const result of results) {
+        delivered++;
+        yield result;
+      }
+      if (delivered < files.length && signal?.aborted) throw cancelled("fetch", signal);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await getter.close();
+      s3.close();
+    },
+  };
+}
+
+export const sdkDownloader: DownloaderPlugin<SdkDownloaderOptions> = {
+  kind: "downloader",
+  id: "sdk",
+  description:
+    "Downloads with the AWS SDK for JavaScript v3: anonymous, streaming, hashed in flight (the default).",
+  optionsSchema: sdkDownloaderOptionsSchema,
+  create: (settings, options, deps) => createSdkDownloader(settings, options, deps),
+};

@@ -1,0 +1,78 @@
+// GETs objects over plain unsigned path-style HTTP with undici: measured faster than the SDK for small zips.
+import type { Readable } from "node:stream";
+import { Agent, request } from "undici";
+import { httpError } from "./transfer-error.js";
+import { type ObjectGetter, parseDate, unquoteEtag } from "./transport.js";
+
+export interface HttpGetterConfig {
+  endpoint: string;
+  bucket: string;
+  connections: number;
+  timeoutMs: number;
+}
+
+/** Path-style URL; each key segment is percent-encoded, the slashes kept. */
+export function objectUrl(endpoint: string, bucket: string, key: string): string {
+  const path = key.split("/").map(encodeURIComponent).join("/");
+  return `${endpoint.replace(/\/+$/, "")}/${encodeURIComponent(bucket)}/${path}`;
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Reads at most `limit` bytes of an error body (S3 XML), then drops the rest. */
+async function readErrorBody(body: Readable, limit = 16 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk as Buffer);
+      n += (chunk as Buffer).length;
+      if (n >= limit) break;
+    }
+  } catch {
+    // The status line already tells what went wrong; the body is only a nicety.
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(chunks).toString("utf8", 0, Math.min(n, limit));
+}
+
+function xmlTag(xml: string, tag: string): string | undefined {
+  return new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
+}
+
+export function createHttpGetter(config: HttpGetterConfig): ObjectGetter {
+  const agent = new Agent({
+    connections: config.connections,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: config.timeoutMs },
+    headersTimeout: config.timeoutMs,
+    bodyTimeout: config.timeoutMs,
+  });
+  return {
+    async get(key, signal) {
+      const res = await request(objectUrl(config.endpoint, config.bucket, key), {
+        method: "GET",
+        dispatcher: agent,
+        signal,
+      });
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        const xml = await readErrorBody(res.body);
+        throw httpError(res.statusCode, xmlTag(xml, "Code"), xmlTag(xml, "Message"));
+      }
+      const length = header(res.headers, "content-length");
+      return {
+        body: res.body,
+        ...(length !== undefined ? { contentLength: Number(length) } : {}),
+        etag: unquoteEtag(header(res.headers, "etag")),
+        lastModified: parseDate(header(res.headers, "last-modified")),
+      };
+    },
+    async close() {
+      await agent.destroy();
+    },
+  };
+}
