@@ -1,0 +1,129 @@
+// Atomic, durable file writes: temp name in the target folder, fsync, rename over the final name, fsync the folder.
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { copyFile, type FileHandle, mkdir, open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { errnoCode } from "./fs-errors.js";
+
+/** Longest base name kept in a temp name, so `.<base>.<16 hex>.tmp` stays under NAME_MAX (255 bytes). */
+const MAX_TEMP_BASE_BYTES = 200;
+
+/** `.<basename>.<random>.tmp` beside `finalPath`: same folder, so the rename never crosses file systems. */
+export function tempPathFor(finalPath: string): string {
+  let base = basename(finalPath);
+  while (Buffer.byteLength(base) > MAX_TEMP_BASE_BYTES) base = base.slice(0, -1);
+  return join(dirname(finalPath), `.${base}.${randomBytes(8).toString("hex")}.tmp`);
+}
+
+/**
+ * Creates `dir` and any missing parents, returning the folders it created (top-down). Unlike
+ * `mkdir({ recursive: true })`, it cannot loop forever where mkdir keeps failing with ENOENT under an
+ * existing parent (procfs and similar), which Node 20's recursive mkdir does.
+ */
+export async function ensureDir(dir: string): Promise<string[]> {
+  try {
+    await mkdir(dir);
+    return [dir];
+  } catch (e) {
+    const code = errnoCode(e);
+    // A file in the way surfaces as ENOTDIR on the next operation inside it.
+    if (code === "EEXIST") return [];
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw e;
+    const created = await ensureDir(parent);
+    try {
+      await mkdir(dir);
+    } catch (e2) {
+      if (errnoCode(e2) === "EEXIST") return created; // a concurrent put created it
+      throw e2;
+    }
+    return [...created, dir];
+  }
+}
+
+/** Makes a folder's entries (a rename, a new child folder) durable. Best effort where unsupported. */
+export async function syncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch (e) {
+    // Some platforms and file systems cannot fsync a directory; the data itself is already synced.
+    if (!["EISDIR", "EINVAL", "EPERM", "EBADF", "ENOTSUP"].includes(errnoCode(e) ?? "")) throw e;
+  } finally {
+    await handle?.close();
+  }
+}
+
+type Written = { size: number; mtime: Date };
+
+function written(st: { size: number; mtime: Date }): Written {
+  return { size: st.size, mtime: st.mtime };
+}
+
+async function fsyncPath(path: string): Promise<Written> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r+");
+  } catch (e) {
+    // copyFile keeps the source's mode; a read-only copy can still be fsynced through a read handle.
+    if (errnoCode(e) !== "EACCES" && errnoCode(e) !== "EPERM") throw e;
+    handle = await open(path, "r");
+  }
+  try {
+    await handle.sync();
+    return written(await handle.stat());
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeTemp(
+  tempPath: string,
+  source: { path: string } | { data: Uint8Array },
+): Promise<Written> {
+  if ("path" in source) {
+    await copyFile(source.path, tempPath, constants.COPYFILE_EXCL);
+    return fsyncPath(tempPath);
+  }
+  const handle = await open(tempPath, "wx");
+  try {
+    await handle.writeFile(source.data);
+    await handle.sync();
+    return written(await handle.stat());
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `source` to `finalPath` so that the final name only ever holds complete content, and survives a
+ * power loss once this resolves. Returns the size and mtime written. On failure the temp file is removed.
+ */
+export async function writeAtomic(
+  finalPath: string,
+  source: { path: string } | { data: Uint8Array },
+): Promise<Written> {
+  const dir = dirname(finalPath);
+  const tempPath = tempPathFor(finalPath);
+  let created: string[] = [];
+  try {
+    let result: Written;
+    try {
+      result = await writeTemp(tempPath, source);
+    } catch (e) {
+      // The common case writes into an existing folder; only create folders when the write says so.
+      if (errnoCode(e) !== "ENOENT") throw e;
+      created = await ensureDir(dir);
+      if (created.length === 0 && "path" in source) throw e; // folder was there: the source is missing
+      result = await writeTemp(tempPath, source);
+    }
+    await rename(tempPath, finalPath);
+    // New folders must be recorded in their parents too, or the file could vanish with its folder.
+    for (const d of new Set([...created.map((c) => dirname(c)), dir])) await syncDir(d);
+    return result;
+  } catch (e) {
+    await unlink(tempPath).catch(() => undefined);
+    throw e;
+  }
+}

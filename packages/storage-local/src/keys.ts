@@ -1,0 +1,52 @@
+// Storage keys are `/`-separated relative paths; these checks keep every key inside the root.
+import { LakehouseError } from "@crypto-lakehouse/core";
+
+/** Leftovers of an unfinished put (`.<basename>.<random>.tmp`) and write probes share this shape. */
+export function isTempName(name: string): boolean {
+  return name.length > 5 && name.startsWith(".") && name.endsWith(".tmp");
+}
+
+function invalid(what: string, value: string, why: string): LakehouseError {
+  return new LakehouseError("STORAGE_FAILED", `Invalid storage ${what} ${JSON.stringify(value)}: ${why}`, {
+    details: [
+      "Keys are relative paths like bronze/spot/…/file.zip: no leading '/', no '.', '..' or empty segments.",
+    ],
+  });
+}
+
+function checkSegments(what: string, value: string, segments: readonly string[]): void {
+  if (value.startsWith("/")) throw invalid(what, value, "it is absolute");
+  if (value.includes("\\")) throw invalid(what, value, "it contains a backslash");
+  if (value.includes("\0")) throw invalid(what, value, "it contains a NUL byte");
+  for (const s of segments) {
+    if (s === "") throw invalid(what, value, "it has an empty segment");
+    if (s === "." || s === "..") throw invalid(what, value, `it has a '${s}' segment`);
+  }
+}
+
+/** Throws STORAGE_FAILED unless `key` names an object safely inside the root. */
+export function validateKey(key: string): void {
+  if (typeof key !== "string" || key === "") throw invalid("key", String(key), "it is empty");
+  const segments = key.split("/");
+  checkSegments("key", key, segments);
+  // A key shaped like a temp file would be invisible to list() and removed by cleanupTemp().
+  if (isTempName(segments[segments.length - 1]!)) {
+    throw invalid("key", key, "names shaped like '.<name>.tmp' are reserved for in-progress writes");
+  }
+}
+
+/**
+ * Validates a list prefix (S3 semantics: a plain string prefix, `""` = everything) and splits it into the
+ * folder to walk and the start of the names wanted in that folder.
+ */
+export function splitPrefix(prefix: string): { dir: string; namePrefix: string } {
+  if (typeof prefix !== "string") throw invalid("prefix", String(prefix), "it is not a string");
+  if (prefix === "") return { dir: "", namePrefix: "" };
+  const slash = prefix.lastIndexOf("/");
+  const dir = slash < 0 ? "" : prefix.slice(0, slash);
+  const namePrefix = prefix.slice(slash + 1);
+  const segments = dir === "" ? [] : dir.split("/");
+  if (namePrefix === "." || namePrefix === "..") segments.push(namePrefix);
+  checkSegments("prefix", prefix, segments);
+  return { dir, namePrefix };
+}
