@@ -6,7 +6,9 @@ import { join } from "node:path";
 
 const [name, ...args] = process.argv.slice(2);
 const dir = join(import.meta.dirname, "..", "bench");
-const available = readdirSync(dir).filter((f) => f.endsWith(".mjs")).map((f) => f.slice(0, -4));
+const available = readdirSync(dir)
+  .filter((f) => f.endsWith(".mjs"))
+  .map((f) => f.slice(0, -4));
 if (!name || !available.includes(name)) {
   console.error(`usage: pnpm bench <${available.join("|")}> [args]`);
   process.exit(2);

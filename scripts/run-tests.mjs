@@ -21,7 +21,9 @@ if (!existsSync(out)) {
 const res = JSON.parse(readFileSync(out, "utf8"));
 const passed = res.numPassedTests ?? 0;
 // Suites that failed to load count as failures too, so a broken file can't hide its tests.
-const failedSuites = (res.testResults ?? []).filter((t) => t.status === "failed" && (t.assertionResults ?? []).length === 0).length;
+const failedSuites = (res.testResults ?? []).filter(
+  (t) => t.status === "failed" && (t.assertionResults ?? []).length === 0,
+).length;
 const failed = (res.numFailedTests ?? 0) + failedSuites;
 const skipped = (res.numPendingTests ?? 0) + (res.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);

@@ -1,9 +1,10 @@
 // Checks a parsed config against the archive matrix and turns it into a CollectionRequest + settings.
 // Every problem is collected and reported at once, each naming the config path, the bad value and what is allowed.
-import type { Catalog } from "../matrix/compose.js";
-import { LakehouseError } from "../errors.js";
+
 import { REAL_ARCHIVE } from "../contracts/downloader.js";
-import { addDays, isRealDate, todayUtc, toDayNumber } from "./dates.js";
+import { LakehouseError } from "../errors.js";
+import type { Catalog } from "../matrix/compose.js";
+import { addDays, isRealDate, toDayNumber, todayUtc } from "./dates.js";
 import { formatZodIssues } from "./issues.js";
 import { CONFIG_DEFAULTS, type PartitionMode, type RawConfig, RawConfigSchema } from "./schema.js";
 
@@ -87,7 +88,11 @@ function list(values: readonly string[]): string {
   return values.length ? values.join(", ") : "(none)";
 }
 
-export function normalizeConfig(input: unknown, catalog: Catalog, opts: NormalizeOptions = {}): ResolvedConfig {
+export function normalizeConfig(
+  input: unknown,
+  catalog: Catalog,
+  opts: NormalizeOptions = {},
+): ResolvedConfig {
   const parsed = RawConfigSchema.safeParse(input);
   const label = (key: string) => opts.sources?.[key as keyof RawConfig] ?? key;
   if (!parsed.success) {
@@ -131,7 +136,9 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
       return;
     }
     if (owners.length === 0 && markets.length > 0) {
-      const valid = [...new Set(markets.flatMap((m) => Object.keys(catalog.market(m).matrix.dataTypes)))].sort();
+      const valid = [
+        ...new Set(markets.flatMap((m) => Object.keys(catalog.market(m).matrix.dataTypes))),
+      ].sort();
       problems.push(
         `${label("data_types")}[${i}]: '${dt}' is not a valid data type (valid for ${markets.join(", ")}: ${list(valid)})`,
       );
@@ -141,7 +148,13 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
       if (owners.includes(m)) {
         const types = perMarketTypes.get(m)!;
         if (!types.includes(dt)) types.push(dt);
-      } else notes.push({ level: "info", market: m, dataType: dt, message: `${m} does not publish ${dt}; skipped there` });
+      } else
+        notes.push({
+          level: "info",
+          market: m,
+          dataType: dt,
+          message: `${m} does not publish ${dt}; skipped there`,
+        });
     }
   });
 
@@ -156,9 +169,17 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
     for (const dt of Object.keys(raw.intervals)) {
       const specs = markets.map((m) => catalog.market(m).matrix.dataTypes[dt]).filter((s) => s !== undefined);
       if (!dataTypes.includes(dt)) {
-        notes.push({ level: "info", dataType: dt, message: `intervals given for ${dt}, which is not requested; ignored` });
+        notes.push({
+          level: "info",
+          dataType: dt,
+          message: `intervals given for ${dt}, which is not requested; ignored`,
+        });
       } else if (specs.length > 0 && specs.every((s) => s.keyShape !== "interval")) {
-        notes.push({ level: "info", dataType: dt, message: `${dt} has no intervals in the archive; intervals for it ignored` });
+        notes.push({
+          level: "info",
+          dataType: dt,
+          message: `${dt} has no intervals in the archive; intervals for it ignored`,
+        });
       }
     }
   }
@@ -177,7 +198,12 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
       const asked = intervalsFor(dt);
       if (!asked) {
         sel.dataTypes.push({ dataType: dt, intervals: available });
-        notes.push({ level: "info", market: m, dataType: dt, message: `no intervals given for ${dt}; using all: ${available.join(" ")}` });
+        notes.push({
+          level: "info",
+          market: m,
+          dataType: dt,
+          message: `no intervals given for ${dt}; using all: ${available.join(" ")}`,
+        });
         continue;
       }
       const chosen: string[] = [];
@@ -191,8 +217,17 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
           const s = catalog.market(mm).matrix.dataTypes[dt];
           return s?.intervals && [...(s.intervals.daily ?? []), ...(s.intervals.monthly ?? [])].includes(c);
         });
-        if (anywhere) notes.push({ level: "info", market: m, dataType: dt, message: `${m} ${dt} has no ${c} interval; skipped there` });
-        else problems.push(`${asked.path}[${i}]: '${iv}' is not a valid interval for ${dt} (valid: ${list(available)})`);
+        if (anywhere)
+          notes.push({
+            level: "info",
+            market: m,
+            dataType: dt,
+            message: `${m} ${dt} has no ${c} interval; skipped there`,
+          });
+        else
+          problems.push(
+            `${asked.path}[${i}]: '${iv}' is not a valid interval for ${dt} (valid: ${list(available)})`,
+          );
       });
       if (chosen.length) sel.dataTypes.push({ dataType: dt, intervals: chosen });
     }
@@ -212,7 +247,11 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
   if (raw.symbols && typeof raw.symbols === "object" && !Array.isArray(raw.symbols)) {
     for (const k of Object.keys(raw.symbols)) {
       if (!markets.includes(k) && markets.length > 0) {
-        notes.push({ level: "info", market: k, message: `symbols given for ${k}, which is not a selected market; ignored` });
+        notes.push({
+          level: "info",
+          market: k,
+          message: `symbols given for ${k}, which is not a selected market; ignored`,
+        });
       }
     }
   }
@@ -228,7 +267,8 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
     given.values.forEach((s, i) => {
       const where = `${given.path}[${i}]`;
       if (GLOB.test(s)) {
-        if (!GLOB_CHARS.test(s)) problems.push(`${where}: '${s}' is not a valid symbol pattern (allowed: A-Z, 0-9, _, * and ?)`);
+        if (!GLOB_CHARS.test(s))
+          problems.push(`${where}: '${s}' is not a valid symbol pattern (allowed: A-Z, 0-9, _, * and ?)`);
         else if (!sel.patterns.includes(s)) sel.patterns.push(s);
         return;
       }
@@ -241,7 +281,9 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
       const types = sel.dataTypes.map((d) => d.dataType);
       const ok = types.length === 0 || types.some((dt) => market.resolveSymbol(dt, s) !== undefined);
       if (!ok) {
-        problems.push(`${where}: '${s}' is not a valid ${sel.market} symbol (pattern ${market.matrix.symbolPattern})`);
+        problems.push(
+          `${where}: '${s}' is not a valid ${sel.market} symbol (pattern ${market.matrix.symbolPattern})`,
+        );
         return;
       }
       if (!sel.symbols.includes(s)) sel.symbols.push(s);
@@ -267,12 +309,20 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
       else problems.push(`${endPath}: '${dr.end}' is not a real date (expected YYYY-MM-DD)`);
     }
     if (start && isRealDate(end) && toDayNumber(end) < toDayNumber(start)) {
-      problems.push(`${endPath}: '${end}' is before ${startPath} '${start}' (the end must be on or after the start)`);
+      problems.push(
+        `${endPath}: '${end}' is before ${startPath} '${start}' (the end must be on or after the start)`,
+      );
     }
   }
 
-  if (problems.length === 0 && dataTypes.length > 0 && selections.every((sel) => sel.dataTypes.length === 0)) {
-    problems.push(`${label("data_types")}: none of ${dataTypes.join(", ")} is published for ${markets.join(", ")} — nothing to collect`);
+  if (
+    problems.length === 0 &&
+    dataTypes.length > 0 &&
+    selections.every((sel) => sel.dataTypes.length === 0)
+  ) {
+    problems.push(
+      `${label("data_types")}: none of ${dataTypes.join(", ")} is published for ${markets.join(", ")} — nothing to collect`,
+    );
   }
   if (problems.length) throw invalid(problems);
 
@@ -311,6 +361,9 @@ export function normalizeConfig(input: unknown, catalog: Catalog, opts: Normaliz
 }
 
 function invalid(lines: string[]): LakehouseError {
-  const head = lines.length === 1 ? `Invalid configuration: ${lines[0]}` : `Invalid configuration (${lines.length} problems):`;
+  const head =
+    lines.length === 1
+      ? `Invalid configuration: ${lines[0]}`
+      : `Invalid configuration (${lines.length} problems):`;
   return new LakehouseError("CONFIG_INVALID", head, { details: lines.length === 1 ? [] : lines });
 }

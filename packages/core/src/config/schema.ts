@@ -17,10 +17,7 @@ export const RawConfigSchema = z
     symbols: z.union([symbolsValue, z.record(z.string(), symbolsValue)]).optional(),
     data_types: z.array(z.string()).min(1, "list at least one data type").optional(),
     intervals: z.union([stringList, z.record(z.string(), stringList)]).optional(),
-    date_range: z
-      .object({ start: z.string().optional(), end: z.string().optional() })
-      .strict()
-      .optional(),
+    date_range: z.object({ start: z.string().optional(), end: z.string().optional() }).strict().optional(),
     partitions: z.enum(PARTITION_MODES).optional(),
     batch_size: z.number().int().min(1).max(10_000).optional(),
     max_parallel_downloads: z.number().int().min(1).max(256).optional(),
@@ -37,7 +34,10 @@ export const RawConfigSchema = z
     endpoint: z.url().optional(),
     region: z.string().min(1).optional(),
     bucket: z.string().min(1).optional(),
-    storage: z.object({ kind: z.string().min(1) }).loose().optional(),
+    storage: z
+      .object({ kind: z.string().min(1) })
+      .loose()
+      .optional(),
     plugins: z.array(z.string().min(1)).optional(),
     queue: z.string().optional(),
     staging_directory: z.string().min(1).optional(),

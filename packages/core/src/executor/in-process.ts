@@ -14,7 +14,11 @@ export function createInProcessExecutor(): Executor {
         while (!signal?.aborted) {
           const next = await it.next();
           if (next.done) return;
-          await processor(next.value, { ...(signal ? { signal } : {}), onFile, ...(onBytes ? { onBytes } : {}) });
+          await processor(next.value, {
+            ...(signal ? { signal } : {}),
+            onFile,
+            ...(onBytes ? { onBytes } : {}),
+          });
         }
       };
       await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, lane));

@@ -1,5 +1,6 @@
 // Composes market plugins' fragments into one matrix, and applies a user's matrix file on top.
 import { existsSync, readFileSync } from "node:fs";
+import { formatZodIssues } from "../config/issues.js";
 import { defineMarket, type MarketPlugin } from "../contracts/market.js";
 import { LakehouseError } from "../errors.js";
 import {
@@ -10,7 +11,6 @@ import {
   type MatrixOverlay,
   MatrixOverlaySchema,
 } from "./schema.js";
-import { formatZodIssues } from "../config/issues.js";
 
 export function composeMatrix(markets: readonly MarketPlugin[]): ArchiveMatrix {
   const out: ArchiveMatrix = { version: 1, markets: {} };
@@ -32,13 +32,20 @@ export function loadMatrixOverlay(path: string): MatrixOverlay {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new LakehouseError("CONFIG_INVALID", `Archive matrix file ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `Archive matrix file ${path} is not valid JSON: ${(e as Error).message}`,
+    );
   }
   const parsed = MatrixOverlaySchema.safeParse(raw);
   if (!parsed.success) {
-    throw new LakehouseError("CONFIG_INVALID", `Archive matrix file ${path} does not match the matrix schema`, {
-      details: formatZodIssues(parsed.error.issues),
-    });
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `Archive matrix file ${path} does not match the matrix schema`,
+      {
+        details: formatZodIssues(parsed.error.issues),
+      },
+    );
   }
   return parsed.data;
 }
@@ -47,7 +54,11 @@ export function loadMatrixOverlay(path: string): MatrixOverlay {
  * Applies an overlay: a market or data type it names replaces fields of the built-in one (or adds it).
  * New markets need an archivePath and symbolPattern; new data types need partitions and keyShape.
  */
-export function applyOverlay(base: ArchiveMatrix, overlay: MatrixOverlay, source = "matrix file"): ArchiveMatrix {
+export function applyOverlay(
+  base: ArchiveMatrix,
+  overlay: MatrixOverlay,
+  source = "matrix file",
+): ArchiveMatrix {
   const markets: Record<string, MarketMatrix> = { ...base.markets };
   for (const [id, o] of Object.entries(overlay.markets)) {
     const prev = markets[id];
@@ -107,7 +118,11 @@ export function createCatalog(plugins: readonly MarketPlugin[], overlay?: Matrix
     markets,
     market(id) {
       const m = markets.get(id);
-      if (!m) throw new LakehouseError("UNSUPPORTED", `Unknown market '${id}' (known: ${[...markets.keys()].join(", ")})`);
+      if (!m)
+        throw new LakehouseError(
+          "UNSUPPORTED",
+          `Unknown market '${id}' (known: ${[...markets.keys()].join(", ")})`,
+        );
       return m;
     },
   };

@@ -22,7 +22,10 @@ export function periodPattern(partition: Partition): RegExp {
   return partition === "daily" ? DAILY : MONTHLY;
 }
 
-export function createKeyRules(market: MarketId, matrix: Pick<MarketMatrix, "archivePath" | "dataTypes">): KeyRules {
+export function createKeyRules(
+  market: MarketId,
+  matrix: Pick<MarketMatrix, "archivePath" | "dataTypes">,
+): KeyRules {
   const root = `data/${matrix.archivePath}/`;
   const dataTypePrefix = (partition: Partition, dataType: string) => `${root}${partition}/${dataType}/`;
   const symbolPrefix = (partition: Partition, dataType: string, symbol: string, interval?: string) =>

@@ -92,7 +92,9 @@ export const MatrixOverlaySchema = z.object({
       archivePath: MarketMatrixSchema.shape.archivePath.optional(),
       symbolPattern: z.string().optional(),
       description: z.string().optional(),
-      dataTypes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), DataTypeSpecSchema.partial()).optional(),
+      dataTypes: z
+        .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), DataTypeSpecSchema.partial())
+        .optional(),
     }),
   ),
 });

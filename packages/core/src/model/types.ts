@@ -23,7 +23,14 @@ export interface ArchiveFile {
 }
 
 /** What happened to one planned file. */
-export const OUTCOMES = ["downloaded", "skipped", "missing", "pending", "checksum_mismatch", "failed"] as const;
+export const OUTCOMES = [
+  "downloaded",
+  "skipped",
+  "missing",
+  "pending",
+  "checksum_mismatch",
+  "failed",
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export type OutcomeCounts = Record<Outcome, number>;

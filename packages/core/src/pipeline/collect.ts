@@ -3,11 +3,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ResolvedConfig } from "../config/normalize.js";
 import type { Downloader } from "../contracts/downloader.js";
 import type { Batch, CollectJob, Executor, FileResult } from "../contracts/executor.js";
 import type { Logger } from "../contracts/logger.js";
 import type { StorageBackend } from "../contracts/storage.js";
-import type { ResolvedConfig } from "../config/normalize.js";
 import type { Catalog } from "../matrix/compose.js";
 import { type ArchiveFile, emptyCounts, type Outcome } from "../model/types.js";
 import { planFiles } from "../plan/planner.js";
@@ -46,7 +46,10 @@ export interface CollectOptions {
 }
 
 export function newRunId(now = new Date()): string {
-  const ts = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const ts = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `${ts}-${randomBytes(3).toString("hex")}`;
 }
 
@@ -57,7 +60,11 @@ export function batchId(runId: string, files: readonly ArchiveFile[]): string {
   return `${runId}-${h.digest("hex").slice(0, 16)}`;
 }
 
-export async function runCollection(deps: CollectDeps, config: ResolvedConfig, opts: CollectOptions = {}): Promise<RunSummary> {
+export async function runCollection(
+  deps: CollectDeps,
+  config: ResolvedConfig,
+  opts: CollectOptions = {},
+): Promise<RunSummary> {
   const { catalog, downloader, storage, executor } = deps;
   const { request, settings } = config;
   const runId = opts.runId ?? newRunId();
@@ -65,7 +72,15 @@ export async function runCollection(deps: CollectDeps, config: ResolvedConfig, o
   const startedAt = Date.now();
   await storage.checkWritable();
 
-  const progress: Progress = { runId, planned: 0, planComplete: false, done: 0, counts: emptyCounts(), bytes: 0, startedAt };
+  const progress: Progress = {
+    runId,
+    planned: 0,
+    planComplete: false,
+    done: 0,
+    counts: emptyCounts(),
+    bytes: 0,
+    startedAt,
+  };
   const durations: RunSummary["durations"] = {};
   const failures: RunSummary["failures"] = [];
   const emit = () => opts.onProgress?.(progress);
@@ -85,7 +100,11 @@ export async function runCollection(deps: CollectDeps, config: ResolvedConfig, o
 
   const plan = planFiles(request, {
     catalog,
-    lister: (prefix, delimiter) => downloader.list(prefix, { delimiter: delimiter ?? "/", ...(opts.signal ? { signal: opts.signal } : {}) }),
+    lister: (prefix, delimiter) =>
+      downloader.list(prefix, {
+        delimiter: delimiter ?? "/",
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }),
     ...(opts.today ? { today: opts.today } : {}),
   });
   const index = settings.resume && !settings.forceRedownload ? new BronzeIndex(storage) : undefined;
@@ -94,7 +113,13 @@ export async function runCollection(deps: CollectDeps, config: ResolvedConfig, o
     for await (const f of plan.files) {
       progress.planned++;
       if (index && (await index.isDone(f))) {
-        onFile({ file: f, outcome: "skipped", bytes: 0, durationMs: 0, reason: "already in bronze and verified" });
+        onFile({
+          file: f,
+          outcome: "skipped",
+          bytes: 0,
+          durationMs: 0,
+          reason: "already in bronze and verified",
+        });
         continue;
       }
       yield f;
@@ -118,7 +143,15 @@ export async function runCollection(deps: CollectDeps, config: ResolvedConfig, o
 
   const stagingDir = storage.localPath?.(stagingKey(runId)) ?? join(tmpdir(), "crypto-lakehouse", runId);
   await mkdir(stagingDir, { recursive: true });
-  const processor = createBatchProcessor({ runId, downloader, storage, stagingDir, verify: settings.verify, logger, ...(opts.today ? { today: () => opts.today! } : {}) });
+  const processor = createBatchProcessor({
+    runId,
+    downloader,
+    storage,
+    stagingDir,
+    verify: settings.verify,
+    logger,
+    ...(opts.today ? { today: () => opts.today! } : {}),
+  });
   const job: CollectJob = {
     runId,
     downloader: opts.job?.downloader ?? { id: downloader.id, settings: {} },
@@ -128,7 +161,11 @@ export async function runCollection(deps: CollectDeps, config: ResolvedConfig, o
   };
   let status: RunSummary["status"] = "completed";
   try {
-    logger.info("collect started", { output: storage.location, downloader: downloader.id, executor: executor.id });
+    logger.info("collect started", {
+      output: storage.location,
+      downloader: downloader.id,
+      executor: executor.id,
+    });
     await executor.run({
       runId,
       batches: batches(),
@@ -164,7 +201,11 @@ export async function runCollection(deps: CollectDeps, config: ResolvedConfig, o
     downloader: downloader.id,
     executor: executor.id,
   };
-  await storage.put(runSummaryKey(runId), { data: JSON.stringify(summary, null, 2) }, { contentType: "application/json" });
+  await storage.put(
+    runSummaryKey(runId),
+    { data: JSON.stringify(summary, null, 2) },
+    { contentType: "application/json" },
+  );
   logger.info("collect finished", { status, counts: c, bytes: progress.bytes });
   return summary;
 }

@@ -10,7 +10,13 @@ export function bronzeKey(f: ArchiveFile): string {
   return `${bronzeFolder(f.market, f.dataType, f.partition, f.symbol, f.interval)}${basename(f.key)}`;
 }
 
-export function bronzeFolder(market: string, dataType: string, partition: string, symbol: string, interval?: string): string {
+export function bronzeFolder(
+  market: string,
+  dataType: string,
+  partition: string,
+  symbol: string,
+  interval?: string,
+): string {
   return `bronze/${market}/${dataType}/${partition}/${symbol}/${interval ? `${interval}/` : ""}`;
 }
 

@@ -1,11 +1,11 @@
 // Processes one batch: fetch with the chosen downloader, verify (SHA-256 against the .CHECKSUM, test-open the
 // zip), store atomically, record. The same code path for every downloader, storage and executor.
 import { rm } from "node:fs/promises";
+import { addDays, monthOf, todayUtc } from "../config/dates.js";
 import type { Downloader, FetchedFile, FetchResult } from "../contracts/downloader.js";
 import type { BatchProcessor, FileResult } from "../contracts/executor.js";
 import type { Logger } from "../contracts/logger.js";
 import type { StorageBackend } from "../contracts/storage.js";
-import { addDays, monthOf, todayUtc } from "../config/dates.js";
 import { LakehouseError } from "../errors.js";
 import { type ArchiveFile, CHECKSUM_SUFFIX } from "../model/types.js";
 import { hashFile, parseChecksum } from "./checksum.js";
@@ -32,17 +32,34 @@ export function isPending(f: ArchiveFile, today: string): boolean {
 
 type Verdict =
   | { ok: true; sha256: string; checksum?: string }
-  | { ok: false; outcome: "checksum_mismatch" | "failed"; reason: string; quarantine: boolean; refetch?: boolean };
+  | {
+      ok: false;
+      outcome: "checksum_mismatch" | "failed";
+      reason: string;
+      quarantine: boolean;
+      refetch?: boolean;
+    };
 
 async function verifyFetched(r: FetchedFile, verify: boolean): Promise<Verdict> {
-  const hashed = r.sha256 && (r.md5 || !verify) ? { sha256: r.sha256, md5: r.md5 } : await hashFile(r.zipPath);
+  const hashed =
+    r.sha256 && (r.md5 || !verify) ? { sha256: r.sha256, md5: r.md5 } : await hashFile(r.zipPath);
   if (!verify) return { ok: true, sha256: hashed.sha256 };
   if (r.checksumMissing || r.checksumText === undefined) {
-    return { ok: false, outcome: "failed", reason: "the archive publishes no .CHECKSUM for this file; cannot verify", quarantine: false };
+    return {
+      ok: false,
+      outcome: "failed",
+      reason: "the archive publishes no .CHECKSUM for this file; cannot verify",
+      quarantine: false,
+    };
   }
   const expected = parseChecksum(r.checksumText);
   if (!expected) {
-    return { ok: false, outcome: "failed", reason: `malformed .CHECKSUM: ${JSON.stringify(r.checksumText.slice(0, 80))}`, quarantine: false };
+    return {
+      ok: false,
+      outcome: "failed",
+      reason: `malformed .CHECKSUM: ${JSON.stringify(r.checksumText.slice(0, 80))}`,
+      quarantine: false,
+    };
   }
   if (expected !== hashed.sha256) {
     const etagIsMd5 = r.etag && /^[0-9a-f]{32}$/.test(r.etag);
@@ -60,7 +77,12 @@ async function verifyFetched(r: FetchedFile, verify: boolean): Promise<Verdict> 
   }
   const zip = await testZip(r.zipPath);
   if (!zip.ok) {
-    return { ok: false, outcome: "failed", reason: `corrupt zip although its SHA-256 matches: ${zip.reason}`, quarantine: true };
+    return {
+      ok: false,
+      outcome: "failed",
+      reason: `corrupt zip although its SHA-256 matches: ${zip.reason}`,
+      quarantine: true,
+    };
   }
   return { ok: true, sha256: hashed.sha256, checksum: expected };
 }
@@ -72,7 +94,11 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
 
   async function store(r: FetchedFile, v: Extract<Verdict, { ok: true }>): Promise<void> {
     const key = bronzeKey(r.file);
-    await storage.put(key, { path: r.zipPath }, { metadata: { sha256: v.sha256 }, contentType: "application/zip" });
+    await storage.put(
+      key,
+      { path: r.zipPath },
+      { metadata: { sha256: v.sha256 }, contentType: "application/zip" },
+    );
     if (r.checksumText !== undefined) {
       await storage.put(key + CHECKSUM_SUFFIX, { data: r.checksumText }, { contentType: "text/plain" });
     }
@@ -89,14 +115,23 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
       storedAt: new Date().toISOString(),
     };
     // The record goes last: its presence is what resume trusts.
-    await storage.put(fileRecordKey(key), { data: JSON.stringify(record) }, { contentType: "application/json" });
+    await storage.put(
+      fileRecordKey(key),
+      { data: JSON.stringify(record) },
+      { contentType: "application/json" },
+    );
   }
 
   async function quarantine(r: FetchedFile, reason: string): Promise<void> {
     const q = quarantineKey(runId, bronzeKey(r.file));
     await storage.put(q, { path: r.zipPath });
     await storage.put(`${q}.reason.json`, {
-      data: JSON.stringify({ key: r.file.key, reason, checksum: r.checksumText ?? null, etag: r.etag ?? null }),
+      data: JSON.stringify({
+        key: r.file.key,
+        reason,
+        checksum: r.checksumText ?? null,
+        etag: r.etag ?? null,
+      }),
     });
   }
 
@@ -117,7 +152,12 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
       const base = { file: f, durationMs: Date.now() - started, attempts: r.attempts };
       if (r.status === "not_found") {
         const pending = isPending(f, today());
-        finish({ ...base, outcome: pending ? "pending" : "missing", bytes: 0, reason: pending ? "not published yet (404)" : "404 Not Found" });
+        finish({
+          ...base,
+          outcome: pending ? "pending" : "missing",
+          bytes: 0,
+          reason: pending ? "not published yet (404)" : "404 Not Found",
+        });
         return;
       }
       if (r.status === "error") {
@@ -132,7 +172,9 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
           return;
         }
         if (v.refetch && !retried) {
-          log.warn("checksum mismatch on a body that differs from the ETag; fetching once more", { key: f.key });
+          log.warn("checksum mismatch on a body that differs from the ETag; fetching once more", {
+            key: f.key,
+          });
           await rm(r.zipPath, { force: true });
           for await (const again of downloader.fetch([f], stagingDir, fetchOpts)) await handle(again, true);
           return;
@@ -141,7 +183,10 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         log.warn(v.reason, { key: f.key, outcome: v.outcome });
         finish({ ...base, outcome: v.outcome, bytes: r.size, reason: v.reason });
       } catch (e) {
-        const err = e instanceof LakehouseError ? e : new LakehouseError("STORAGE_FAILED", `${f.key}: ${(e as Error).message}`, { cause: e });
+        const err =
+          e instanceof LakehouseError
+            ? e
+            : new LakehouseError("STORAGE_FAILED", `${f.key}: ${(e as Error).message}`, { cause: e });
         finish({ ...base, outcome: "failed", bytes: 0, reason: err.message });
       } finally {
         await rm(r.zipPath, { force: true });
@@ -154,10 +199,15 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     const seen = new Set(results.map((x) => x.file.key));
     for (const f of batch.files) {
       if (!seen.has(f.key)) {
-        finish({ file: f, outcome: "failed", bytes: 0, durationMs: Date.now() - started, reason: ctx.signal?.aborted ? "cancelled" : "no result from the downloader" });
+        finish({
+          file: f,
+          outcome: "failed",
+          bytes: 0,
+          durationMs: Date.now() - started,
+          reason: ctx.signal?.aborted ? "cancelled" : "no result from the downloader",
+        });
       }
     }
     return results;
   };
 }
-

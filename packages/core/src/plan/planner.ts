@@ -1,10 +1,10 @@
 // Turns a CollectionRequest into a stream of ArchiveFiles, with notes on what was left out and why.
 // Symbol globs and open date ranges are resolved by listing the archive, never by guessing into 404s.
 import picomatch from "picomatch";
-import type { RemoteEntry } from "../contracts/downloader.js";
-import type { MarketPlugin } from "../contracts/market.js";
 import { addDays, monthOf, todayUtc } from "../config/dates.js";
 import type { CollectionRequest, MarketSelection, PlanNote } from "../config/normalize.js";
+import type { RemoteEntry } from "../contracts/downloader.js";
+import type { MarketPlugin } from "../contracts/market.js";
 import type { Catalog } from "../matrix/compose.js";
 import type { DataTypeSpec } from "../matrix/schema.js";
 import type { ArchiveFile, Partition } from "../model/types.js";
@@ -40,7 +40,10 @@ export function planFiles(request: CollectionRequest, ctx: PlanContext): Plan {
   const lastMonthPublishable = monthOf(addDays(`${monthOf(today)}-01`, -1));
   let end = request.end;
   if (end > today) {
-    notes.push({ level: "info", message: `dates after ${today} (today, UTC) are not published yet; not planned` });
+    notes.push({
+      level: "info",
+      message: `dates after ${today} (today, UTC) are not published yet; not planned`,
+    });
     end = today;
   }
   if (request.start && request.start > end) {
@@ -67,7 +70,16 @@ export function planFiles(request: CollectionRequest, ctx: PlanContext): Plan {
     const market = ctx.catalog.market(sel.market);
     for (const dts of sel.dataTypes) {
       const spec = market.matrix.dataTypes[dts.dataType]!;
-      describeSeriesLimits(market, dts.dataType, spec, dts.intervals, request, end, lastMonthPublishable, note);
+      describeSeriesLimits(
+        market,
+        dts.dataType,
+        spec,
+        dts.intervals,
+        request,
+        end,
+        lastMonthPublishable,
+        note,
+      );
     }
   }
 
@@ -79,7 +91,13 @@ export function planFiles(request: CollectionRequest, ctx: PlanContext): Plan {
         const symbols = await symbolsFor(market, sel, dts.dataType, spec, ctx.lister, note);
         for (const symbol of symbols) {
           for (const interval of dts.intervals ?? [undefined]) {
-            const series: Series = { market, dataType: dts.dataType, spec, symbol, ...(interval ? { interval } : {}) };
+            const series: Series = {
+              market,
+              dataType: dts.dataType,
+              spec,
+              symbol,
+              ...(interval ? { interval } : {}),
+            };
             let start = request.start;
             if (!start) {
               start = await earliestPeriod(series, ctx.lister!);
@@ -136,7 +154,12 @@ async function symbolsFor(
   for (const s of sel.symbols) {
     const r = market.resolveSymbol(dataType, s);
     if (!r) {
-      note({ level: "warn", market: market.id, dataType, message: `${s} is not a ${dataType} symbol; skipped` });
+      note({
+        level: "warn",
+        market: market.id,
+        dataType,
+        message: `${s} is not a ${dataType} symbol; skipped`,
+      });
       continue;
     }
     if (r.note) note({ level: "info", market: market.id, dataType, message: r.note });
@@ -154,7 +177,12 @@ async function symbolsFor(
     const isMatch = picomatch(pattern);
     const matched = all.filter((s) => isMatch(s));
     if (matched.length === 0) {
-      note({ level: "warn", market: market.id, dataType, message: `no ${dataType} symbol in the archive matches '${pattern}'` });
+      note({
+        level: "warn",
+        market: market.id,
+        dataType,
+        message: `no ${dataType} symbol in the archive matches '${pattern}'`,
+      });
     }
     for (const s of matched) if (!out.includes(s)) out.push(s);
   }
@@ -193,7 +221,11 @@ function describeSeriesLimits(
   const base = { market: market.id, dataType };
   const w = spec.windows;
   if (spec.partitions.every((p) => w?.[p]?.empty)) {
-    note({ level: "warn", ...base, message: `${market.id} ${dataType} has no files in the archive (${w?.daily?.note ?? w?.monthly?.note ?? "empty dataset"}); not planned` });
+    note({
+      level: "warn",
+      ...base,
+      message: `${market.id} ${dataType} has no files in the archive (${w?.daily?.note ?? w?.monthly?.note ?? "empty dataset"}); not planned`,
+    });
     return;
   }
   for (const p of spec.partitions) {
@@ -215,14 +247,32 @@ function describeSeriesLimits(
     const a = availability(spec, interval);
     const what = `${dataType}${interval ? ` ${interval}` : ""}`;
     if (!a.daily && a.monthly) {
-      if (mode === "daily") note({ level: "warn", ...base, message: `${what} is published monthly only; skipped with partitions=daily` });
-      else if (mode === "auto") note({ level: "info", ...base, message: `${what} is published monthly only; whole monthly files cover the requested days` });
+      if (mode === "daily")
+        note({
+          level: "warn",
+          ...base,
+          message: `${what} is published monthly only; skipped with partitions=daily`,
+        });
+      else if (mode === "auto")
+        note({
+          level: "info",
+          ...base,
+          message: `${what} is published monthly only; whole monthly files cover the requested days`,
+        });
       if (monthOf(end) > lastMonthPublishable && mode !== "daily") {
-        note({ level: "info", ...base, message: `${what}: monthly files after ${lastMonthPublishable} are not published yet` });
+        note({
+          level: "info",
+          ...base,
+          message: `${what}: monthly files after ${lastMonthPublishable} are not published yet`,
+        });
       }
     }
     if (a.daily && !a.monthly && mode === "monthly") {
-      note({ level: "warn", ...base, message: `${what} is published daily only; skipped with partitions=monthly` });
+      note({
+        level: "warn",
+        ...base,
+        message: `${what} is published daily only; skipped with partitions=monthly`,
+      });
     }
   }
 }

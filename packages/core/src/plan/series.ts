@@ -42,7 +42,9 @@ export function* seriesPeriods(
   lastMonthPublishable: string,
 ): Generator<SeriesPeriod> {
   const dayOk = (d: string) =>
-    a.daily && (!a.dailyWindow?.from || d >= a.dailyWindow.from) && (!a.dailyWindow?.to || d <= a.dailyWindow.to);
+    a.daily &&
+    (!a.dailyWindow?.from || d >= a.dailyWindow.from) &&
+    (!a.dailyWindow?.to || d <= a.dailyWindow.to);
   const monthOk = (m: string) =>
     a.monthly &&
     m <= lastMonthPublishable &&

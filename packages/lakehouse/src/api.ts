@@ -1,0 +1,105 @@
+// The programmatic API — what the specification called `workflow.execute()`:
+//   const result = await collect({ markets: ["spot"], symbols: ["BTCUSDT"], data_types: ["klines"], … });
+import {
+  type ArchiveFile,
+  type Logger,
+  type Outcome,
+  type PlanNote,
+  type Progress,
+  planFiles,
+  type RawConfig,
+  type RunSummary,
+  silentLogger,
+} from "@crypto-lakehouse/core";
+import type { PluginRegistry } from "./registry.js";
+import { type ResolvedRun, resolveRun } from "./resolve.js";
+import { createRuntime } from "./runtime.js";
+
+export interface CommonOptions {
+  /** Folder that relative `matrix_path` and `plugins` entries are resolved from (default: cwd). */
+  baseDir?: string;
+  /** Which keys came from CLI flags, for error messages. */
+  sources?: Partial<Record<keyof RawConfig, string>>;
+  logger?: Logger;
+  registry?: PluginRegistry;
+  /** "Today" in UTC (`YYYY-MM-DD`), for tests. */
+  today?: string;
+}
+
+export interface CollectApiOptions extends CommonOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  runId?: string;
+}
+
+export interface CollectResult extends RunSummary {
+  /** True when nothing failed or mismatched. */
+  ok: boolean;
+}
+
+export type Config = RawConfig | Record<string, unknown>;
+
+export async function collect(config: Config, options: CollectApiOptions = {}): Promise<CollectResult> {
+  const run = await resolveRun(config, options);
+  return collectResolved(run, options);
+}
+
+export async function collectResolved(
+  run: ResolvedRun,
+  options: CollectApiOptions = {},
+): Promise<CollectResult> {
+  const runtime = await createRuntime(run, { logger: options.logger ?? silentLogger });
+  try {
+    const summary = await runtime.collect({
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.runId ? { runId: options.runId } : {}),
+      ...(options.today ? { today: options.today } : {}),
+    });
+    return { ...summary, ok: summary.counts.failed + summary.counts.checksum_mismatch === 0 };
+  } finally {
+    await runtime.dispose();
+  }
+}
+
+export interface PlanCounts {
+  total: number;
+  /** `market/dataType/partition` → files. */
+  byGroup: Record<string, number>;
+}
+
+export interface PlanResult {
+  notes: PlanNote[];
+  files: AsyncIterable<ArchiveFile>;
+  /** Releases the downloader used for listing (only needed when the plan used discovery). */
+  dispose(): Promise<void>;
+}
+
+/** Plans without downloading. Listing (symbol globs, open start dates) uses the configured downloader. */
+export async function plan(config: Config, options: CommonOptions = {}): Promise<PlanResult> {
+  const run = await resolveRun(config, options);
+  return planResolved(run, options);
+}
+
+export async function planResolved(run: ResolvedRun, options: CommonOptions = {}): Promise<PlanResult> {
+  const needsListing = !run.request.start || run.request.markets.some((m) => m.patterns.length > 0);
+  let dispose = async () => {};
+  let lister: Parameters<typeof planFiles>[1]["lister"];
+  if (needsListing) {
+    const runtime = await createRuntime(run, { logger: options.logger ?? silentLogger });
+    lister = (prefix, delimiter) => runtime.downloader.list(prefix, { delimiter: delimiter ?? "/" });
+    dispose = () => runtime.dispose();
+  }
+  const p = planFiles(run.request, {
+    catalog: run.catalog,
+    ...(lister ? { lister } : {}),
+    ...(options.today ? { today: options.today } : {}),
+  });
+  return { notes: p.notes, files: p.files, dispose };
+}
+
+export function groupKey(f: ArchiveFile): string {
+  return `${f.market}/${f.dataType}/${f.partition}`;
+}
+
+export type { Outcome, Progress, RunSummary };

@@ -1,0 +1,18 @@
+export type {
+  CollectApiOptions,
+  CollectResult,
+  CommonOptions,
+  Config,
+  PlanCounts,
+  PlanResult,
+} from "./api.js";
+export { collect, collectResolved, groupKey, plan, planResolved } from "./api.js";
+export type { JobRuntime, JobRuntimeOptions } from "./job.js";
+export { createJobRuntime } from "./job.js";
+export { loadPluginModule, loadPlugins } from "./plugins.js";
+export type { AnyPlugin, PluginRegistry } from "./registry.js";
+export { builtinRegistry, register } from "./registry.js";
+export type { ResolvedRun, ResolveOptions } from "./resolve.js";
+export { configBaseDir, readConfigFile, resolveRun } from "./resolve.js";
+export type { Runtime, RuntimeOptions } from "./runtime.js";
+export { createRuntime, downloaderSettings, storageSelection } from "./runtime.js";

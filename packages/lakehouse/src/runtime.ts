@@ -1,0 +1,176 @@
+// The one composition root: builds the DI container for a run from the registry and resolved settings.
+// The CLI, the worker and the programmatic API all come through here.
+import "reflect-metadata";
+import {
+  type Catalog,
+  type CollectOptions,
+  type Downloader,
+  type DownloaderSettings,
+  type Executor,
+  formatZodIssues,
+  LakehouseError,
+  type Logger,
+  type ResolvedConfig,
+  type RunSummary,
+  runCollection,
+  type StorageBackend,
+  silentLogger,
+  TOKENS,
+} from "@crypto-lakehouse/core";
+import { type DependencyContainer, inject, injectable, container as rootContainer } from "tsyringe";
+import type { PluginRegistry } from "./registry.js";
+import type { ResolvedRun } from "./resolve.js";
+
+export interface RuntimeOptions {
+  logger?: Logger;
+}
+
+@injectable()
+class CollectService {
+  constructor(
+    @inject(TOKENS.Catalog) private readonly catalog: Catalog,
+    @inject(TOKENS.Downloader) private readonly downloader: Downloader,
+    @inject(TOKENS.Storage) private readonly storage: StorageBackend,
+    @inject(TOKENS.Executor) private readonly executor: Executor,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {}
+
+  run(config: ResolvedConfig, opts: CollectOptions): Promise<RunSummary> {
+    const { catalog, downloader, storage, executor, logger } = this;
+    return runCollection({ catalog, downloader, storage, executor, logger }, config, opts);
+  }
+}
+
+export interface Runtime {
+  container: DependencyContainer;
+  catalog: Catalog;
+  downloader: Downloader;
+  storage: StorageBackend;
+  executor: Executor;
+  logger: Logger;
+  collect(opts: CollectOptions): Promise<RunSummary>;
+  dispose(): Promise<void>;
+}
+
+function parseOptions<O>(
+  schema: { safeParse(v: unknown): { success: boolean; data?: O; error?: { issues: any[] } } } | undefined,
+  value: unknown,
+  where: string,
+): O {
+  if (!schema) return value as O;
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new LakehouseError("CONFIG_INVALID", `Invalid options for ${where}`, {
+      details: formatZodIssues(r.error!.issues, where),
+    });
+  }
+  return r.data as O;
+}
+
+export function downloaderSettings(s: ResolvedConfig["settings"]): DownloaderSettings {
+  return {
+    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+    region: s.region,
+    bucket: s.bucket,
+    concurrency: s.concurrency,
+    timeoutSeconds: s.timeoutSeconds,
+    retries: s.retries,
+    partSizeMb: s.partSizeMb,
+    extraArgs: s.extraArgs,
+    batchMode: s.batchMode,
+  };
+}
+
+/** Which storage plugin and options a run writes to: `storage: {kind, …}` in config, else `--output`. */
+export function storageSelection(
+  registry: PluginRegistry,
+  s: ResolvedConfig["settings"],
+): { id: string; options: unknown } {
+  if (s.storage) {
+    const { kind, ...options } = s.storage;
+    if (!registry.storages.has(kind)) {
+      throw new LakehouseError(
+        "UNSUPPORTED",
+        `storage.kind: '${kind}' is not a known storage (known: ${[...registry.storages.keys()].join(", ")})`,
+      );
+    }
+    return {
+      id: kind,
+      options: { ...options, ...(kind === "local" && !("root" in options) ? { root: s.output } : {}) },
+    };
+  }
+  // Specific schemes (s3://…) first; the local filesystem takes whatever is left.
+  const plugins = [...registry.storages.values()].sort(
+    (a, b) => Number(a.id === "local") - Number(b.id === "local"),
+  );
+  for (const p of plugins) {
+    const options = p.fromOutput?.(s.output);
+    if (options !== undefined) return { id: p.id, options };
+  }
+  throw new LakehouseError("UNSUPPORTED", `No storage backend accepts the output '${s.output}'`);
+}
+
+export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const { registry, settings, catalog } = run;
+  const logger = opts.logger ?? silentLogger;
+  const deps = { logger };
+  const c = rootContainer.createChildContainer();
+  c.register(TOKENS.Logger, { useValue: logger });
+  c.register(TOKENS.Catalog, { useValue: catalog });
+  for (const m of catalog.markets.values()) c.register(TOKENS.Market, { useValue: m });
+
+  const dp = registry.downloaders.get(settings.downloader);
+  if (!dp) {
+    throw new LakehouseError(
+      "UNSUPPORTED",
+      `'${settings.downloader}' is not a known downloader (known: ${[...registry.downloaders.keys()].join(", ")})`,
+    );
+  }
+  const downloader = await dp.create(
+    downloaderSettings(settings),
+    parseOptions(dp.optionsSchema, {}, `downloader ${dp.id}`),
+    deps,
+  );
+  const sel = storageSelection(registry, settings);
+  const sp = registry.storages.get(sel.id)!;
+  const storage = await sp.create(parseOptions(sp.optionsSchema, sel.options, `storage ${sp.id}`), deps);
+  const ep = settings.queue ? registry.executors.get("bullmq") : registry.executors.get("in-process");
+  if (!ep) {
+    throw new LakehouseError(
+      "UNSUPPORTED",
+      "--queue needs the bullmq executor (@crypto-lakehouse/queue-bullmq), which is not installed",
+    );
+  }
+  const executor = await ep.create(
+    parseOptions(ep.optionsSchema, settings.queue ? { url: settings.queue } : {}, `executor ${ep.id}`),
+    deps,
+  );
+  c.register(TOKENS.Downloader, { useValue: downloader });
+  c.register(TOKENS.Storage, { useValue: storage });
+  c.register(TOKENS.Executor, { useValue: executor });
+  const service = c.resolve(CollectService);
+
+  return {
+    container: c,
+    catalog,
+    downloader,
+    storage,
+    executor,
+    logger,
+    collect: (o) =>
+      service.run(run, {
+        ...o,
+        job: {
+          downloader: { id: dp.id, settings: { ...downloaderSettings(settings) } },
+          storage: sel,
+          verify: settings.verify,
+          plugins: settings.plugins,
+          ...o.job,
+        },
+      }),
+    async dispose() {
+      await Promise.allSettled([downloader.close?.(), storage.close?.(), executor.close?.()]);
+      c.dispose();
+    },
+  };
+}
