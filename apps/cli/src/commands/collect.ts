@@ -1,0 +1,81 @@
+// `lakehouse collect`: the main job — plan, download, verify, store in bronze, record; resumable.
+import { OUTCOMES, type RunSummary } from "@crypto-lakehouse/core";
+import type { Command } from "commander";
+import { EXIT } from "../errors.js";
+import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
+import { createCliLogger, type LogOptions } from "../log.js";
+import { createProgressView } from "../progress.js";
+import { formatBytes, formatDuration, table } from "../table.js";
+
+interface CollectFlags extends RunFlags, LogOptions {
+  json?: boolean;
+  runId?: string;
+}
+
+export function registerCollect(program: Command): void {
+  addRunFlags(
+    program.command("collect").description("download, verify and store archive files in bronze (resumable)"),
+  )
+    .option("--json", "no progress display; print the run summary as JSON")
+    .option("--run-id <id>", "use this run id (default: a new one)")
+    .action(async (f: CollectFlags, cmd: Command) => {
+      const { collectResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+      const globals = cmd.optsWithGlobals() as LogOptions;
+      const merged = mergeFlags(f);
+      const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
+      const interactive = Boolean(process.stderr.isTTY) && !f.json;
+      const logger = createCliLogger(globals);
+      const view = createProgressView(interactive);
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      let summary: RunSummary;
+      try {
+        summary = await collectResolved(run, {
+          logger,
+          signal: controller.signal,
+          onProgress: (p) => view.update(p),
+          ...(f.runId ? { runId: f.runId } : {}),
+        });
+      } finally {
+        view.stop();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+      if (f.json || !process.stdout.isTTY) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stdout.write(`${renderSummary(summary)}\n`);
+      const c = summary.counts;
+      if (summary.planned > 0 && c.failed === summary.planned && allNetwork(summary)) {
+        process.stderr.write(`Error: could not reach the archive (${summary.failures[0]?.reason})\n`);
+      }
+      process.exitCode =
+        c.failed + c.checksum_mismatch > 0 || summary.status === "cancelled" ? EXIT.failed : EXIT.ok;
+    });
+}
+
+function allNetwork(s: RunSummary): boolean {
+  return (
+    s.failures.length > 0 &&
+    s.failures.every((f) =>
+      /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|network|socket|connect/i.test(f.reason),
+    )
+  );
+}
+
+export function renderSummary(s: RunSummary): string {
+  const rows = OUTCOMES.filter((o) => s.counts[o] > 0 || o === "downloaded").map((o) => [o, s.counts[o]]);
+  const lines = [
+    `Run ${s.runId} ${s.status.replace(/_/g, " ")} in ${formatDuration(s.durationMs)}: ${s.planned} planned, ${formatBytes(s.bytes)} downloaded → ${s.output}`,
+    "",
+    table(["outcome", "files"], rows),
+  ];
+  if (s.failures.length) {
+    lines.push("", "Not collected:");
+    for (const f of s.failures.slice(0, 20)) lines.push(`  ${f.outcome.padEnd(17)} ${f.key}  — ${f.reason}`);
+    if (s.failures.length > 20)
+      lines.push(`  … and ${s.failures.length - 20} more (see _meta/runs/${s.runId}.json)`);
+  }
+  if (s.notes.length) lines.push("", "Notes:", ...s.notes.map((n) => `  - ${n}`));
+  return lines.join("\n");
+}

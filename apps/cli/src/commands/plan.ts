@@ -1,0 +1,68 @@
+// `lakehouse plan`: which archive files a request means, without downloading anything.
+import { type Command, Option } from "commander";
+import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
+import { table } from "../table.js";
+
+interface PlanFlags extends RunFlags {
+  keys?: boolean;
+  json?: boolean;
+}
+
+const SAMPLES = 5;
+
+export function registerPlan(program: Command): void {
+  addRunFlags(
+    program
+      .command("plan")
+      .description("list the archive files a request would collect (nothing is downloaded)"),
+  )
+    .addOption(
+      new Option("--keys", "print every planned archive key, one per line, nothing else").conflicts("json"),
+    )
+    .option("--json", "print one JSON document with counts, notes and keys")
+    .action(async (f: PlanFlags) => {
+      const { groupKey, planResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+      const merged = mergeFlags(f);
+      const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
+      const plan = await planResolved(run);
+      try {
+        const byGroup = new Map<string, number>();
+        const samples: string[] = [];
+        const keys: string[] = [];
+        let total = 0;
+        const out = process.stdout;
+        for await (const file of plan.files) {
+          total++;
+          byGroup.set(groupKey(file), (byGroup.get(groupKey(file)) ?? 0) + 1);
+          if (f.keys) {
+            if (!out.write(`${file.key}\n`)) await new Promise((r) => out.once("drain", r));
+          } else if (f.json) keys.push(file.key);
+          else if (samples.length < SAMPLES) samples.push(file.key);
+        }
+        if (f.keys) return;
+        const notes = plan.notes.map((n) => ({
+          level: n.level,
+          ...(n.market ? { market: n.market } : {}),
+          ...(n.dataType ? { dataType: n.dataType } : {}),
+          message: n.message,
+        }));
+        if (f.json) {
+          out.write(
+            `${JSON.stringify({ total, counts: Object.fromEntries(byGroup), notes, keys }, null, 2)}\n`,
+          );
+          return;
+        }
+        const rows = [...byGroup].map(([g, n]) => [...g.split("/"), n]);
+        const lines = [
+          `${total} file${total === 1 ? "" : "s"} planned (${run.request.start ?? "earliest"} … ${run.request.end}, partitions ${run.request.partitions})`,
+        ];
+        if (rows.length) lines.push("", table(["market", "data type", "partition", "files"], rows));
+        if (notes.length)
+          lines.push("", "Notes:", ...notes.map((n) => `  - ${n.market ? `${n.market}: ` : ""}${n.message}`));
+        if (samples.length) lines.push("", "Sample keys:", ...samples.map((k) => `  ${k}`));
+        out.write(`${lines.join("\n")}\n`);
+      } finally {
+        await plan.dispose();
+      }
+    });
+}

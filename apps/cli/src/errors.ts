@@ -1,0 +1,23 @@
+// Exit codes: 0 success, 1 something failed (downloads, network), 2 bad input. Messages on stderr, no stack.
+import { INPUT_ERROR_CODES, isLakehouseError } from "@crypto-lakehouse/core";
+import { CommanderError } from "commander";
+
+export const EXIT = { ok: 0, failed: 1, input: 2 } as const;
+
+export class CliUsageError extends Error {}
+
+export function reportError(e: unknown): number {
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT.input;
+  if (e instanceof CliUsageError) {
+    process.stderr.write(`Error: ${e.message}\n`);
+    return EXIT.input;
+  }
+  if (isLakehouseError(e)) {
+    process.stderr.write(`Error: ${e.describe()}\n`);
+    return INPUT_ERROR_CODES.has(e.code) ? EXIT.input : EXIT.failed;
+  }
+  const err = e as Error;
+  process.stderr.write(`Error: ${err?.message ?? String(e)}\n`);
+  if (process.env.LAKEHOUSE_DEBUG) process.stderr.write(`${err?.stack}\n`);
+  return EXIT.failed;
+}

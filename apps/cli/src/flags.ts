@@ -1,0 +1,166 @@
+// The selection flags shared by plan / collect / symbols, and how they override a config file.
+
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { RawConfig } from "@crypto-lakehouse/core";
+import { LakehouseError } from "@crypto-lakehouse/core";
+import { type Command, Option } from "commander";
+
+export interface SelectionFlags {
+  config?: string;
+  market?: string[];
+  symbols?: string;
+  dataTypes?: string;
+  intervals?: string;
+  start?: string;
+  end?: string;
+  partitions?: string;
+  matrix?: string;
+  plugin?: string[];
+}
+
+export interface RunFlags extends SelectionFlags {
+  output?: string;
+  endpoint?: string;
+  region?: string;
+  bucket?: string;
+  downloader?: string;
+  concurrency?: string;
+  batchSize?: string;
+  timeout?: string;
+  retries?: string;
+  resume?: boolean;
+  force?: boolean;
+  checksum?: boolean;
+  queue?: string;
+}
+
+const collectList = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+export function addSelectionFlags(cmd: Command): Command {
+  return cmd
+    .option("-c, --config <file>", "JSON config file (the specification's format); flags override it")
+    .option(
+      "-m, --market <market>",
+      "market: spot, futures_um, futures_cm, options (repeatable, or comma-separated)",
+      collectList,
+    )
+    .option("-s, --symbols <list>", "comma-separated symbols, '*' or globs like '*USDT'")
+    .option("-t, --data-types <list>", "comma-separated data types (e.g. klines,trades)")
+    .option("-i, --intervals <list>", "comma-separated kline intervals (e.g. 1m,1h,1d; 1M is read as 1mo)")
+    .option("--start <date>", "first day, YYYY-MM-DD (omit with --end for everything up to --end)")
+    .option("--end <date>", "last day, YYYY-MM-DD (default: today when --start is given)")
+    .addOption(
+      new Option("--partitions <mode>", "monthly files for whole months, daily for the rest (auto)").choices([
+        "auto",
+        "daily",
+        "monthly",
+        "both",
+      ]),
+    )
+    .option("--matrix <file>", "archive matrix file extending/overriding the built-in one (matrix_path)")
+    .option("--plugin <module>", "load a plugin module (repeatable)", (v: string, p: string[] = []) => [
+      ...p,
+      v,
+    ]);
+}
+
+export function addRunFlags(cmd: Command): Command {
+  return addSelectionFlags(cmd)
+    .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
+    .option(
+      "--endpoint <url>",
+      "S3 endpoint of the archive (default: the real archive); e.g. a local replica",
+    )
+    .option("--region <region>", "archive region (default ap-northeast-1)")
+    .option("--bucket <bucket>", "archive bucket (default data.binance.vision)")
+    .option("-d, --downloader <id>", "downloader: sdk (default) or s5cmd")
+    .option("-j, --concurrency <n>", "parallel downloads (max_parallel_downloads)")
+    .option("--batch-size <n>", "files per batch (batch_size)")
+    .option("--timeout <seconds>", "per-request timeout (timeout_seconds)")
+    .option("--retries <n>", "retries for retryable failures")
+    .option("--no-resume", "re-check nothing: do not skip files already in bronze (enable_resume: false)")
+    .option("--force", "re-download files even when bronze has them (force_redownload)")
+    .option("--no-checksum", "do not verify SHA-256 / test-open zips (download_checksum: false)")
+    .option("--queue <redis-url>", "run through a BullMQ queue on this Redis (workers: lakehouse-worker)");
+}
+
+const num = (v: string | undefined) => (v === undefined ? undefined : /^-?\d+$/.test(v) ? Number(v) : v);
+
+export interface MergedConfig {
+  config: Record<string, unknown>;
+  sources: Partial<Record<keyof RawConfig, string>>;
+  baseDir: string;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new LakehouseError("CONFIG_INVALID", `Config file not found: ${path}`);
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `Config file ${path} is not valid JSON: ${(e as Error).message}`,
+    );
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v)) {
+    throw new LakehouseError("CONFIG_INVALID", `Config file ${path} must hold a JSON object`);
+  }
+  return v as Record<string, unknown>;
+}
+
+/** Config file (if any) with flags on top; `sources` remembers which keys came from flags. */
+export function mergeFlags(f: RunFlags): MergedConfig {
+  const config: Record<string, unknown> = f.config ? readConfigFile(f.config) : {};
+  const sources: Partial<Record<keyof RawConfig, string>> = {};
+  const set = (key: keyof RawConfig, flag: string, value: unknown) => {
+    if (value === undefined) return;
+    config[key] = value;
+    sources[key] = flag;
+  };
+  const list = (v?: string) =>
+    v === undefined
+      ? undefined
+      : v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
+  set("markets", "--market", f.market);
+  set("symbols", "--symbols", list(f.symbols));
+  set("data_types", "--data-types", list(f.dataTypes));
+  set("intervals", "--intervals", list(f.intervals));
+  if (f.start !== undefined || f.end !== undefined) {
+    const prev = (config.date_range as Record<string, unknown> | undefined) ?? {};
+    const start = f.start ?? prev.start;
+    const end = f.end ?? prev.end;
+    set("date_range", "--start/--end", {
+      ...(start !== undefined ? { start } : {}),
+      ...(end !== undefined ? { end } : {}),
+    });
+  }
+  set("partitions", "--partitions", f.partitions);
+  set("matrix_path", "--matrix", f.matrix);
+  if (f.plugin) set("plugins", "--plugin", [...((config.plugins as string[]) ?? []), ...f.plugin]);
+  set("output_directory", "--output", f.output);
+  if (f.output !== undefined) delete config.storage;
+  set("endpoint", "--endpoint", f.endpoint);
+  set("region", "--region", f.region);
+  set("bucket", "--bucket", f.bucket);
+  set("downloader", "--downloader", f.downloader);
+  set("max_parallel_downloads", "--concurrency", num(f.concurrency));
+  set("batch_size", "--batch-size", num(f.batchSize));
+  set("timeout_seconds", "--timeout", num(f.timeout));
+  set("retries", "--retries", num(f.retries));
+  if (f.resume === false) set("enable_resume", "--no-resume", false);
+  if (f.force) set("force_redownload", "--force", true);
+  if (f.checksum === false) set("download_checksum", "--no-checksum", false);
+  set("queue", "--queue", f.queue);
+  return { config, sources, baseDir: f.config ? dirname(resolve(f.config)) : process.cwd() };
+}
