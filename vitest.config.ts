@@ -2,8 +2,9 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  resolve: { conditions: ["source", "import", "node", "default"] },
-  ssr: { resolve: { conditions: ["source", "import", "node", "default"] } },
+  // No "import" condition: vitest passes these to node, and CJS deps (buffer-crc32 under yazl/yauzl) would load ESM builds.
+  resolve: { conditions: ["source", "module", "node", "development|production"] },
+  ssr: { resolve: { conditions: ["source", "node", "development|production"], externalConditions: ["source"] } },
   test: {
     include: [
       "packages/*/src/**/*.test.ts",

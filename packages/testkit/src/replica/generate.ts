@@ -1,0 +1,303 @@
+// Writes a replica of the archive to disk (zips + CHECKSUM sidecars in the real layout) and returns its manifest.
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import { LakehouseError, type MarketPlugin } from "@crypto-lakehouse/core";
+import { spotMarket } from "@crypto-lakehouse/market-spot";
+import { BENCH_LEVEL, benchBuffer, benchContent, benchStream, benchSymbol } from "./bench.js";
+import { daysBetween, periodRange } from "./calendar.js";
+import { type CsvContext, csvText, generatedColumns, klineRowCount } from "./csv/index.js";
+import { type PlannedFile, planReplica } from "./plan.js";
+import { createRng } from "./prng.js";
+import { flavorOf, symbolProfile } from "./profile.js";
+import {
+  checksumHasNewline,
+  hasHeader,
+  isDuplicated,
+  OUTAGE_ROW,
+  QUIRK_DATES,
+  timeUnitFor,
+} from "./quirks.js";
+import type { ReplicaFile, ReplicaManifest, ReplicaOptions } from "./types.js";
+import { checksumText, sha256Hex, zipBuffer, zipMtime, zipStreamToFile } from "./zip.js";
+
+const MiB = 1024 * 1024;
+const CHECKSUM = ".CHECKSUM";
+
+const invalid = (msg: string) => new LakehouseError("CONFIG_INVALID", msg);
+
+function checkNumbers(o: ReplicaOptions): void {
+  const positiveInt = (v: number | undefined, name: string) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1))
+      throw invalid(`Replica option ${name} must be a whole number ≥ 1 (got ${v})`);
+  };
+  positiveInt(o.rowsPerFile, "rowsPerFile");
+  positiveInt(o.concurrency, "concurrency");
+  if (o.largeFiles) {
+    if (!Number.isInteger(o.largeFiles.count) || o.largeFiles.count < 0)
+      throw invalid("Replica option largeFiles.count must be a whole number ≥ 0");
+    if (!(o.largeFiles.sizeMb > 0)) throw invalid("Replica option largeFiles.sizeMb must be > 0");
+  }
+  if (o.smallFiles) {
+    const { count, minKb, maxKb } = o.smallFiles;
+    if (!Number.isInteger(count) || count < 0)
+      throw invalid("Replica option smallFiles.count must be a whole number ≥ 0");
+    if (!(minKb > 0) || !(maxKb >= minKb)) throw invalid("Replica option smallFiles needs 0 < minKb ≤ maxKb");
+  }
+}
+
+/** Refuses to mix a new replica with old files, unless asked to replace them. */
+async function prepareDataDir(dataDir: string, overwrite: boolean): Promise<void> {
+  const entries = await readdir(dataDir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return [] as string[];
+    throw new LakehouseError("STORAGE_FAILED", `Cannot read ${dataDir}: ${e.message}`, { cause: e });
+  });
+  if (entries.length === 0) return;
+  if (!overwrite) {
+    throw invalid(
+      `${dataDir} already holds files; choose an empty outDir or pass overwrite: true to replace them`,
+    );
+  }
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+/** Runs tasks with at most `limit` in flight, keeping results in task order. */
+async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
+
+const fileName = (key: string) => key.slice(key.lastIndexOf("/") + 1);
+
+/** Writes a zip's bytes and its sidecar; the sidecar hashes `sidecarSha` (the zip's own unless stale). */
+async function writePair(
+  root: string,
+  key: string,
+  zip: Buffer | undefined,
+  sidecarSha: string,
+  newline: boolean,
+) {
+  const path = join(root, ...key.split("/"));
+  await mkdir(dirname(path), { recursive: true });
+  if (zip) await writeFile(path, zip);
+  await writeFile(path + CHECKSUM, checksumText(sidecarSha, fileName(key), newline));
+}
+
+/**
+ * Generates a replica of the archive under `<outDir>/data`: every file the market plugins' matrix says exists for
+ * the selection, with the archive's quirks (see README), plus optional benchmark files. Same options → same bytes.
+ */
+export async function generateReplica(options: ReplicaOptions): Promise<ReplicaManifest> {
+  checkNumbers(options);
+  const plan = planReplica(options);
+  const root = resolve(options.outDir);
+  await prepareDataDir(join(root, "data"), options.overwrite ?? false);
+  const quirks = options.quirks ?? true;
+  const seed = options.seed ?? 1;
+  const rowsPerFile = options.rowsPerFile ?? 50;
+  const holes = new Set(plan.holes);
+  const outageKlines: { key: string; row: number }[] = [];
+
+  const writeOne = async (f: PlannedFile): Promise<ReplicaFile> => {
+    const csv = f.spec.csv;
+    const header = hasHeader(csv, f.partition, f.period, quirks);
+    const timeUnit = timeUnitFor(csv, f.partition, f.period, quirks);
+    const { start, end } = periodRange(f.partition, f.period);
+    const flavor = flavorOf(f.market);
+    const ctx: CsvContext = {
+      market: f.market,
+      flavor,
+      dataType: f.dataType,
+      symbol: f.symbol,
+      ...(f.interval ? { interval: f.interval } : {}),
+      partition: f.partition,
+      period: f.period,
+      start,
+      end,
+      unit: timeUnit === "us" ? "us" : "ms",
+      rowsPerFile,
+      duplicate: isDuplicated(f.dataType, f.partition, f.period, quirks),
+      emptyCells: quirks,
+      profile: symbolProfile(flavor, f.symbol, start),
+      rng: createRng(seed, f.key),
+    };
+    // An outage on the first day of the range (1m klines): a flat zero-volume row, as the archive shows them.
+    if (
+      quirks &&
+      f.dataType === "klines" &&
+      f.interval === "1m" &&
+      f.partition === "daily" &&
+      f.period === options.start &&
+      klineRowCount(ctx) > OUTAGE_ROW
+    ) {
+      ctx.outageRow = OUTAGE_ROW;
+      outageKlines.push({ key: f.key, row: OUTAGE_ROW });
+    }
+    const columns = csv?.columns.map((c) => c.name) ?? generatedColumns(flavor, f.dataType);
+    const { text, rows } = csvText(ctx, header ? columns : undefined);
+    const base = fileName(f.key).slice(0, -".zip".length);
+    const zip = await zipBuffer(`${base}.csv`, Buffer.from(text), { mtime: zipMtime(f.partition, f.period) });
+    const sha256 = sha256Hex(zip);
+    const stale = plan.stale === f.key;
+    // A stale sidecar still hashes "a" zip: the earlier upload that Binance replaced without updating it.
+    const sidecarSha = stale ? sha256Hex(Buffer.concat([zip, Buffer.from("earlier upload")])) : sha256;
+    await writePair(root, f.key, zip, sidecarSha, checksumHasNewline(f.market));
+    return {
+      key: f.key,
+      size: zip.length,
+      sha256,
+      checksumKey: f.key + CHECKSUM,
+      ...(stale ? { stale: true } : {}),
+      market: f.market,
+      partition: f.partition,
+      dataType: f.dataType,
+      symbol: f.symbol,
+      ...(f.interval ? { interval: f.interval } : {}),
+      period: f.period,
+      rows,
+      header,
+      timeUnit,
+    };
+  };
+
+  const concurrency = options.concurrency ?? 8;
+  const files = await pool(
+    plan.files.filter((f) => !holes.has(f.key)).map((f) => () => writeOne(f)),
+    concurrency,
+  );
+  const spot = (options.plugins ?? []).find((p) => p.id === "spot") ?? spotMarket;
+  files.push(...(await writeBenchFiles(options, root, spot, seed, quirks, concurrency)));
+  files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  outageKlines.sort((a, b) => (a.key < b.key ? -1 : 1));
+
+  const { outDir: _o, plugins: _p, ...echo } = options;
+  const stale = plan.stale ? [plan.stale] : [];
+  const markets = [...new Set(files.map((f) => f.market))].sort();
+  return {
+    version: 1,
+    root,
+    options: echo,
+    files,
+    holes: [...plan.holes],
+    stale,
+    quirks: {
+      enabled: quirks,
+      headerSwitch: quirks
+        ? { daily: QUIRK_DATES.headerDailyFrom, monthly: QUIRK_DATES.headerMonthlyFrom }
+        : null,
+      microsecondsFrom: quirks ? QUIRK_DATES.microsecondsFrom : null,
+      duplicatedMetrics: quirks ? { ...QUIRK_DATES.duplicatedMetrics } : null,
+      duplicatedLiquidations: quirks,
+      emptyMetricCells: quirks,
+      outageKlines,
+      staleChecksums: stale,
+      holes: [...plan.holes],
+      emptyDataTypes: plan.emptyDataTypes,
+      checksumTrailingNewline: Object.fromEntries(markets.map((m) => [m, checksumHasNewline(m)])),
+    },
+  };
+}
+
+/** The benchmark files: large ones streamed to disk, small ones built in memory; all spot daily trades. */
+async function writeBenchFiles(
+  o: ReplicaOptions,
+  root: string,
+  spot: MarketPlugin,
+  seed: number,
+  quirks: boolean,
+  concurrency: number,
+): Promise<ReplicaFile[]> {
+  const csv = spot.matrix.dataTypes.trades?.csv;
+  const entry = (symbol: string, day: string) => {
+    const key = spot.fileKey({ market: "spot", partition: "daily", dataType: "trades", symbol, period: day });
+    const unit = timeUnitFor(csv, "daily", day, quirks) === "us" ? ("us" as const) : ("ms" as const);
+    return { key, unit, member: `${fileName(key).slice(0, -4)}.csv` };
+  };
+  const record = (
+    key: string,
+    day: string,
+    symbol: string,
+    size: number,
+    sha256: string,
+    rows: number,
+    unit: "ms" | "us",
+    bench: "large" | "small",
+  ): ReplicaFile => ({
+    key,
+    size,
+    sha256,
+    checksumKey: key + CHECKSUM,
+    market: "spot",
+    partition: "daily",
+    dataType: "trades",
+    symbol,
+    period: day,
+    rows,
+    header: hasHeader(csv, "daily", day, quirks),
+    timeUnit: unit,
+    bench,
+  });
+
+  const tasks: (() => Promise<ReplicaFile>)[] = [];
+  const large = o.largeFiles ?? { count: 0, sizeMb: 0 };
+  const largeTasks: (() => Promise<ReplicaFile>)[] = [];
+  for (let i = 1; i <= large.count; i++) {
+    largeTasks.push(async () => {
+      const symbol = benchSymbol("large", i);
+      const day = o.start;
+      const { key, unit, member } = entry(symbol, day);
+      const path = join(root, ...key.split("/"));
+      await mkdir(dirname(path), { recursive: true });
+      const { stream, rows } = benchStream(
+        seed,
+        key,
+        day,
+        unit,
+        benchContent(large.sizeMb * MiB, member, unit),
+      );
+      const { size, sha256 } = await zipStreamToFile(member, stream, path, {
+        mtime: zipMtime("daily", day),
+        level: BENCH_LEVEL,
+      });
+      await writePair(root, key, undefined, sha256, checksumHasNewline("spot"));
+      return record(key, day, symbol, size, sha256, rows(), unit, "large");
+    });
+  }
+  const small = o.smallFiles ?? { count: 0, minKb: 1, maxKb: 1 };
+  const days = daysBetween(o.start, o.end);
+  for (let i = 0; i < small.count; i++) {
+    tasks.push(async () => {
+      const symbol = benchSymbol("small", Math.floor(i / days.length) + 1);
+      const day = days[i % days.length]!;
+      const { key, unit, member } = entry(symbol, day);
+      const kb = small.minKb + createRng(seed, "small-size", i).next() * (small.maxKb - small.minKb);
+      const { data, rows } = benchBuffer(seed, key, day, unit, benchContent(kb * 1024, member, unit));
+      const zip = await zipBuffer(member, data, { mtime: zipMtime("daily", day), level: BENCH_LEVEL });
+      const sha256 = sha256Hex(zip);
+      await writePair(root, key, zip, sha256, checksumHasNewline("spot"));
+      return record(key, day, symbol, zip.length, sha256, rows, unit, "small");
+    });
+  }
+  // Large files stream through zlib: two at a time keep both cores busy without piling up memory.
+  return [...(await pool(largeTasks, 2)), ...(await pool(tasks, concurrency))];
+}
+
+/** Writes a manifest as JSON; refuses paths inside `<root>/data`, which holds archive files only. */
+export async function writeManifest(manifest: ReplicaManifest, path: string): Promise<void> {
+  const target = resolve(path);
+  const data = join(manifest.root, "data");
+  if (target === data || target.startsWith(data + sep)) {
+    throw invalid(
+      `Refusing to write the replica manifest inside ${data}: that tree holds archive files only; choose another path`,
+    );
+  }
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, `${JSON.stringify(manifest, null, 2)}\n`);
+}

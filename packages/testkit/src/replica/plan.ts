@@ -1,0 +1,187 @@
+// Which files a replica holds: every key the market plugins' matrix says exists for the chosen selection.
+import {
+  type ArchiveFile,
+  type BuiltinMarketId,
+  type DataTypeSpec,
+  LakehouseError,
+  type MarketId,
+  type MarketPlugin,
+  type Partition,
+} from "@crypto-lakehouse/core";
+import { futuresCmMarket } from "@crypto-lakehouse/market-futures-cm";
+import { futuresUmMarket } from "@crypto-lakehouse/market-futures-um";
+import { optionsMarket } from "@crypto-lakehouse/market-options";
+import { spotMarket } from "@crypto-lakehouse/market-spot";
+import { dateMs, daysBetween, periodStartDate, wholeMonthsBetween } from "./calendar.js";
+import { hasGenerator } from "./csv/index.js";
+import { chooseHoles, chooseStale } from "./quirks.js";
+import type { ReplicaOptions } from "./types.js";
+
+/** The built-in market plugins the replica follows by default. */
+export const REPLICA_PLUGINS: readonly MarketPlugin[] = [
+  spotMarket,
+  futuresUmMarket,
+  futuresCmMarket,
+  optionsMarket,
+];
+
+/** Symbols that exist in the real archive, used when the options name none. */
+export const DEFAULT_REPLICA_SYMBOLS: Record<BuiltinMarketId, string[]> = {
+  spot: ["BTCUSDT", "ETHUSDT"],
+  futures_um: ["BTCUSDT", "ETHUSDT"],
+  // indexPriceKlines files this under the bare pair BTCUSD (handled per data type).
+  futures_cm: ["BTCUSD_PERP"],
+  // BVOLIndex takes BTCBVOLUSDT, EOHSummary takes BTCUSDT.
+  options: ["BTCBVOLUSDT", "BTCUSDT"],
+};
+
+export type ReplicaSelection = Pick<
+  ReplicaOptions,
+  "markets" | "dataTypes" | "symbols" | "start" | "end" | "intervals" | "partitions" | "quirks" | "plugins"
+>;
+
+export interface PlannedFile extends ArchiveFile {
+  plugin: MarketPlugin;
+  spec: DataTypeSpec;
+}
+
+export interface ReplicaPlan {
+  /** Every file the matrix says exists for the selection, sorted by key (holes included). */
+  files: PlannedFile[];
+  /** Keys left out on purpose (quirks on). */
+  holes: string[];
+  /** Key whose sidecar will be stale (quirks on). */
+  stale?: string;
+  /** Datasets in the selection that the matrix marks empty, `market/partition/dataType`. */
+  emptyDataTypes: string[];
+}
+
+const invalid = (msg: string, details?: string[]) =>
+  new LakehouseError("CONFIG_INVALID", msg, details ? { details } : undefined);
+
+/** Maps a requested symbol to the archive's spelling for one data type; undefined when it does not apply. */
+export function replicaSymbolFor(plugin: MarketPlugin, dataType: string, symbol: string): string | undefined {
+  let resolved = plugin.resolveSymbol(dataType, symbol)?.symbol;
+  // COIN-M indexPriceKlines is filed under the bare pair (BTCUSD), not the contract (BTCUSD_PERP).
+  if (!resolved && plugin.id === "futures_cm" && dataType === "indexPriceKlines") {
+    resolved = plugin.resolveSymbol(dataType, symbol.replace(/_[A-Z0-9]+$/, ""))?.symbol;
+  }
+  // Options symbols share one pattern; BVOL indices and EOHSummary underlyings are told apart by name.
+  if (resolved && plugin.id === "options") {
+    const bvol = resolved.includes("BVOL");
+    if ((dataType === "BVOLIndex") !== bvol) return undefined;
+  }
+  return resolved;
+}
+
+function inWindow(spec: DataTypeSpec, partition: Partition, day: string): boolean {
+  const w = spec.windows?.[partition];
+  if (!w) return true;
+  if (w.empty) return false;
+  return (!w.from || day >= w.from) && (!w.to || day <= w.to);
+}
+
+function normaliseInterval(i: string): string {
+  return i === "1M" ? "1mo" : i;
+}
+
+/** Checks the selection, throwing CONFIG_INVALID with every problem. */
+function validate(sel: ReplicaSelection, plugins: ReadonlyMap<string, MarketPlugin>): void {
+  const problems: string[] = [];
+  for (const [name, v] of [
+    ["start", sel.start],
+    ["end", sel.end],
+  ] as const) {
+    if (typeof v !== "string" || Number.isNaN(dateMs(v)))
+      problems.push(`${name}: '${v}' is not a date (YYYY-MM-DD)`);
+  }
+  if (problems.length === 0 && sel.start > sel.end)
+    problems.push(`start ${sel.start} is after end ${sel.end}`);
+  const markets = sel.markets ?? [...plugins.keys()];
+  for (const m of markets)
+    if (!plugins.has(m))
+      problems.push(`markets: unknown market '${m}' (known: ${[...plugins.keys()].join(", ")})`);
+  const chosen = markets.map((m) => plugins.get(m)).filter((p): p is MarketPlugin => !!p);
+  for (const dt of sel.dataTypes ?? []) {
+    if (!chosen.some((p) => p.matrix.dataTypes[dt]))
+      problems.push(`dataTypes: no selected market has '${dt}'`);
+    else if (!hasGenerator(dt)) problems.push(`dataTypes: the replica cannot write '${dt}' yet`);
+  }
+  for (const i of sel.intervals ?? []) {
+    const known = chosen.some((p) =>
+      Object.values(p.matrix.dataTypes).some(
+        (s) =>
+          s.intervals?.daily?.includes(normaliseInterval(i)) ||
+          s.intervals?.monthly?.includes(normaliseInterval(i)),
+      ),
+    );
+    if (!known) problems.push(`intervals: no selected market has kline interval '${i}'`);
+  }
+  for (const p of sel.partitions ?? [])
+    if (p !== "daily" && p !== "monthly") problems.push(`partitions: '${p}' is not daily or monthly`);
+  if (problems.length > 0) throw invalid("Replica options are invalid", problems);
+}
+
+/** Plans a replica: the files, the holes, the stale sidecar and the empty datasets, without touching the disk. */
+export function planReplica(sel: ReplicaSelection): ReplicaPlan {
+  const plugins = new Map((sel.plugins ?? REPLICA_PLUGINS).map((p) => [p.id as string, p]));
+  validate(sel, plugins);
+  const quirks = sel.quirks ?? true;
+  const intervals = sel.intervals?.map(normaliseInterval);
+  const partitions = sel.partitions ?? ["daily", "monthly"];
+  const periods: Record<Partition, string[]> = {
+    daily: daysBetween(sel.start, sel.end),
+    monthly: wholeMonthsBetween(sel.start, sel.end),
+  };
+  const files: PlannedFile[] = [];
+  const emptyDataTypes: string[] = [];
+  for (const marketId of sel.markets ?? [...plugins.keys()]) {
+    const plugin = plugins.get(marketId)!;
+    const requested = sel.symbols?.[marketId] ?? DEFAULT_REPLICA_SYMBOLS[marketId as BuiltinMarketId] ?? [];
+    for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
+      if (sel.dataTypes && !sel.dataTypes.includes(dataType)) continue;
+      if (!hasGenerator(dataType)) continue;
+      const symbols = [
+        ...new Set(requested.map((s) => replicaSymbolFor(plugin, dataType, s)).filter((s) => !!s)),
+      ] as string[];
+      for (const partition of spec.partitions) {
+        if (!partitions.includes(partition)) continue;
+        if (spec.windows?.[partition]?.empty) {
+          emptyDataTypes.push(`${marketId}/${partition}/${dataType}`);
+          continue;
+        }
+        const folders =
+          spec.keyShape === "interval"
+            ? (spec.intervals?.[partition] ?? []).filter((i) => !intervals || intervals.includes(i))
+            : [undefined];
+        for (const symbol of symbols) {
+          for (const interval of folders) {
+            for (const period of periods[partition]) {
+              if (!inWindow(spec, partition, periodStartDate(partition, period))) continue;
+              const ref = {
+                market: marketId as MarketId,
+                partition,
+                dataType,
+                symbol,
+                period,
+                ...(interval ? { interval } : {}),
+              };
+              files.push({ ...ref, key: plugin.fileKey(ref), plugin, spec });
+            }
+          }
+        }
+      }
+    }
+  }
+  files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const holes = quirks ? chooseHoles(files) : [];
+  const stale = quirks ? chooseStale(files, holes) : undefined;
+  return { files, holes, ...(stale ? { stale } : {}), emptyDataTypes };
+}
+
+/** Keys of the zips a replica with these options holds (holes left out, benchmark files not included). */
+export function replicaKeysFor(sel: ReplicaSelection): string[] {
+  const plan = planReplica(sel);
+  const holes = new Set(plan.holes);
+  return plan.files.filter((f) => !holes.has(f.key)).map((f) => f.key);
+}
