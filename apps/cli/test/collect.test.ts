@@ -37,9 +37,10 @@ const MARKET_TYPES: Record<string, string[]> = {
   options: ["BVOLIndex", "EOHSummary"],
 };
 // A range inside every dataset's window (EOHSummary 2023-05-18…10-23, COIN-M liquidations from 2023-06-25,
-// bookTicker until 2024-03), with one whole month (monthly files) and two loose days (daily files).
+// bookTicker until 2024-03). The replica holds every daily file and the whole month's monthly files, so the
+// run asks for both partitions to cover all of it.
 const START = "2023-07-01";
-const END = "2023-08-02";
+const END = "2023-07-31";
 
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -98,6 +99,7 @@ describe("lakehouse collect against the replica", () => {
           premiumIndexKlines: ["1h", "1d", "1mo"],
         },
         date_range: { start: START, end: END },
+        partitions: "both",
         output_directory: out,
         endpoint: replica.endpoint,
         max_parallel_downloads: 8,
@@ -299,17 +301,17 @@ describe("lakehouse collect against the replica", () => {
     ]);
     expect(dates.code).toBe(2);
     expect(dates.stderr).toMatch(/'2023-07-01' is before --start '2023-07-09'/);
-    // Root can write almost anywhere; /proc is not writable even for root.
+    // Root can write almost anywhere; /sys refuses new folders even to root.
     const unwritable = await lakehouse([
       "collect",
       "--endpoint",
       replica.endpoint,
       ...sel,
       "--output",
-      "/proc/lakehouse",
+      "/sys/lakehouse",
     ]);
     expect(unwritable.code).toBe(2);
-    expect(unwritable.stderr).toMatch(/Permission denied writing to output directory: \/proc\/lakehouse/);
+    expect(unwritable.stderr).toMatch(/Permission denied writing to output directory: \/sys\/lakehouse/);
     const down = await lakehouse([
       "collect",
       "--endpoint",

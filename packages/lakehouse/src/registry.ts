@@ -7,6 +7,7 @@ import { futuresUmMarket } from "@crypto-lakehouse/market-futures-um";
 import { optionsMarket } from "@crypto-lakehouse/market-options";
 import { spotMarket } from "@crypto-lakehouse/market-spot";
 import { localStorage } from "@crypto-lakehouse/storage-local";
+import { s3Storage } from "@crypto-lakehouse/storage-s3";
 
 export type AnyPlugin = MarketPlugin | DownloaderPlugin<any> | StoragePlugin<any> | ExecutorPlugin<any>;
 
@@ -31,6 +32,7 @@ export function builtinRegistry(): PluginRegistry {
     optionsMarket,
     sdkDownloader,
     localStorage,
+    s3Storage,
     inProcessExecutor,
   ]) {
     register(r, p as AnyPlugin, "built-in");

@@ -90,7 +90,6 @@ async function verifyFetched(r: FetchedFile, verify: boolean): Promise<Verdict> 
 export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
   const { runId, downloader, storage, stagingDir, verify, logger } = deps;
   const today = deps.today ?? (() => todayUtc());
-  const log = logger.child({ runId });
 
   async function store(r: FetchedFile, v: Extract<Verdict, { ok: true }>): Promise<void> {
     const key = bronzeKey(r.file);
@@ -172,7 +171,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
           return;
         }
         if (v.refetch && !retried) {
-          log.warn("checksum mismatch on a body that differs from the ETag; fetching once more", {
+          logger.warn("checksum mismatch on a body that differs from the ETag; fetching once more", {
             key: f.key,
           });
           await rm(r.zipPath, { force: true });
@@ -180,7 +179,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
           return;
         }
         if (v.quarantine) await quarantine(r, v.reason);
-        log.warn(v.reason, { key: f.key, outcome: v.outcome });
+        logger.warn(v.reason, { key: f.key, outcome: v.outcome });
         finish({ ...base, outcome: v.outcome, bytes: r.size, reason: v.reason });
       } catch (e) {
         const err =
