@@ -1,0 +1,71 @@
+// The example plugin module, loaded from a config file, used end to end by the `lakehouse` CLI.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lakehouse } from "../../../apps/cli/test/cli.js";
+import { type ServedReplica, serveReplica, tempDir } from "../../../apps/cli/test/replica-env.js";
+
+const MODULE = resolve(import.meta.dirname, "..", "dist", "index.js");
+
+describe("a third-party plugin module loaded from config", () => {
+  let replica: ServedReplica;
+  beforeAll(async () => {
+    if (!existsSync(MODULE)) throw new Error(`${MODULE} is missing: run \`pnpm build\` first`);
+    replica = await serveReplica({ markets: ["futures_um"], dataTypes: ["fundingRate", "markPriceKlines"], intervals: ["1d"], start: "2023-05-01", end: "2023-07-31" });
+  });
+  afterAll(async () => {
+    await replica?.stop();
+  });
+
+  function writeConfig(extra: Record<string, unknown>): string {
+    const dir = tempDir("lh-plugin-cfg-");
+    const cfg = join(dir, "lakehouse.json");
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        plugins: [MODULE],
+        markets: ["um_funding"],
+        symbols: ["BTCUSDT"],
+        data_types: ["fundingRate", "markPriceKlines"],
+        intervals: { markPriceKlines: ["1d"] },
+        date_range: { start: "2023-05-01", end: "2023-07-31" },
+        ...extra,
+      }),
+    );
+    return cfg;
+  }
+
+  it("its market shows in `lakehouse matrix` and `plan`", async () => {
+    const m = await lakehouse(["matrix", "--plugin", MODULE, "--market", "um_funding"]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.stdout).toMatch(/USD-M funding view — market 'um_funding', archive path data\/futures\/um\//);
+    const p = await lakehouse(["plan", "--config", writeConfig({}), "--keys"]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout.trim().split("\n")).toEqual([
+      "data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2023-05.zip",
+      "data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2023-06.zip",
+      "data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2023-07.zip",
+      "data/futures/um/monthly/markPriceKlines/BTCUSDT/1d/BTCUSDT-1d-2023-05.zip",
+      "data/futures/um/monthly/markPriceKlines/BTCUSDT/1d/BTCUSDT-1d-2023-06.zip",
+      "data/futures/um/monthly/markPriceKlines/BTCUSDT/1d/BTCUSDT-1d-2023-07.zip",
+    ]);
+  });
+
+  it("collects through its market into its storage, chosen by id", async () => {
+    const root = tempDir("lh-plugin-lake-");
+    const r = await lakehouse(["collect", "--config", writeConfig({ storage: { kind: "example-dir", root } }), "--endpoint", replica.endpoint, "--json"]);
+    const holes = new Set(replica.manifest.holes);
+    expect([0, 1]).toContain(r.code);
+    const s = JSON.parse(r.stdout);
+    expect(s.output).toBe(root);
+    const expected = replica.manifest.files.filter((f) => f.symbol === "BTCUSDT" && f.partition === "monthly" && (f.dataType === "fundingRate" || f.interval === "1d"));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(s.counts.downloaded).toBe(expected.length);
+    for (const f of expected) {
+      const p = join(root, "bronze", "um_funding", f.dataType, "monthly", "BTCUSDT", ...(f.interval ? [f.interval] : []), f.key.split("/").pop()!);
+      expect(createHash("sha256").update(readFileSync(p)).digest("hex")).toBe(f.sha256);
+    }
+    expect(s.counts.missing).toBe([...holes].filter((k) => k.includes("/BTCUSDT/") && k.includes("/monthly/")).length);
+  });
+});
