@@ -4,7 +4,9 @@ import { registerCollect } from "./commands/collect.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerReplica } from "./commands/replica.js";
+import { registerRuns } from "./commands/runs.js";
 import { registerSymbols } from "./commands/symbols.js";
+import { registerVerify } from "./commands/verify.js";
 import { reportError } from "./errors.js";
 
 export const VERSION = "0.1.0";
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerCollect(program);
   registerSymbols(program);
   registerReplica(program);
+  registerVerify(program);
+  registerRuns(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

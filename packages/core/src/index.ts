@@ -23,3 +23,6 @@ export * from "./pipeline/zipcheck.js";
 export * from "./plan/planner.js";
 export * from "./plan/series.js";
 export * from "./tokens.js";
+export * from "./pipeline/runs.js";
+export * from "./pipeline/verify.js";
+export * from "./pipeline/collect-files.js";

@@ -3,6 +3,7 @@
 import {
   type ArchiveFile,
   type Logger,
+  newRunId,
   type Outcome,
   type PlanNote,
   type Progress,
@@ -48,12 +49,14 @@ export async function collectResolved(
   run: ResolvedRun,
   options: CollectApiOptions = {},
 ): Promise<CollectResult> {
-  const runtime = await createRuntime(run, { logger: options.logger ?? silentLogger });
+  // Every log line of a run carries its id, including the plugins' own.
+  const runId = options.runId ?? newRunId();
+  const runtime = await createRuntime(run, { logger: (options.logger ?? silentLogger).child({ runId }) });
   try {
     const summary = await runtime.collect({
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.runId ? { runId: options.runId } : {}),
+      runId,
       ...(options.today ? { today: options.today } : {}),
     });
     return { ...summary, ok: summary.counts.failed + summary.counts.checksum_mismatch === 0 };

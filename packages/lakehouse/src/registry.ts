@@ -6,6 +6,7 @@ import { futuresCmMarket } from "@crypto-lakehouse/market-futures-cm";
 import { futuresUmMarket } from "@crypto-lakehouse/market-futures-um";
 import { optionsMarket } from "@crypto-lakehouse/market-options";
 import { spotMarket } from "@crypto-lakehouse/market-spot";
+import { bullmqExecutor } from "@crypto-lakehouse/queue-bullmq";
 import { localStorage } from "@crypto-lakehouse/storage-local";
 import { s3Storage } from "@crypto-lakehouse/storage-s3";
 
@@ -34,6 +35,7 @@ export function builtinRegistry(): PluginRegistry {
     localStorage,
     s3Storage,
     inProcessExecutor,
+    bullmqExecutor,
   ]) {
     register(r, p as AnyPlugin, "built-in");
   }

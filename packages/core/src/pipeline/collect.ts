@@ -68,7 +68,8 @@ export async function runCollection(
   const { catalog, downloader, storage, executor } = deps;
   const { request, settings } = config;
   const runId = opts.runId ?? newRunId();
-  const logger = deps.logger.child({ runId });
+  // Callers bind the run id to the logger (every plugin logs through it), so it is not added again here.
+  const logger = deps.logger;
   const startedAt = Date.now();
   await storage.checkWritable();
 

@@ -1,0 +1,117 @@
+// `lakehouse verify`: re-hash stored bronze zips against their records and .CHECKSUM; `--repair` re-fetches the
+// corrupt, missing and unverified ones through the normal collect pipeline.
+import type { ArchiveFile, VerifyItem, VerifyReport } from "@crypto-lakehouse/core";
+import type { Command } from "commander";
+import { EXIT } from "../errors.js";
+import { addSelectionFlags, type RunFlags } from "../flags.js";
+import { createCliLogger, type LogOptions } from "../log.js";
+import { formatBytes, formatDuration, table } from "../table.js";
+import { resolveForStore } from "./runs.js";
+
+interface VerifyFlags extends RunFlags, LogOptions {
+  repair?: boolean;
+  json?: boolean;
+}
+
+export function renderReport(r: VerifyReport, title = "Verified"): string {
+  const c = r.counts;
+  const lines = [
+    `${title} ${r.checked} file${r.checked === 1 ? "" : "s"} (${formatBytes(r.bytes)}) in ${r.location} in ${formatDuration(r.durationMs)}: ` +
+      `${c.ok} ok, ${c.corrupt} corrupt, ${c.missing} missing, ${c.unverified} unverified` +
+      (c.unavailable ? `, ${c.unavailable} not in the archive` : ""),
+  ];
+  if (r.items.length) {
+    lines.push("", table(["status", "file", "why"], r.items.map((i) => [i.status, i.bronzeKey, i.reason ?? ""])));
+  }
+  return lines.join("\n");
+}
+
+export function registerVerify(program: Command): void {
+  addSelectionFlags(
+    program
+      .command("verify")
+      .description("re-check stored files against their recorded SHA-256 and .CHECKSUM (all of bronze/ without a selection)"),
+  )
+    .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
+    .option("--repair", "re-fetch corrupt, missing and unverified files from the archive")
+    .option("--endpoint <url>", "S3 endpoint of the archive, for --repair (default: the real archive)")
+    .option("--region <region>", "archive region, for --repair")
+    .option("--bucket <bucket>", "archive bucket, for --repair")
+    .option("-d, --downloader <id>", "downloader for --repair: sdk (default) or s5cmd")
+    .option("-j, --concurrency <n>", "files checked (and re-fetched) at once")
+    .option("--retries <n>", "retries for retryable download failures (--repair)")
+    .option("--json", "print the report as JSON")
+    .action(async (f: VerifyFlags, cmd: Command) => {
+      const { createRuntime, downloaderSettings, storageSelection } = await import("@crypto-lakehouse/lakehouse");
+      const { collectFiles, planFiles, VERIFY_PROBLEMS, verifyStore, verifyStoredFile } = await import(
+        "@crypto-lakehouse/core"
+      );
+      const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
+      const { run, selected } = await resolveForStore(f);
+      const runtime = await createRuntime(run, { logger });
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        const { storage, catalog } = runtime;
+        const concurrency = f.concurrency ? run.settings.concurrency : 4;
+        const files = selected
+          ? planFiles(run.request, {
+              catalog,
+              lister: (prefix, delimiter) => runtime.downloader.list(prefix, { delimiter: delimiter ?? "/" }),
+            }).files
+          : undefined;
+        const report = await verifyStore(storage, {
+          ...(files ? { files } : {}),
+          catalog,
+          concurrency,
+          signal: controller.signal,
+        });
+        const problems = report.items.filter((i) => VERIFY_PROBLEMS.includes(i.status));
+        let repair: { summary: unknown; after: VerifyItem[] } | undefined;
+        if (f.repair && problems.length && !controller.signal.aborted) {
+          const fetchable = problems.filter((i): i is VerifyItem & { file: ArchiveFile } => i.file !== undefined);
+          const summary = await collectFiles(runtime, fetchable.map((i) => i.file), {
+            batchSize: run.settings.batchSize,
+            concurrency: run.settings.concurrency,
+            verify: true,
+            signal: controller.signal,
+            request: { command: "verify --repair", keys: fetchable.map((i) => i.file.key) },
+            job: {
+              downloader: { id: runtime.downloader.id, settings: { ...downloaderSettings(run.settings) } },
+              storage: storageSelection(run.registry, run.settings),
+              verify: true,
+              ...(run.settings.plugins ? { plugins: run.settings.plugins } : {}),
+            },
+          });
+          // What the store holds now, for exactly the files that were bad.
+          const after: VerifyItem[] = [];
+          for (const i of problems) after.push(await verifyStoredFile(storage, i.bronzeKey, i.file));
+          repair = { summary, after };
+        }
+        const remaining = repair ? repair.after.filter((i) => VERIFY_PROBLEMS.includes(i.status)) : problems;
+        if (f.json) {
+          process.stdout.write(`${JSON.stringify({ ...report, ...(repair ? { repair } : {}), ok: remaining.length === 0 }, null, 2)}\n`);
+        } else {
+          const lines = [renderReport(report)];
+          if (repair) {
+            const s = repair.summary as { runId: string; counts: Record<string, number> };
+            lines.push(
+              "",
+              `Repair run ${s.runId}: ${s.counts.downloaded ?? 0} re-fetched; ${remaining.length} problem${remaining.length === 1 ? "" : "s"} left`,
+            );
+            if (remaining.length) lines.push(table(["status", "file", "why"], remaining.map((i) => [i.status, i.bronzeKey, i.reason ?? ""])));
+          } else if (problems.length) {
+            lines.push("", "Run again with --repair to re-fetch them from the archive.");
+          }
+          process.stdout.write(`${lines.join("\n")}\n`);
+        }
+        process.exitCode = remaining.length === 0 && !controller.signal.aborted ? EXIT.ok : EXIT.failed;
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        await runtime.dispose();
+      }
+    });
+}

@@ -1,0 +1,211 @@
+// Re-checks stored bronze zips against their records and stored .CHECKSUM by hashing what the store returns,
+// on any storage backend: ok, corrupt, missing (expected but absent), unverified (no record).
+import { createHash } from "node:crypto";
+import type { StorageBackend } from "../contracts/storage.js";
+import { isLakehouseError } from "../errors.js";
+import type { Catalog } from "../matrix/compose.js";
+import { type ArchiveFile, CHECKSUM_SUFFIX } from "../model/types.js";
+import { parseChecksum } from "./checksum.js";
+import { bronzeKey, fileRecordKey, META } from "./layout.js";
+import type { FileRecord } from "./records.js";
+import { listRunSummaries } from "./runs.js";
+
+export const VERIFY_STATUSES = ["ok", "corrupt", "missing", "unverified", "unavailable"] as const;
+/**
+ * `unavailable`: absent from the store because the archive answered 404 when it was last collected (a hole, or
+ * not published yet) — nothing to repair, so not a problem.
+ */
+export type VerifyStatus = (typeof VERIFY_STATUSES)[number];
+/** The statuses that make `verify` fail and that `--repair` re-fetches. */
+export const VERIFY_PROBLEMS: readonly VerifyStatus[] = ["corrupt", "missing", "unverified"];
+
+export interface VerifyItem {
+  bronzeKey: string;
+  status: VerifyStatus;
+  /** The archive file, when known (needed to re-fetch it). */
+  file?: ArchiveFile;
+  /** SHA-256 and size of the bytes the store returned. */
+  sha256?: string;
+  size?: number;
+  /** SHA-256 in the file's record, and in its stored .CHECKSUM. */
+  recorded?: string;
+  checksum?: string;
+  reason?: string;
+}
+
+export interface VerifyReport {
+  location: string;
+  checked: number;
+  counts: Record<VerifyStatus, number>;
+  /** Bytes hashed. */
+  bytes: number;
+  durationMs: number;
+  /** Every item that is not `ok`, sorted by key. */
+  items: VerifyItem[];
+}
+
+export interface VerifyOptions {
+  /** The selection (planned files); without it, every zip under bronze/ and every file record. */
+  files?: AsyncIterable<ArchiveFile> | Iterable<ArchiveFile>;
+  /** Names the archive file of a bronze key, so items found by listing can be repaired. */
+  catalog?: Catalog;
+  /** Files hashed at once (default 4). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onItem?: (item: VerifyItem) => void;
+}
+
+export function emptyVerifyCounts(): Record<VerifyStatus, number> {
+  return { ok: 0, corrupt: 0, missing: 0, unverified: 0, unavailable: 0 };
+}
+
+/** `bronze/<market>/<dataType>/<partition>/<SYMBOL>/[<interval>/]<file>.zip` → its archive file, via the catalog. */
+export function archiveFileOfBronzeKey(catalog: Catalog, key: string): ArchiveFile | undefined {
+  const parts = key.split("/");
+  if (parts[0] !== "bronze" || parts.length < 6) return undefined;
+  const [, marketId, dataType, partition, ...rest] = parts;
+  const market = catalog.markets.get(marketId!);
+  if (!market) return undefined;
+  const f = market.parseKey(`data/${market.matrix.archivePath}/${partition}/${dataType}/${rest.join("/")}`);
+  return f && bronzeKey(f) === key ? f : undefined;
+}
+
+async function hashObject(storage: StorageBackend, key: string): Promise<{ sha256: string; size: number } | undefined> {
+  let stream: Awaited<ReturnType<StorageBackend["get"]>>;
+  try {
+    stream = await storage.get(key);
+  } catch (e) {
+    if (isLakehouseError(e, "NOT_FOUND")) return undefined;
+    throw e;
+  }
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    hash.update(buf);
+    size += buf.length;
+  }
+  return { sha256: hash.digest("hex"), size };
+}
+
+async function readRecord(storage: StorageBackend, key: string): Promise<FileRecord | "unreadable" | undefined> {
+  const data = await storage.read(fileRecordKey(key));
+  if (!data) return undefined;
+  try {
+    const r = JSON.parse(data.toString("utf8")) as FileRecord;
+    return typeof r?.sha256 === "string" ? r : "unreadable";
+  } catch {
+    return "unreadable";
+  }
+}
+
+/** Archive keys whose latest recorded outcome was a 404 (missing/pending), from the run summaries. */
+async function upstreamAbsent(storage: StorageBackend): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const runs = await listRunSummaries(storage, { onError: () => undefined });
+  // Oldest first, so a later run's outcome wins.
+  for (const run of runs.reverse()) {
+    for (const f of run.failures ?? []) {
+      if (f.outcome === "missing" || f.outcome === "pending") out.set(f.key, `${f.outcome} in run ${run.runId}: ${f.reason}`);
+      else out.delete(f.key);
+    }
+  }
+  return out;
+}
+
+/** Checks one stored zip. `file` names its archive file when known. */
+export async function verifyStoredFile(
+  storage: StorageBackend,
+  key: string,
+  file?: ArchiveFile,
+  upstream?: ReadonlyMap<string, string>,
+): Promise<VerifyItem> {
+  const record = await readRecord(storage, key);
+  const rec = typeof record === "object" ? record : undefined;
+  const base: VerifyItem = { bronzeKey: key, status: "ok", ...(file ? { file } : {}), ...(rec ? { recorded: rec.sha256 } : {}) };
+  const hashed = await hashObject(storage, key);
+  if (!hashed) {
+    const gone = file && !rec ? upstream?.get(file.key) : undefined;
+    if (gone) return { ...base, status: "unavailable", reason: `not in the archive when last collected (${gone})` };
+    return {
+      ...base,
+      status: "missing",
+      reason: rec ? `recorded by run ${rec.runId} but the object is gone from the store` : "not in the store",
+    };
+  }
+  const sidecar = await storage.read(key + CHECKSUM_SUFFIX);
+  const checksum = sidecar ? parseChecksum(sidecar.toString("utf8")) : undefined;
+  const item: VerifyItem = { ...base, sha256: hashed.sha256, size: hashed.size, ...(checksum ? { checksum } : {}) };
+  if (rec && rec.sha256 !== hashed.sha256) {
+    return { ...item, status: "corrupt", reason: `stored bytes hash to ${hashed.sha256}, the record (run ${rec.runId}) says ${rec.sha256}` };
+  }
+  if (checksum && checksum !== hashed.sha256) {
+    return { ...item, status: "corrupt", reason: `stored bytes hash to ${hashed.sha256}, the stored .CHECKSUM says ${checksum}` };
+  }
+  if (!rec) {
+    const why = record === "unreadable" ? "its record under _meta/files/ is unreadable" : "no record under _meta/files/";
+    const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
+    return { ...item, status: "unverified", reason: `${why}; ${sums}` };
+  }
+  return item;
+}
+
+/** Runs `work` over `source` with `concurrency` lanes, pulling lazily (a million planned files stay a stream). */
+async function pool<T>(source: AsyncIterable<T> | Iterable<T>, concurrency: number, signal: AbortSignal | undefined, work: (x: T) => Promise<void>): Promise<void> {
+  const it =
+    Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+  const lane = async () => {
+    while (!signal?.aborted) {
+      const next = await it.next();
+      if (next.done) return;
+      await work(next.value);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+}
+
+async function* storedZips(storage: StorageBackend): AsyncGenerator<string> {
+  for await (const o of storage.list("bronze/")) if (o.key.endsWith(".zip")) yield o.key;
+}
+
+async function* orphanRecords(storage: StorageBackend): AsyncGenerator<string> {
+  const folder = `${META}/files/bronze/`;
+  for await (const o of storage.list(folder)) {
+    if (!o.key.endsWith(".zip.json")) continue;
+    const key = o.key.slice(`${META}/files/`.length, -".json".length);
+    if (!(await storage.head(key))) yield key;
+  }
+}
+
+/** Verifies the selection (or the whole bronze layer) and reports what is not ok. */
+export async function verifyStore(storage: StorageBackend, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const started = Date.now();
+  const counts = emptyVerifyCounts();
+  const items: VerifyItem[] = [];
+  let bytes = 0;
+  const upstream = opts.files ? await upstreamAbsent(storage) : undefined;
+  const add = (item: VerifyItem) => {
+    counts[item.status]++;
+    bytes += item.size ?? 0;
+    if (item.status !== "ok") items.push(item);
+    opts.onItem?.(item);
+  };
+  const concurrency = opts.concurrency ?? 4;
+  const fileOf = (key: string) => (opts.catalog ? archiveFileOfBronzeKey(opts.catalog, key) : undefined);
+  if (opts.files) {
+    await pool(opts.files, concurrency, opts.signal, async (f) => add(await verifyStoredFile(storage, bronzeKey(f), f, upstream)));
+  } else {
+    await pool(storedZips(storage), concurrency, opts.signal, async (key) => add(await verifyStoredFile(storage, key, fileOf(key))));
+    // Records whose zip is gone: the listing above cannot see those.
+    await pool(orphanRecords(storage), concurrency, opts.signal, async (key) => add(await verifyStoredFile(storage, key, fileOf(key))));
+  }
+  items.sort((a, b) => (a.bronzeKey < b.bronzeKey ? -1 : a.bronzeKey > b.bronzeKey ? 1 : 0));
+  return {
+    location: storage.location,
+    checked: VERIFY_STATUSES.reduce((n, s) => n + counts[s], 0),
+    counts,
+    bytes,
+    durationMs: Date.now() - started,
+    items,
+  };
+}
