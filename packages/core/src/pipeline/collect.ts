@@ -85,8 +85,15 @@ export async function runCollection(
   const durations: RunSummary["durations"] = {};
   const failures: RunSummary["failures"] = [];
   const emit = () => opts.onProgress?.(progress);
+  let storedBytes = 0;
+  let liveBytes = 0;
   const onFile = (r: FileResult) => {
     progress.done++;
+    if (r.outcome === "downloaded") {
+      storedBytes += r.bytes;
+      // Executors that cannot stream byte counts (remote workers) still move the bytes figure per file.
+      if (liveBytes === 0) progress.bytes = storedBytes;
+    }
     progress.counts[r.outcome]++;
     progress.last = r;
     durations[r.outcome] = (durations[r.outcome] ?? 0) + r.durationMs;
@@ -96,7 +103,8 @@ export async function runCollection(
     emit();
   };
   const onBytes = (n: number) => {
-    progress.bytes += n;
+    liveBytes += n;
+    progress.bytes = liveBytes;
   };
 
   const plan = planFiles(request, {
@@ -194,7 +202,7 @@ export async function runCollection(
     settings: publicSettings(settings),
     planned: progress.planned,
     counts: c,
-    bytes: progress.bytes,
+    bytes: storedBytes,
     durations,
     failures,
     notes: plan.notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`),
@@ -207,7 +215,7 @@ export async function runCollection(
     { data: JSON.stringify(summary, null, 2) },
     { contentType: "application/json" },
   );
-  logger.info("collect finished", { status, counts: c, bytes: progress.bytes });
+  logger.info("collect finished", { status, counts: c, bytes: storedBytes });
   return summary;
 }
 
