@@ -105,7 +105,8 @@ export function storageSelection(
   );
   for (const p of plugins) {
     const options = p.fromOutput?.(s.output);
-    if (options !== undefined) return { id: p.id, options };
+    // part_size_mb is a top-level setting of the specification; the S3 backend takes it as an option.
+    if (options !== undefined) return { id: p.id, options: p.id === "s3" ? { ...(options as object), partSizeMb: s.partSizeMb } : options };
   }
   throw new LakehouseError("UNSUPPORTED", `No storage backend accepts the output '${s.output}'`);
 }

@@ -20,7 +20,12 @@ const SELECTION_KEYS = ["markets", "symbols", "data_types", "intervals", "date_r
  * A selection that validates, for commands that only need the settings (output, storage, archive endpoint)
  * and never plan with it.
  */
-const STAND_IN_SELECTION = { markets: ["spot"], symbols: ["BTCUSDT"], data_types: ["klines"], intervals: ["1d"] };
+const STAND_IN_SELECTION = {
+  markets: ["spot"],
+  symbols: ["BTCUSDT"],
+  data_types: ["klines"],
+  intervals: ["1d"],
+};
 
 /** Settings, registry and catalog from flags and config; `selected` says whether they name files to check. */
 export async function resolveForStore(f: RunFlags): Promise<{ run: ResolvedRun; selected: boolean }> {
@@ -69,7 +74,15 @@ export async function listRunEntries(storage: StorageBackend, logger: Logger): P
 const SHORT: Record<string, string> = { checksum_mismatch: "mismatch" };
 
 export function renderRunsTable(entries: readonly RunListEntry[]): string {
-  const headers = ["run", "status", "started", "duration", "planned", ...OUTCOMES.map((o) => SHORT[o] ?? o), "bytes"];
+  const headers = [
+    "run",
+    "status",
+    "started",
+    "duration",
+    "planned",
+    ...OUTCOMES.map((o) => SHORT[o] ?? o),
+    "bytes",
+  ];
   const rows = entries.map(({ summary: s }) => [
     s.runId,
     s.status,
@@ -113,12 +126,17 @@ function addStoreFlags(cmd: Command): Command {
   return cmd
     .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
     .option("-c, --config <file>", "JSON config file naming the output (output_directory or storage)")
-    .option("--plugin <module>", "load a plugin module (repeatable)", (v: string, p: string[] = []) => [...p, v])
+    .option("--plugin <module>", "load a plugin module (repeatable)", (v: string, p: string[] = []) => [
+      ...p,
+      v,
+    ])
     .option("--json", "print JSON");
 }
 
 export function registerRuns(program: Command): void {
-  const runs = addStoreFlags(program.command("runs").description("list past runs (newest first) with their counts"))
+  const runs = addStoreFlags(
+    program.command("runs").description("list past runs (newest first) with their counts"),
+  )
     .option("-n, --limit <n>", "show only the newest N runs")
     .action(async (f: RunsFlags, cmd: Command) => {
       const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
@@ -131,7 +149,13 @@ export function registerRuns(program: Command): void {
       try {
         const entries = (await listRunEntries(storage, logger)).slice(0, limit);
         if (f.json) {
-          process.stdout.write(`${JSON.stringify(entries.map((e) => e.summary), null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify(
+              entries.map((e) => e.summary),
+              null,
+              2,
+            )}\n`,
+          );
         } else if (entries.length === 0) {
           process.stdout.write(`No runs recorded in ${storage.location}\n`);
         } else {
@@ -142,24 +166,28 @@ export function registerRuns(program: Command): void {
       }
     });
 
-  addStoreFlags(runs.command("show").argument("<id>", "run id (from `lakehouse runs`)").description("show one run, failures included"))
-    .action(async (id: string, f: RunsFlags, cmd: Command) => {
-      const { readRunSummary } = await import("@crypto-lakehouse/core");
-      const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
-      // `runs --output X show ID` and `runs show ID --output X` both work.
-      const { run } = await resolveForStore({ ...(cmd.parent?.opts() as RunsFlags), ...f });
-      const storage = await openStore(run, logger);
-      try {
-        const summary = await readRunSummary(storage, id);
-        if (!summary) {
-          throw new LakehouseError("NOT_FOUND", `No run ${id} in ${storage.location}`, {
-            details: ["`lakehouse runs --output …` lists the runs recorded there."],
-          });
-        }
-        const json = f.json ?? (cmd.parent?.opts() as RunsFlags).json;
-        process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderRun(summary)}\n`);
-      } finally {
-        await storage.close?.();
+  addStoreFlags(
+    runs
+      .command("show")
+      .argument("<id>", "run id (from `lakehouse runs`)")
+      .description("show one run, failures included"),
+  ).action(async (id: string, f: RunsFlags, cmd: Command) => {
+    const { readRunSummary } = await import("@crypto-lakehouse/core");
+    const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
+    // `runs --output X show ID` and `runs show ID --output X` both work.
+    const { run } = await resolveForStore({ ...(cmd.parent?.opts() as RunsFlags), ...f });
+    const storage = await openStore(run, logger);
+    try {
+      const summary = await readRunSummary(storage, id);
+      if (!summary) {
+        throw new LakehouseError("NOT_FOUND", `No run ${id} in ${storage.location}`, {
+          details: ["`lakehouse runs --output …` lists the runs recorded there."],
+        });
       }
-    });
+      const json = f.json ?? (cmd.parent?.opts() as RunsFlags | undefined)?.json;
+      process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderRun(summary)}\n`);
+    } finally {
+      await storage.close?.();
+    }
+  });
 }

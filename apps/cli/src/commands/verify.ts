@@ -15,22 +15,59 @@ interface VerifyFlags extends RunFlags, LogOptions {
 
 export function renderReport(r: VerifyReport, title = "Verified"): string {
   const c = r.counts;
+  if (r.checked === 0) return `Nothing to verify: no stored files found in ${r.location}`;
   const lines = [
     `${title} ${r.checked} file${r.checked === 1 ? "" : "s"} (${formatBytes(r.bytes)}) in ${r.location} in ${formatDuration(r.durationMs)}: ` +
       `${c.ok} ok, ${c.corrupt} corrupt, ${c.missing} missing, ${c.unverified} unverified` +
       (c.unavailable ? `, ${c.unavailable} not in the archive` : ""),
   ];
   if (r.items.length) {
-    lines.push("", table(["status", "file", "why"], r.items.map((i) => [i.status, i.bronzeKey, i.reason ?? ""])));
+    lines.push(
+      "",
+      table(
+        ["status", "file", "why"],
+        r.items.map((i) => [i.status, i.bronzeKey, i.reason ?? ""]),
+      ),
+    );
   }
   return lines.join("\n");
+}
+
+/** A single self-updating stderr line on a TTY ("checked N files, X, K problems"); nothing when piped. */
+function progressLine(enabled: boolean): { item(i: VerifyItem): void; stop(): void } {
+  let checked = 0;
+  let bytes = 0;
+  let problems = 0;
+  let last = 0;
+  const draw = () =>
+    process.stderr.write(`\rchecked ${checked} files, ${formatBytes(bytes)}, ${problems} not ok`);
+  return {
+    item(i) {
+      if (!enabled) return;
+      checked++;
+      bytes += i.size ?? 0;
+      if (i.status !== "ok") problems++;
+      if (Date.now() - last > 200) {
+        last = Date.now();
+        draw();
+      }
+    },
+    stop() {
+      if (enabled && checked > 0) {
+        draw();
+        process.stderr.write("\n");
+      }
+    },
+  };
 }
 
 export function registerVerify(program: Command): void {
   addSelectionFlags(
     program
       .command("verify")
-      .description("re-check stored files against their recorded SHA-256 and .CHECKSUM (all of bronze/ without a selection)"),
+      .description(
+        "re-check stored files against their recorded SHA-256 and .CHECKSUM (all of bronze/ without a selection)",
+      ),
   )
     .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
     .option("--repair", "re-fetch corrupt, missing and unverified files from the archive")
@@ -42,7 +79,9 @@ export function registerVerify(program: Command): void {
     .option("--retries <n>", "retries for retryable download failures (--repair)")
     .option("--json", "print the report as JSON")
     .action(async (f: VerifyFlags, cmd: Command) => {
-      const { createRuntime, downloaderSettings, storageSelection } = await import("@crypto-lakehouse/lakehouse");
+      const { createRuntime, downloaderSettings, storageSelection } = await import(
+        "@crypto-lakehouse/lakehouse"
+      );
       const { collectFiles, planFiles, VERIFY_PROBLEMS, verifyStore, verifyStoredFile } = await import(
         "@crypto-lakehouse/core"
       );
@@ -62,37 +101,51 @@ export function registerVerify(program: Command): void {
               lister: (prefix, delimiter) => runtime.downloader.list(prefix, { delimiter: delimiter ?? "/" }),
             }).files
           : undefined;
+        const progress = progressLine(Boolean(process.stderr.isTTY) && !f.json);
         const report = await verifyStore(storage, {
           ...(files ? { files } : {}),
           catalog,
           concurrency,
           signal: controller.signal,
+          onItem: progress.item,
         });
+        progress.stop();
         const problems = report.items.filter((i) => VERIFY_PROBLEMS.includes(i.status));
         let repair: { summary: unknown; after: VerifyItem[] } | undefined;
         if (f.repair && problems.length && !controller.signal.aborted) {
-          const fetchable = problems.filter((i): i is VerifyItem & { file: ArchiveFile } => i.file !== undefined);
-          const summary = await collectFiles(runtime, fetchable.map((i) => i.file), {
-            batchSize: run.settings.batchSize,
-            concurrency: run.settings.concurrency,
-            verify: true,
-            signal: controller.signal,
-            request: { command: "verify --repair", keys: fetchable.map((i) => i.file.key) },
-            job: {
-              downloader: { id: runtime.downloader.id, settings: { ...downloaderSettings(run.settings) } },
-              storage: storageSelection(run.registry, run.settings),
+          const fetchable = problems.filter(
+            (i): i is VerifyItem & { file: ArchiveFile } => i.file !== undefined,
+          );
+          const summary = await collectFiles(
+            runtime,
+            fetchable.map((i) => i.file),
+            {
+              batchSize: run.settings.batchSize,
+              concurrency: run.settings.concurrency,
               verify: true,
-              ...(run.settings.plugins ? { plugins: run.settings.plugins } : {}),
+              signal: controller.signal,
+              request: { command: "verify --repair", keys: fetchable.map((i) => i.file.key) },
+              job: {
+                downloader: { id: runtime.downloader.id, settings: { ...downloaderSettings(run.settings) } },
+                storage: storageSelection(run.registry, run.settings),
+                verify: true,
+                ...(run.settings.plugins ? { plugins: run.settings.plugins } : {}),
+              },
             },
-          });
-          // What the store holds now, for exactly the files that were bad.
+          );
+          // What the store holds now, for exactly the files that were bad (with the repair's failure reasons).
+          const why = new Map(
+            summary.failures.map((x) => [x.key, `${x.outcome} in run ${summary.runId}: ${x.reason}`]),
+          );
           const after: VerifyItem[] = [];
-          for (const i of problems) after.push(await verifyStoredFile(storage, i.bronzeKey, i.file));
+          for (const i of problems) after.push(await verifyStoredFile(storage, i.bronzeKey, i.file, why));
           repair = { summary, after };
         }
         const remaining = repair ? repair.after.filter((i) => VERIFY_PROBLEMS.includes(i.status)) : problems;
         if (f.json) {
-          process.stdout.write(`${JSON.stringify({ ...report, ...(repair ? { repair } : {}), ok: remaining.length === 0 }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ ...report, ...(repair ? { repair } : {}), ok: remaining.length === 0 }, null, 2)}\n`,
+          );
         } else {
           const lines = [renderReport(report)];
           if (repair) {
@@ -101,7 +154,13 @@ export function registerVerify(program: Command): void {
               "",
               `Repair run ${s.runId}: ${s.counts.downloaded ?? 0} re-fetched; ${remaining.length} problem${remaining.length === 1 ? "" : "s"} left`,
             );
-            if (remaining.length) lines.push(table(["status", "file", "why"], remaining.map((i) => [i.status, i.bronzeKey, i.reason ?? ""])));
+            if (remaining.length)
+              lines.push(
+                table(
+                  ["status", "file", "why"],
+                  remaining.map((i) => [i.status, i.bronzeKey, i.reason ?? ""]),
+                ),
+              );
           } else if (problems.length) {
             lines.push("", "Run again with --repair to re-fetch them from the archive.");
           }

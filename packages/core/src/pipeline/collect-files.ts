@@ -118,7 +118,12 @@ export async function collectFiles(
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - startedAt,
     request: opts.request ?? { keys: files.map((f) => f.key) },
-    settings: { batchSize: opts.batchSize, concurrency: opts.concurrency, verify: opts.verify, ...opts.settings },
+    settings: {
+      batchSize: opts.batchSize,
+      concurrency: opts.concurrency,
+      verify: opts.verify,
+      ...opts.settings,
+    },
     planned: files.length,
     counts: c,
     bytes: progress.bytes,
@@ -129,6 +134,10 @@ export async function collectFiles(
     downloader: downloader.id,
     executor: executor.id,
   };
-  await storage.put(runSummaryKey(runId), { data: JSON.stringify(summary, null, 2) }, { contentType: "application/json" });
+  await storage.put(
+    runSummaryKey(runId),
+    { data: JSON.stringify(summary, null, 2) },
+    { contentType: "application/json" },
+  );
   return summary;
 }

@@ -28,7 +28,10 @@ export function compareRunsNewestFirst(a: RunSummary, b: RunSummary): number {
 }
 
 /** Every run summary in the store, newest first. */
-export async function listRunSummaries(storage: StorageBackend, opts: ListRunsOptions = {}): Promise<RunSummary[]> {
+export async function listRunSummaries(
+  storage: StorageBackend,
+  opts: ListRunsOptions = {},
+): Promise<RunSummary[]> {
   const keys: string[] = [];
   for await (const o of storage.list(RUNS_FOLDER)) {
     const rest = o.key.slice(RUNS_FOLDER.length);
@@ -53,7 +56,10 @@ export async function listRunSummaries(storage: StorageBackend, opts: ListRunsOp
 }
 
 /** One run's summary, or undefined when the store has none under that id. */
-export async function readRunSummary(storage: StorageBackend, runId: string): Promise<RunSummary | undefined> {
+export async function readRunSummary(
+  storage: StorageBackend,
+  runId: string,
+): Promise<RunSummary | undefined> {
   if (!RUN_ID.test(runId)) {
     throw new LakehouseError("CONFIG_INVALID", `'${runId}' is not a run id (like 20250716T101500Z-a1b2c3)`);
   }
@@ -63,8 +69,12 @@ export async function readRunSummary(storage: StorageBackend, runId: string): Pr
   try {
     return parseSummary(key, data);
   } catch (e) {
-    throw new LakehouseError("STORAGE_FAILED", `Run summary ${key} in ${storage.location} is unreadable: ${(e as Error).message}`, {
-      cause: e,
-    });
+    throw new LakehouseError(
+      "STORAGE_FAILED",
+      `Run summary ${key} in ${storage.location} is unreadable: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
   }
 }

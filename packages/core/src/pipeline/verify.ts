@@ -70,7 +70,10 @@ export function archiveFileOfBronzeKey(catalog: Catalog, key: string): ArchiveFi
   return f && bronzeKey(f) === key ? f : undefined;
 }
 
-async function hashObject(storage: StorageBackend, key: string): Promise<{ sha256: string; size: number } | undefined> {
+async function hashObject(
+  storage: StorageBackend,
+  key: string,
+): Promise<{ sha256: string; size: number } | undefined> {
   let stream: Awaited<ReturnType<StorageBackend["get"]>>;
   try {
     stream = await storage.get(key);
@@ -88,7 +91,10 @@ async function hashObject(storage: StorageBackend, key: string): Promise<{ sha25
   return { sha256: hash.digest("hex"), size };
 }
 
-async function readRecord(storage: StorageBackend, key: string): Promise<FileRecord | "unreadable" | undefined> {
+async function readRecord(
+  storage: StorageBackend,
+  key: string,
+): Promise<FileRecord | "unreadable" | undefined> {
   const data = await storage.read(fileRecordKey(key));
   if (!data) return undefined;
   try {
@@ -99,16 +105,13 @@ async function readRecord(storage: StorageBackend, key: string): Promise<FileRec
   }
 }
 
-/** Archive keys whose latest recorded outcome was a 404 (missing/pending), from the run summaries. */
-async function upstreamAbsent(storage: StorageBackend): Promise<Map<string, string>> {
+/** The latest recorded failure per archive key (a 404, a checksum mismatch …), from the run summaries. */
+async function lastFailures(storage: StorageBackend): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const runs = await listRunSummaries(storage, { onError: () => undefined });
   // Oldest first, so a later run's outcome wins.
   for (const run of runs.reverse()) {
-    for (const f of run.failures ?? []) {
-      if (f.outcome === "missing" || f.outcome === "pending") out.set(f.key, `${f.outcome} in run ${run.runId}: ${f.reason}`);
-      else out.delete(f.key);
-    }
+    for (const f of run.failures ?? []) out.set(f.key, `${f.outcome} in run ${run.runId}: ${f.reason}`);
   }
   return out;
 }
@@ -118,32 +121,61 @@ export async function verifyStoredFile(
   storage: StorageBackend,
   key: string,
   file?: ArchiveFile,
-  upstream?: ReadonlyMap<string, string>,
+  failures?: ReadonlyMap<string, string>,
 ): Promise<VerifyItem> {
   const record = await readRecord(storage, key);
   const rec = typeof record === "object" ? record : undefined;
-  const base: VerifyItem = { bronzeKey: key, status: "ok", ...(file ? { file } : {}), ...(rec ? { recorded: rec.sha256 } : {}) };
+  const base: VerifyItem = {
+    bronzeKey: key,
+    status: "ok",
+    ...(file ? { file } : {}),
+    ...(rec ? { recorded: rec.sha256 } : {}),
+  };
   const hashed = await hashObject(storage, key);
   if (!hashed) {
-    const gone = file && !rec ? upstream?.get(file.key) : undefined;
-    if (gone) return { ...base, status: "unavailable", reason: `not in the archive when last collected (${gone})` };
+    if (rec)
+      return {
+        ...base,
+        status: "missing",
+        reason: `recorded by run ${rec.runId} but the object is gone from the store`,
+      };
+    const last = file ? failures?.get(file.key) : undefined;
+    if (last && /^(missing|pending) /.test(last)) {
+      return { ...base, status: "unavailable", reason: `not in the archive when last collected (${last})` };
+    }
     return {
       ...base,
       status: "missing",
-      reason: rec ? `recorded by run ${rec.runId} but the object is gone from the store` : "not in the store",
+      reason: last ? `not in the store; last attempt: ${last}` : "not in the store",
     };
   }
   const sidecar = await storage.read(key + CHECKSUM_SUFFIX);
   const checksum = sidecar ? parseChecksum(sidecar.toString("utf8")) : undefined;
-  const item: VerifyItem = { ...base, sha256: hashed.sha256, size: hashed.size, ...(checksum ? { checksum } : {}) };
+  const item: VerifyItem = {
+    ...base,
+    sha256: hashed.sha256,
+    size: hashed.size,
+    ...(checksum ? { checksum } : {}),
+  };
   if (rec && rec.sha256 !== hashed.sha256) {
-    return { ...item, status: "corrupt", reason: `stored bytes hash to ${hashed.sha256}, the record (run ${rec.runId}) says ${rec.sha256}` };
+    return {
+      ...item,
+      status: "corrupt",
+      reason: `stored bytes hash to ${hashed.sha256}, the record (run ${rec.runId}) says ${rec.sha256}`,
+    };
   }
   if (checksum && checksum !== hashed.sha256) {
-    return { ...item, status: "corrupt", reason: `stored bytes hash to ${hashed.sha256}, the stored .CHECKSUM says ${checksum}` };
+    return {
+      ...item,
+      status: "corrupt",
+      reason: `stored bytes hash to ${hashed.sha256}, the stored .CHECKSUM says ${checksum}`,
+    };
   }
   if (!rec) {
-    const why = record === "unreadable" ? "its record under _meta/files/ is unreadable" : "no record under _meta/files/";
+    const why =
+      record === "unreadable"
+        ? "its record under _meta/files/ is unreadable"
+        : "no record under _meta/files/";
     const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
     return { ...item, status: "unverified", reason: `${why}; ${sums}` };
   }
@@ -151,9 +183,16 @@ export async function verifyStoredFile(
 }
 
 /** Runs `work` over `source` with `concurrency` lanes, pulling lazily (a million planned files stay a stream). */
-async function pool<T>(source: AsyncIterable<T> | Iterable<T>, concurrency: number, signal: AbortSignal | undefined, work: (x: T) => Promise<void>): Promise<void> {
+async function pool<T>(
+  source: AsyncIterable<T> | Iterable<T>,
+  concurrency: number,
+  signal: AbortSignal | undefined,
+  work: (x: T) => Promise<void>,
+): Promise<void> {
   const it =
-    Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+    Symbol.asyncIterator in source
+      ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
+      : (source as Iterable<T>)[Symbol.iterator]();
   const lane = async () => {
     while (!signal?.aborted) {
       const next = await it.next();
@@ -183,7 +222,7 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
   const counts = emptyVerifyCounts();
   const items: VerifyItem[] = [];
   let bytes = 0;
-  const upstream = opts.files ? await upstreamAbsent(storage) : undefined;
+  const failures = opts.files ? await lastFailures(storage) : undefined;
   const add = (item: VerifyItem) => {
     counts[item.status]++;
     bytes += item.size ?? 0;
@@ -193,11 +232,17 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
   const concurrency = opts.concurrency ?? 4;
   const fileOf = (key: string) => (opts.catalog ? archiveFileOfBronzeKey(opts.catalog, key) : undefined);
   if (opts.files) {
-    await pool(opts.files, concurrency, opts.signal, async (f) => add(await verifyStoredFile(storage, bronzeKey(f), f, upstream)));
+    await pool(opts.files, concurrency, opts.signal, async (f) =>
+      add(await verifyStoredFile(storage, bronzeKey(f), f, failures)),
+    );
   } else {
-    await pool(storedZips(storage), concurrency, opts.signal, async (key) => add(await verifyStoredFile(storage, key, fileOf(key))));
+    await pool(storedZips(storage), concurrency, opts.signal, async (key) =>
+      add(await verifyStoredFile(storage, key, fileOf(key))),
+    );
     // Records whose zip is gone: the listing above cannot see those.
-    await pool(orphanRecords(storage), concurrency, opts.signal, async (key) => add(await verifyStoredFile(storage, key, fileOf(key))));
+    await pool(orphanRecords(storage), concurrency, opts.signal, async (key) =>
+      add(await verifyStoredFile(storage, key, fileOf(key))),
+    );
   }
   items.sort((a, b) => (a.bronzeKey < b.bronzeKey ? -1 : a.bronzeKey > b.bronzeKey ? 1 : 0));
   return {
