@@ -1,0 +1,50 @@
+// `lakehouse gold [table]`: (re)builds an analytics-ready gold table from silver; the first is daily_ohlcv.
+import { LakehouseError } from "@crypto-lakehouse/core";
+import type { Command } from "commander";
+import { type LakeFlags, openLake } from "./silver.js";
+
+interface GoldFlags extends LakeFlags {
+  json?: boolean;
+  cacheDir?: string;
+}
+
+export function registerGold(program: Command): void {
+  program
+    .command("gold")
+    .description(
+      "build a gold table from silver: daily_ohlcv = one row per market, symbol and UTC day from klines",
+    )
+    .argument("[table]", "gold table to build", "daily_ohlcv")
+    .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
+    .option("-c, --config <file>", "JSON config file (for output_directory / storage)")
+    .option("--cache-dir <dir>", "where a remote store's silver Parquet is mirrored for the build")
+    .option("--json", "print the result as JSON")
+    .action(async (name: string, f: GoldFlags) => {
+      const { buildGold, GOLD_TABLES } = await import("@crypto-lakehouse/silver");
+      if (!(GOLD_TABLES as readonly string[]).includes(name)) {
+        throw new LakehouseError(
+          "UNSUPPORTED",
+          `'${name}' is not a gold table (known: ${GOLD_TABLES.join(", ")})`,
+        );
+      }
+      const lake = await openLake(f);
+      try {
+        const started = Date.now();
+        const r = await buildGold(
+          lake.storage,
+          name as (typeof GOLD_TABLES)[number],
+          f.cacheDir ? { cacheDir: f.cacheDir } : {},
+        );
+        if (f.json || !process.stdout.isTTY) {
+          process.stdout.write(`${JSON.stringify({ ...r, durationMs: Date.now() - started }, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `gold ${r.table}: ${r.rows.toLocaleString("en")} rows from ${r.sources.join(", ")} → ${r.keys.join(", ")} in ${lake.storage.location}\n` +
+            `Query it: lakehouse sql "SELECT * FROM ${r.view} ORDER BY date DESC LIMIT 10"\n`,
+        );
+      } finally {
+        await lake.dispose();
+      }
+    });
+}

@@ -1,0 +1,257 @@
+// `lakehouse silver`: converts bronze zips into typed Parquet tables (incremental), with quality reports.
+import { isAbsolute, resolve } from "node:path";
+import {
+  createCatalog,
+  emptyCounts,
+  formatZodIssues,
+  LakehouseError,
+  loadMatrixOverlay,
+  type MarketPlugin,
+  type Progress,
+  type StorageBackend,
+} from "@crypto-lakehouse/core";
+import { builtinRegistry, loadPlugins, storageSelection } from "@crypto-lakehouse/lakehouse";
+import type {
+  SilverProgress,
+  SilverRunSummary,
+  SilverSelection,
+  TableReport,
+} from "@crypto-lakehouse/silver";
+import { type Command, Option } from "commander";
+import { EXIT } from "../errors.js";
+import { addSelectionFlags, mergeFlags, type SelectionFlags } from "../flags.js";
+import { createCliLogger, type LogOptions } from "../log.js";
+import { createProgressView } from "../progress.js";
+import { formatBytes, formatDuration, table } from "../table.js";
+
+export interface LakeFlags extends SelectionFlags {
+  output?: string;
+}
+
+export interface Lake {
+  storage: StorageBackend;
+  markets: MarketPlugin[];
+  config: Record<string, unknown>;
+  dispose(): Promise<void>;
+}
+
+/** The lakehouse named by `--output` / the config file (storage plugin, matrix file and plugins honoured). */
+export async function openLake(f: LakeFlags): Promise<Lake> {
+  const merged = mergeFlags(f);
+  const config = merged.config;
+  const registry = builtinRegistry();
+  if (Array.isArray(config.plugins)) await loadPlugins(registry, config.plugins as string[], merged.baseDir);
+  const matrixPath = typeof config.matrix_path === "string" ? config.matrix_path : undefined;
+  const overlay = matrixPath
+    ? loadMatrixOverlay(isAbsolute(matrixPath) ? matrixPath : resolve(merged.baseDir, matrixPath))
+    : undefined;
+  const catalog = createCatalog(registry.markets, overlay);
+  const output = typeof config.output_directory === "string" ? config.output_directory : "output";
+  const settings = { output, ...(config.storage ? { storage: config.storage } : {}) } as Parameters<
+    typeof storageSelection
+  >[1];
+  const sel = storageSelection(registry, settings);
+  const plugin = registry.storages.get(sel.id)!;
+  const parsed = plugin.optionsSchema
+    ? plugin.optionsSchema.safeParse(sel.options)
+    : { success: true as const, data: sel.options };
+  if (!parsed.success) {
+    throw new LakehouseError("CONFIG_INVALID", `Invalid options for storage ${plugin.id}`, {
+      details: formatZodIssues(parsed.error.issues, "storage"),
+    });
+  }
+  const storage = await plugin.create(parsed.data, { logger: createCliLogger({}) });
+  return { storage, markets: [...catalog.markets.values()], config, dispose: async () => storage.close?.() };
+}
+
+const list = (v: unknown): string[] | undefined => {
+  if (Array.isArray(v)) return v.map(String);
+  if (v && typeof v === "object")
+    return [...new Set(Object.values(v).flatMap((x) => (Array.isArray(x) ? x.map(String) : [])))];
+  return undefined;
+};
+
+/** The selection flags (or config keys) as a silver selection: every one narrows, none = all of bronze. */
+export function selectionOf(config: Record<string, unknown>): SilverSelection {
+  const range = (config.date_range ?? {}) as { start?: string; end?: string };
+  const partitions =
+    config.partitions === "daily" || config.partitions === "monthly" ? [config.partitions] : undefined;
+  const sel: SilverSelection = {};
+  const markets = list(config.markets);
+  const dataTypes = list(config.data_types);
+  const symbols = list(config.symbols);
+  const intervals = list(config.intervals);
+  if (markets) sel.markets = markets;
+  if (dataTypes) sel.dataTypes = dataTypes;
+  if (symbols) sel.symbols = symbols;
+  if (intervals) sel.intervals = intervals;
+  if (range.start) sel.start = range.start;
+  if (range.end) sel.end = range.end;
+  if (partitions) sel.partitions = partitions as SilverSelection["partitions"];
+  return sel;
+}
+
+interface SilverFlags extends LakeFlags, LogOptions {
+  force?: boolean;
+  threads?: string;
+  memoryLimit?: string;
+  compression?: "snappy" | "zstd";
+  json?: boolean;
+  report?: boolean;
+  runId?: string;
+}
+
+const positive = (v: string | undefined, flag: string): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new LakehouseError("CONFIG_INVALID", `${flag}: expected a whole number ≥ 1, got '${v}'`);
+  return Number(v);
+};
+
+/** The core progress shape, so silver shows the same bar as collect (converted ≙ downloaded, unchanged ≙ skipped). */
+function asProgress(p: SilverProgress): Progress {
+  const counts = emptyCounts();
+  counts.downloaded = p.counts.converted;
+  counts.skipped = p.counts.unchanged + p.counts.superseded;
+  counts.failed = p.counts.failed;
+  return {
+    runId: p.runId,
+    planned: p.planned,
+    planComplete: p.planComplete,
+    done: p.done,
+    counts,
+    bytes: p.csvBytes,
+    startedAt: p.startedAt,
+  };
+}
+
+export function registerSilver(program: Command): void {
+  addSelectionFlags(
+    program
+      .command("silver")
+      .description("convert bronze zips into typed, hive-partitioned Parquet (only new or changed files)"),
+  )
+    .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
+    .option("--force", "convert every selected file again, changed or not")
+    .option("--threads <n>", "DuckDB threads (default 1; zips are extracted on another core meanwhile)")
+    .option("--memory-limit <mb>", "DuckDB memory limit in MB (default 256)")
+    .addOption(
+      new Option("--compression <codec>", "Parquet compression (default snappy)").choices(["snappy", "zstd"]),
+    )
+    .option("--report", "show the stored quality reports of every silver table; convert nothing")
+    .option("--json", "no progress display; print the run summary (or reports) as JSON")
+    .option("--run-id <id>", "use this run id (default: a new one)")
+    .action(async (f: SilverFlags, cmd: Command) => {
+      const silver = await import("@crypto-lakehouse/silver");
+      const globals = cmd.optsWithGlobals() as LogOptions;
+      const lake = await openLake(f);
+      const asJson = f.json || !process.stdout.isTTY;
+      try {
+        if (f.report) {
+          const reports = await silver.readTableReports(lake.storage);
+          process.stdout.write(
+            asJson
+              ? `${JSON.stringify(reports, null, 2)}\n`
+              : `${renderTables(reports, lake.storage.location)}\n`,
+          );
+          return;
+        }
+        const interactive = Boolean(process.stderr.isTTY) && !f.json;
+        const view = createProgressView(interactive);
+        const controller = new AbortController();
+        const onSignal = () => controller.abort();
+        process.once("SIGINT", onSignal);
+        process.once("SIGTERM", onSignal);
+        let summary: SilverRunSummary;
+        try {
+          const threads = positive(f.threads, "--threads");
+          const memoryLimitMb = positive(f.memoryLimit, "--memory-limit");
+          summary = await silver.convertBronze(lake.storage, selectionOf(lake.config), {
+            markets: lake.markets,
+            logger: createCliLogger(globals),
+            signal: controller.signal,
+            onProgress: (p) => view.update(asProgress(p)),
+            ...(f.force ? { force: true } : {}),
+            ...(threads ? { threads } : {}),
+            ...(memoryLimitMb ? { memoryLimitMb } : {}),
+            ...(f.compression ? { compression: f.compression } : {}),
+            ...(f.runId ? { runId: f.runId } : {}),
+          });
+        } finally {
+          view.stop();
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+        }
+        process.stdout.write(
+          asJson ? `${JSON.stringify(summary, null, 2)}\n` : `${renderSilverSummary(summary)}\n`,
+        );
+        process.exitCode =
+          summary.counts.failed > 0 || summary.status === "cancelled" ? EXIT.failed : EXIT.ok;
+      } finally {
+        await lake.dispose();
+      }
+    });
+}
+
+const shortTime = (iso: string | undefined) =>
+  iso
+    ? iso
+        .replace("T", " ")
+        .replace(/(\.0+)?Z$/, "")
+        .replace(/\.(\d{3})\d*$/, ".$1")
+    : "";
+
+export function renderTables(reports: readonly TableReport[], location: string): string {
+  if (reports.length === 0) return `No silver tables in ${location} yet: run \`lakehouse silver\`.`;
+  const rows = reports.map((r) => [
+    r.view,
+    r.files,
+    r.rows.toLocaleString("en"),
+    shortTime(r.timeMin),
+    shortTime(r.timeMax),
+    r.duplicatesDropped,
+    r.gaps
+      ? r.gaps.count
+        ? `${r.gaps.count} (${r.gaps.missingBars.toLocaleString("en")} bars missing)`
+        : "none"
+      : "",
+  ]);
+  const lines = [table(["table", "files", "rows", "from", "to", "duplicates dropped", "kline gaps"], rows)];
+  const gappy = reports.flatMap((r) =>
+    r.series.filter((s) => s.gaps && s.gaps.count > 0).map((s) => ({ r, s })),
+  );
+  if (gappy.length) {
+    lines.push("", "Gaps in kline series (first ones):");
+    for (const { r, s } of gappy.slice(0, 10)) {
+      const g = s.gaps!.gaps[0]!;
+      lines.push(
+        `  ${r.view} ${s.symbol} ${s.interval}: ${s.gaps!.count} gaps, ${s.gaps!.missingBars} bars missing; first after ${shortTime(g.after)} (${g.missing} bars)`,
+      );
+    }
+    if (gappy.length > 10) lines.push(`  … and ${gappy.length - 10} more series (see _meta/silver/tables/)`);
+  }
+  return lines.join("\n");
+}
+
+export function renderSilverSummary(s: SilverRunSummary): string {
+  const secs = s.durationMs / 1000;
+  const rate = secs > 0 ? `${formatBytes(s.csvBytes / secs)}/s` : "";
+  const rows = Object.entries(s.counts)
+    .filter(([o, n]) => n > 0 || o === "converted")
+    .map(([o, n]) => [o, n]);
+  const lines = [
+    `Silver run ${s.runId} ${s.status.replace(/_/g, " ")} in ${formatDuration(s.durationMs)}: ${s.planned} bronze files, ` +
+      `${formatBytes(s.csvBytes)} of CSV (${rate}) → ${s.rows.toLocaleString("en")} rows, ${formatBytes(s.parquetBytes)} Parquet → ${s.output}`,
+    "",
+    table(["outcome", "files"], rows),
+  ];
+  if (s.tables.length) lines.push("", renderTables(s.tables, s.output));
+  if (s.failures.length) {
+    lines.push("", "Not converted:");
+    for (const f of s.failures.slice(0, 20)) lines.push(`  ${f.key}  — ${f.reason}`);
+    if (s.failures.length > 20)
+      lines.push(`  … and ${s.failures.length - 20} more (see _meta/silver/runs/${s.runId}.json)`);
+  }
+  if (s.notes.length) lines.push("", "Notes:", ...s.notes.slice(0, 20).map((n) => `  - ${n}`));
+  return lines.join("\n");
+}

@@ -1,0 +1,34 @@
+// Public surface of @crypto-lakehouse/silver: bronze → silver conversion, reports, SQL over silver, gold tables.
+export { cleanDuckError, convertBronze, newSilverRunId } from "./build.js";
+export { type Detection, detect } from "./detect.js";
+export {
+  buildGold,
+  dailyOhlcvSql,
+  GOLD_TABLES,
+  type GoldOptions,
+  type GoldResult,
+  type GoldTable,
+} from "./gold.js";
+export {
+  parseBronzeKey,
+  silverPartKey,
+  silverRunKey,
+  silverStateKey,
+  tableReportKey,
+  viewName,
+} from "./layout.js";
+export { DEFAULT_MARKETS } from "./markets.js";
+export {
+  openSqlSession,
+  type QueryStream,
+  type SqlSession,
+  type SqlSessionOptions,
+  streamQuery,
+  type TableView,
+} from "./query.js";
+export { buildTableReport, readTableReports } from "./report.js";
+export type { DuplicatePolicy, SilverColumn, SilverTableSchema } from "./schema.js";
+export { DECIMAL_TYPE, duplicatePolicy, KLINE_TYPES, silverSchema, TIME_TYPE } from "./schema.js";
+export { compileSelection, selectionFromRequest } from "./selection.js";
+export { SILVER_FORMAT } from "./state.js";
+export * from "./types.js";

@@ -1,0 +1,214 @@
+// SQL over the lakehouse: one DuckDB session with a view per silver table (`spot_klines`) and gold table
+// (`gold_daily_ohlcv`). Remote stores are mirrored into a local cache first (changed objects only).
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { LakehouseError, type StorageBackend } from "@crypto-lakehouse/core";
+import { type DuckDBConnection, DuckDBTypeId } from "@duckdb/node-api";
+import { type Duck, openDuck } from "./duck.js";
+import { GOLD, SILVER, viewName } from "./layout.js";
+import { KLINE_TYPES } from "./schema.js";
+import { ident, lit } from "./sql.js";
+
+export interface SqlSessionOptions {
+  /** Where a remote store's Parquet files are mirrored (default `~/.cache/crypto-lakehouse/<hash of location>`). */
+  cacheDir?: string;
+  threads?: number;
+  memoryLimitMb?: number;
+}
+
+export interface TableView {
+  view: string;
+  /** `silver` or `gold`. */
+  layer: "silver" | "gold";
+  /** Table folder key, e.g. `silver/spot/klines/`. */
+  prefix: string;
+  files: number;
+  bytes: number;
+}
+
+export interface SqlSession {
+  duck: Duck;
+  connection: DuckDBConnection;
+  views: TableView[];
+  /** Local folder holding `silver/` and `gold/` (the lakehouse root itself when local). */
+  root: string;
+  close(): void;
+}
+
+/** Tables found under `silver/<market>/<dataType>/` and `gold/<table>/`, with their Parquet objects. */
+async function findTables(
+  storage: StorageBackend,
+): Promise<Map<string, { view: TableView; keys: { key: string; size: number; stamp: string }[] }>> {
+  const tables = new Map<string, { view: TableView; keys: { key: string; size: number; stamp: string }[] }>();
+  const add = (
+    prefix: string,
+    view: string,
+    layer: TableView["layer"],
+    key: string,
+    size: number,
+    stamp: string,
+  ) => {
+    let t = tables.get(prefix);
+    if (!t) {
+      t = { view: { view, layer, prefix, files: 0, bytes: 0 }, keys: [] };
+      tables.set(prefix, t);
+    }
+    t.view.files++;
+    t.view.bytes += size;
+    t.keys.push({ key, size, stamp });
+  };
+  for (const layer of [SILVER, GOLD] as const) {
+    for await (const o of storage.list(`${layer}/`)) {
+      if (!o.key.endsWith(".parquet")) continue;
+      const parts = o.key.split("/");
+      const stamp = o.etag ?? o.lastModified?.toISOString() ?? "";
+      if (layer === SILVER && parts.length >= 4) {
+        add(
+          `${SILVER}/${parts[1]}/${parts[2]}/`,
+          viewName(parts[1]!, parts[2]!),
+          "silver",
+          o.key,
+          o.size,
+          stamp,
+        );
+      } else if (layer === GOLD && parts.length >= 3) {
+        add(`${GOLD}/${parts[1]}/`, `gold_${parts[1]}`, "gold", o.key, o.size, stamp);
+      }
+    }
+  }
+  return tables;
+}
+
+function defaultCacheDir(location: string): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "crypto-lakehouse", createHash("sha256").update(location).digest("hex").slice(0, 16));
+}
+
+/** Copies changed Parquet objects of a remote store into `dir` (same keys), and drops ones gone remotely. */
+async function mirror(
+  storage: StorageBackend,
+  dir: string,
+  keys: { key: string; size: number; stamp: string }[],
+): Promise<void> {
+  const indexPath = join(dir, ".mirror.json");
+  const index: Record<string, string> = await readFile(indexPath, "utf8").then(
+    (t) => JSON.parse(t) as Record<string, string>,
+    () => ({}),
+  );
+  const next: Record<string, string> = {};
+  for (const k of keys) {
+    const sig = `${k.size}|${k.stamp}`;
+    const path = join(dir, ...k.key.split("/"));
+    const have =
+      index[k.key] === sig &&
+      (await stat(path).then(
+        (s) => s.size === k.size,
+        () => false,
+      ));
+    if (!have) {
+      await mkdir(dirname(path), { recursive: true });
+      const tmp = `${path}.part`;
+      await pipeline(await storage.get(k.key), createWriteStream(tmp));
+      await rename(tmp, path);
+    }
+    next[k.key] = sig;
+  }
+  for (const key of Object.keys(index))
+    if (!(key in next)) await rm(join(dir, ...key.split("/")), { force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(indexPath, JSON.stringify(next));
+}
+
+function viewSql(v: TableView, root: string): string {
+  const glob = join(root, ...v.prefix.split("/").filter(Boolean), "**", "*.parquet");
+  if (v.layer === "gold") {
+    // Gold tables are partitioned by market.
+    return (
+      `CREATE OR REPLACE VIEW ${ident(v.view)} AS SELECT market, * EXCLUDE (market) ` +
+      `FROM read_parquet(${lit(glob)}, hive_partitioning = true, hive_types = {'market': VARCHAR})`
+    );
+  }
+  const dataType = v.prefix.split("/")[2]!;
+  const kline = KLINE_TYPES.has(dataType);
+  const hive = kline
+    ? "{'symbol': VARCHAR, 'interval': VARCHAR, 'month': VARCHAR}"
+    : "{'symbol': VARCHAR, 'month': VARCHAR}";
+  const lead = kline ? "symbol, interval" : "symbol";
+  return (
+    `CREATE OR REPLACE VIEW ${ident(v.view)} AS SELECT ${lead}, * EXCLUDE (${lead}) ` +
+    `FROM read_parquet(${lit(glob)}, hive_partitioning = true, hive_types = ${hive})`
+  );
+}
+
+/** Opens DuckDB with every silver and gold table of the lakehouse as a view. */
+export async function openSqlSession(
+  storage: StorageBackend,
+  opts: SqlSessionOptions = {},
+): Promise<SqlSession> {
+  const tables = await findTables(storage);
+  let root = storage.localPath?.("silver") ? dirname(storage.localPath("silver")!) : undefined;
+  if (!root) {
+    root = opts.cacheDir ?? defaultCacheDir(storage.location);
+    try {
+      await mirror(
+        storage,
+        root,
+        [...tables.values()].flatMap((t) => t.keys),
+      );
+    } catch (e) {
+      throw new LakehouseError(
+        "STORAGE_FAILED",
+        `Cannot mirror silver/gold from ${storage.location} into ${root}: ${(e as Error).message}`,
+        {
+          cause: e,
+          details: ["Check the store is reachable and the cache folder writable (--cache-dir)."],
+        },
+      );
+    }
+  }
+  const duck = await openDuck({ threads: opts.threads ?? 2, memoryLimitMb: opts.memoryLimitMb ?? 1024 });
+  const views = [...tables.values()].map((t) => t.view).sort((a, b) => (a.view < b.view ? -1 : 1));
+  try {
+    for (const v of views) await duck.exec(viewSql(v, root));
+  } catch (e) {
+    duck.close();
+    throw e;
+  }
+  return { duck, connection: duck.connection, views, root, close: () => duck.close() };
+}
+
+const WIDE_INTEGERS = new Set<number>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+
+export interface QueryStream {
+  columns: string[];
+  /** DuckDB type of each column (`DECIMAL(38,18)`, `TIMESTAMP WITH TIME ZONE` …). */
+  types: string[];
+  /** Rows in chunks: numbers where exact (wide integers only while safe), decimals and times as text, NULL as null. */
+  rows: AsyncIterable<unknown[][]>;
+}
+
+/** Runs one query, streaming its rows as JSON-ready values. */
+export async function streamQuery(session: SqlSession, sql: string): Promise<QueryStream> {
+  const result = await session.connection.stream(sql);
+  const columns = result.columnNames();
+  const wide = result.columnTypes().map((t) => WIDE_INTEGERS.has(t.typeId));
+  async function* rows(): AsyncIterable<unknown[][]> {
+    for await (const chunk of result.yieldRowsJson()) {
+      yield chunk.map((row) =>
+        row.map((v, i) =>
+          wide[i] && typeof v === "string" && Number.isSafeInteger(Number(v)) ? Number(v) : v,
+        ),
+      );
+    }
+  }
+  return { columns, types: result.columnTypes().map((t) => t.toString()), rows: rows() };
+}

@@ -1,0 +1,105 @@
+// Test helper: a generated archive replica (every quirk on) laid out as a lakehouse's bronze tree.
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
+import { basename, bronzeFolder, type FileRecord, fileRecordKey, silentLogger } from "@crypto-lakehouse/core";
+import { createLocalStorage, type LocalStorageBackend } from "@crypto-lakehouse/storage-local";
+import { generateReplica, type ReplicaFile, type ReplicaOptions } from "@crypto-lakehouse/testkit";
+
+export interface ReplicaLake {
+  dir: string;
+  storage: LocalStorageBackend;
+  files: ReplicaFile[];
+  cleanup(): Promise<void>;
+}
+
+export async function tempDir(label: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `silver-${label}-`));
+}
+
+/** The bronze key a collect run gives an archive file. */
+export function bronzeKeyOf(
+  f: Pick<ReplicaFile, "market" | "dataType" | "partition" | "symbol" | "interval" | "key">,
+): string {
+  return `${bronzeFolder(f.market, f.dataType, f.partition, f.symbol, f.interval)}${basename(f.key)}`;
+}
+
+/** The `_meta/files/` record collect writes for a stored zip. */
+export async function writeRecord(storage: LocalStorageBackend, f: ReplicaFile): Promise<void> {
+  const bronzeKey = bronzeKeyOf(f);
+  const record: FileRecord = {
+    key: f.key,
+    bronzeKey,
+    sha256: f.sha256,
+    size: f.size,
+    verified: true,
+    runId: "replica",
+    storedAt: new Date().toISOString(),
+  };
+  await storage.put(fileRecordKey(bronzeKey), { data: JSON.stringify(record) });
+}
+
+/** Generates replicas (one per option set, into one bucket dir each) and copies their zips into `<dir>/lake/bronze/`. */
+export async function replicaLake(sets: Omit<ReplicaOptions, "outDir">[]): Promise<ReplicaLake> {
+  const dir = await tempDir("lake");
+  const storage = createLocalStorage({ root: join(dir, "lake") }, { logger: silentLogger });
+  const files: ReplicaFile[] = [];
+  for (const [i, set] of sets.entries()) {
+    const outDir = join(dir, `replica-${i}`);
+    const manifest = await generateReplica({ ...set, outDir });
+    for (const f of manifest.files) {
+      const target = storage.localPath(bronzeKeyOf(f));
+      await mkdir(dirname(target), { recursive: true });
+      await copyFile(join(outDir, ...f.key.split("/")), target);
+      await writeRecord(storage, f);
+      files.push(f);
+    }
+  }
+  return { dir, storage, files, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A one-member zip (deflated), as the archive writes them; for hand-made bad or changed files. */
+export function zipOf(member: string, text: string): Buffer {
+  const data = Buffer.from(text, "utf8");
+  const body = deflateRawSync(data);
+  const name = Buffer.from(member, "utf8");
+  const crc = crc32(data) >>> 0;
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(body.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(name.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(body.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(name.length, 28);
+  const cdOffset = local.length + name.length + body.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + name.length, 12);
+  end.writeUInt32LE(cdOffset, 16);
+  return Buffer.concat([local, name, body, central, name, end]);
+}
+
+/** The CSV text inside a bronze zip. */
+export async function csvOf(storage: LocalStorageBackend, bronzeKey: string): Promise<string> {
+  const zip = await readFile(storage.localPath(bronzeKey));
+  const cdOffset = zip.readUInt32LE(zip.length - 22 + 16);
+  const localOffset = zip.readUInt32LE(cdOffset + 42);
+  const method = zip.readUInt16LE(cdOffset + 10);
+  const size = zip.readUInt32LE(cdOffset + 20);
+  const start = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
+  const body = zip.subarray(start, start + size);
+  return (method === 8 ? inflateRawSync(body) : body).toString("utf8");
+}
