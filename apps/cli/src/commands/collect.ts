@@ -5,11 +5,14 @@ import { EXIT } from "../errors.js";
 import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
+import type { SilverRunSummary } from "@crypto-lakehouse/silver";
+import { asProgress, openLake, renderSilverSummary, selectionOf } from "./silver.js";
 import { formatBytes, formatDuration, table } from "../table.js";
 
 interface CollectFlags extends RunFlags, LogOptions {
   json?: boolean;
   runId?: string;
+  silver?: boolean;
 }
 
 export function registerCollect(program: Command): void {
@@ -18,6 +21,7 @@ export function registerCollect(program: Command): void {
   )
     .option("--json", "no progress display; print the run summary as JSON")
     .option("--run-id <id>", "use this run id (default: a new one)")
+    .option("--silver", "convert what bronze holds for this selection to silver Parquet afterwards")
     .action(async (f: CollectFlags, cmd: Command) => {
       const { collectResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
       const globals = cmd.optsWithGlobals() as LogOptions;
@@ -43,15 +47,39 @@ export function registerCollect(program: Command): void {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
-      if (f.json || !process.stdout.isTTY) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else process.stdout.write(`${renderSummary(summary)}\n`);
+      const silverSummary = f.silver && !controller.signal.aborted ? await convertToSilver(f, globals, interactive) : undefined;
+      if (f.json || !process.stdout.isTTY) {
+        const doc = silverSummary ? { ...summary, silver: silverSummary } : summary;
+        process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${renderSummary(summary)}\n`);
+        if (silverSummary) process.stdout.write(`\n${renderSilverSummary(silverSummary)}\n`);
+      }
       const c = summary.counts;
       if (summary.planned > 0 && c.failed === summary.planned && allNetwork(summary)) {
         process.stderr.write(`Error: could not reach the archive (${summary.failures[0]?.reason})\n`);
       }
+      const silverFailed = (silverSummary?.counts.failed ?? 0) > 0;
       process.exitCode =
-        c.failed + c.checksum_mismatch > 0 || summary.status === "cancelled" ? EXIT.failed : EXIT.ok;
+        c.failed + c.checksum_mismatch > 0 || summary.status === "cancelled" || silverFailed ? EXIT.failed : EXIT.ok;
     });
+}
+
+/** `collect --silver`: the same conversion as `lakehouse silver` with the same selection, right after the run. */
+async function convertToSilver(f: CollectFlags, globals: LogOptions, interactive: boolean): Promise<SilverRunSummary> {
+  const silver = await import("@crypto-lakehouse/silver");
+  const lake = await openLake(f);
+  const view = createProgressView(interactive);
+  try {
+    return await silver.convertBronze(lake.storage, selectionOf(lake.config), {
+      markets: lake.markets,
+      logger: createCliLogger(globals),
+      onProgress: (p) => view.update(asProgress(p)),
+    });
+  } finally {
+    view.stop();
+    await lake.dispose();
+  }
 }
 
 function allNetwork(s: RunSummary): boolean {

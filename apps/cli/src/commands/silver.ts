@@ -109,7 +109,7 @@ const positive = (v: string | undefined, flag: string): number | undefined => {
 };
 
 /** The core progress shape, so silver shows the same bar as collect (converted ≙ downloaded, unchanged ≙ skipped). */
-function asProgress(p: SilverProgress): Progress {
+export function asProgress(p: SilverProgress): Progress {
   const counts = emptyCounts();
   counts.downloaded = p.counts.converted;
   counts.skipped = p.counts.unchanged + p.counts.superseded;
