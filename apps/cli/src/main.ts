@@ -1,10 +1,14 @@
 // The `lakehouse` program: global options and the sub-commands.
 import { Command, Option } from "commander";
+import { registerCancel } from "./commands/cancel.js";
 import { registerCollect } from "./commands/collect.js";
+import { registerGold } from "./commands/gold.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerReplica } from "./commands/replica.js";
 import { registerRuns } from "./commands/runs.js";
+import { registerSilver } from "./commands/silver.js";
+import { registerSql } from "./commands/sql.js";
 import { registerSymbols } from "./commands/symbols.js";
 import { registerVerify } from "./commands/verify.js";
 import { reportError } from "./errors.js";
@@ -29,10 +33,14 @@ export function buildProgram(): Command {
   registerMatrix(program);
   registerPlan(program);
   registerCollect(program);
+  registerSilver(program);
+  registerSql(program);
+  registerGold(program);
   registerSymbols(program);
   registerReplica(program);
   registerVerify(program);
   registerRuns(program);
+  registerCancel(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

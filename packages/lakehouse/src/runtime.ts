@@ -1,6 +1,7 @@
 // The one composition root: builds the DI container for a run from the registry and resolved settings.
 // The CLI, the worker and the programmatic API all come through here.
 import "reflect-metadata";
+import { resolve } from "node:path";
 import {
   type Catalog,
   type CollectOptions,
@@ -111,6 +112,14 @@ export function storageSelection(
   throw new LakehouseError("UNSUPPORTED", `No storage backend accepts the output '${s.output}'`);
 }
 
+/** Queue workers run in another directory or on another machine: a relative local root travels absolute. */
+function portable(sel: { id: string; options: unknown }): { id: string; options: unknown } {
+  const o = sel.options as { root?: unknown } | undefined;
+  return sel.id === "local" && typeof o?.root === "string"
+    ? { ...sel, options: { ...o, root: resolve(o.root) } }
+    : sel;
+}
+
 export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {}): Promise<Runtime> {
   const { registry, settings, catalog } = run;
   const logger = opts.logger ?? silentLogger;
@@ -163,7 +172,7 @@ export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {})
         ...o,
         job: {
           downloader: { id: dp.id, settings: { ...downloaderSettings(settings) } },
-          storage: sel,
+          storage: portable(sel),
           verify: settings.verify,
           plugins: settings.plugins,
           ...o.job,

@@ -114,8 +114,9 @@ export async function writeAtomic(
     } catch (e) {
       // The common case writes into an existing folder; only create folders when the write says so.
       if (errnoCode(e) !== "ENOENT") throw e;
+      // Another put may have created the folder a moment ago, so retry once either way: a source that is
+      // really missing fails again with ENOENT.
       created = await ensureDir(dir);
-      if (created.length === 0 && "path" in source) throw e; // folder was there: the source is missing
       result = await writeTemp(tempPath, source);
     }
     await rename(tempPath, finalPath);

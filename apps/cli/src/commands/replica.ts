@@ -85,7 +85,12 @@ export function registerReplica(program: Command): void {
           `Use it with: lakehouse collect --endpoint ${gw.endpoint} …\nPress Ctrl-C to stop.\n`,
       );
       await new Promise<void>((done) => {
-        const stop = () => void gw.stop().then(done);
+        // The gateway's process handle does not keep node alive; this does, until Ctrl-C.
+        const keepAlive = setInterval(() => {}, 1 << 30);
+        const stop = () => {
+          clearInterval(keepAlive);
+          void gw.stop().then(done);
+        };
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });

@@ -120,6 +120,28 @@ export function renderRun(s: RunSummary): string {
 interface RunsFlags extends RunFlags, LogOptions {
   json?: boolean;
   limit?: string;
+  queue?: string;
+}
+
+/** Runs known to a BullMQ queue (in flight or recently finished), for `runs --queue`. */
+async function queuedRuns(url: string) {
+  const { listQueuedRuns } = await import("@crypto-lakehouse/queue-bullmq");
+  return listQueuedRuns(url);
+}
+
+function renderQueuedTable(runs: Awaited<ReturnType<typeof queuedRuns>>): string {
+  return table(
+    ["run", "status", "batches done", "files done", "downloaded", "failed", "updated"],
+    runs.map((r) => [
+      r.runId,
+      r.status,
+      `${r.batches.completed}/${r.batches.total}${r.planComplete ? "" : "+"}`,
+      `${r.files.done}/${r.files.queued}`,
+      r.counts.downloaded,
+      r.counts.failed + r.counts.checksum_mismatch,
+      r.updatedAt ?? "-",
+    ]),
+  );
 }
 
 function addStoreFlags(cmd: Command): Command {
@@ -138,6 +160,7 @@ export function registerRuns(program: Command): void {
     program.command("runs").description("list past runs (newest first) with their counts"),
   )
     .option("-n, --limit <n>", "show only the newest N runs")
+    .option("--queue <redis-url>", "also show runs in this BullMQ queue (in flight or recently finished)")
     .action(async (f: RunsFlags, cmd: Command) => {
       const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
       const limit = f.limit === undefined ? undefined : Number(f.limit);
@@ -148,6 +171,16 @@ export function registerRuns(program: Command): void {
       const storage = await openStore(run, logger);
       try {
         const entries = (await listRunEntries(storage, logger)).slice(0, limit);
+        if (f.queue) {
+          const queued = (await queuedRuns(f.queue)).slice(0, limit);
+          if (f.json) {
+            process.stdout.write(`${JSON.stringify({ stored: entries.map((e) => e.summary), queued }, null, 2)}\n`);
+            return;
+          }
+          process.stdout.write(
+            queued.length ? `In the queue:\n${renderQueuedTable(queued)}\n\n` : `No runs in the queue ${f.queue}\n\n`,
+          );
+        }
         if (f.json) {
           process.stdout.write(
             `${JSON.stringify(
