@@ -1,22 +1,16 @@
 // The COIN-M futures matrix fragment (ARCHIVE.md §2–§3): USD-M's data types plus liquidationSnapshot.
-import type { MarketMatrix, Partition } from "@crypto-lakehouse/core";
-import {
-  aggTradesCsv,
-  bookDepthCsv,
-  bookTickerCsv,
-  fundingRateCsv,
-  klinesCsv,
-  liquidationSnapshotCsv,
-  metricsCsv,
-  tradesCsv,
-} from "./csv.js";
+import type { DataTypeSpec, MarketMatrix } from "@crypto-lakehouse/core";
+import { futuresDataTypes as usdm } from "@crypto-lakehouse/market-futures-um";
+import { liquidationSnapshotCsv, tradesCsv } from "./csv.js";
 
-const COMMON_INTERVALS = ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"];
-
-/** Futures have no `1s`; `3d 1w 1mo` exist in monthly files only (month is `1mo`, never `1M`). */
-const FUTURES_INTERVALS = { daily: COMMON_INTERVALS, monthly: [...COMMON_INTERVALS, "3d", "1w", "1mo"] };
-
-const BOTH: Partition[] = ["daily", "monthly"];
+/**
+ * A USD-M kline-class type with a narrower symbol pattern. Fields are listed in the matrix file's order
+ * (symbolPattern before description), so matrix/archive-matrix.json stays as it was.
+ */
+function narrowed(base: DataTypeSpec, symbolPattern: string, description: string): DataTypeSpec {
+  const { partitions, keyShape, intervals, csv } = base;
+  return { partitions, keyShape, intervals, symbolPattern, description, csv };
+}
 
 export const futuresCmMatrix: MarketMatrix = {
   archivePath: "futures/cm",
@@ -25,86 +19,25 @@ export const futuresCmMatrix: MarketMatrix = {
     "COIN-M futures (data/futures/cm): perpetuals like BTCUSD_PERP, delivery contracts like BTCUSD_230331;" +
     " index price klines use the bare pair (ETHUSD).",
   dataTypes: {
-    aggTrades: {
-      partitions: BOTH,
-      keyShape: "plain",
-      description: "Aggregated trades: fills at one price from one taker order, merged into one row.",
-      csv: aggTradesCsv,
-    },
-    bookDepth: {
-      partitions: ["daily"],
-      keyShape: "plain",
-      description:
-        "Order-book depth snapshots: cumulative depth and notional per percentage band from the best price.",
-      csv: bookDepthCsv,
-    },
-    bookTicker: {
-      partitions: BOTH,
-      keyShape: "plain",
-      windows: {
-        daily: { to: "2024-03-30", note: "Binance stopped publishing bookTicker after 2024-03-30." },
-        monthly: { to: "2024-04-01", note: "The last monthly bookTicker file is 2024-04." },
-      },
-      description: "Best bid/ask updates (retired: no files after 2024-03-30 daily / 2024-04 monthly).",
-      csv: bookTickerCsv,
-    },
-    fundingRate: {
-      partitions: ["monthly"],
-      keyShape: "plain",
-      description: "Funding rate at each funding time (monthly files only).",
-      csv: fundingRateCsv,
-    },
-    indexPriceKlines: {
-      partitions: BOTH,
-      keyShape: "interval",
-      intervals: FUTURES_INTERVALS,
+    ...usdm,
+    indexPriceKlines: narrowed(
+      usdm.indexPriceKlines,
       // The index belongs to the pair, so the archive files it under the bare pair: ETHUSD, not ETHUSD_PERP.
-      symbolPattern: "^[A-Z0-9]{2,30}$",
-      description:
-        "Index price candlesticks per interval, filed under the bare pair (ETHUSD, not ETHUSD_PERP).",
-      csv: klinesCsv,
-    },
-    klines: {
-      partitions: BOTH,
-      keyShape: "interval",
-      intervals: FUTURES_INTERVALS,
-      description: "Trade price candlesticks (OHLCV) per interval; the file name omits the data type.",
-      csv: klinesCsv,
-    },
+      "^[A-Z0-9]{2,30}$",
+      "Index price candlesticks per interval, filed under the bare pair (ETHUSD, not ETHUSD_PERP).",
+    ),
     liquidationSnapshot: {
-      partitions: ["daily"],
-      keyShape: "plain",
+      ...usdm.liquidationSnapshot,
       windows: { daily: { from: "2023-06-25", to: "2024-10-14" } },
       description: "Liquidation orders (COIN-M only; published 2023-06-25 … 2024-10-14).",
       csv: liquidationSnapshotCsv,
     },
-    markPriceKlines: {
-      partitions: BOTH,
-      keyShape: "interval",
-      intervals: FUTURES_INTERVALS,
-      description: "Mark price candlesticks per interval; the file name omits the data type.",
-      csv: klinesCsv,
-    },
-    metrics: {
-      partitions: ["daily"],
-      keyShape: "plain",
-      description: "Open interest and long/short ratios on a 5-minute grid (daily files only).",
-      csv: metricsCsv,
-    },
-    premiumIndexKlines: {
-      partitions: BOTH,
-      keyShape: "interval",
-      intervals: FUTURES_INTERVALS,
+    premiumIndexKlines: narrowed(
+      usdm.premiumIndexKlines,
       // Only perpetuals have a premium index.
-      symbolPattern: "^[A-Z0-9]{2,30}_PERP$",
-      description: "Premium index candlesticks per interval, perpetuals only (BTCUSD_PERP).",
-      csv: klinesCsv,
-    },
-    trades: {
-      partitions: BOTH,
-      keyShape: "plain",
-      description: "Every individual trade.",
-      csv: tradesCsv,
-    },
+      "^[A-Z0-9]{2,30}_PERP$",
+      "Premium index candlesticks per interval, perpetuals only (BTCUSD_PERP).",
+    ),
+    trades: { ...usdm.trades, csv: tradesCsv },
   },
 };

@@ -1,14 +1,10 @@
 // Collects exactly the given archive files (no planning, no resume skip) through the normal batch pipeline,
 // and records the run under _meta/runs/ like any collect run — what `verify --repair` re-fetches with.
-import { mkdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Batch, CollectJob, FileResult } from "../contracts/executor.js";
-import { type ArchiveFile, emptyCounts } from "../model/types.js";
-import { batchId, type CollectDeps, newRunId, type Progress } from "./collect.js";
-import { runSummaryKey, stagingKey } from "./layout.js";
-import { createBatchProcessor } from "./processor.js";
+import type { CollectJob } from "../contracts/executor.js";
+import type { ArchiveFile } from "../model/types.js";
+import { type CollectDeps, newRunId, type Progress } from "./collect.js";
 import type { RunSummary } from "./records.js";
+import { executeRun } from "./run.js";
 
 export interface CollectFilesOptions {
   batchSize: number;
@@ -35,109 +31,30 @@ export async function collectFiles(
   files: readonly ArchiveFile[],
   opts: CollectFilesOptions,
 ): Promise<RunSummary> {
-  const { downloader, storage, executor } = deps;
   const runId = opts.runId ?? newRunId();
-  const logger = deps.logger.child({ runId });
-  const startedAt = Date.now();
-  await storage.checkWritable();
-
-  const progress: Progress = {
+  const { batchSize, concurrency, verify } = opts;
+  return executeRun(deps, {
     runId,
-    planned: files.length,
-    planComplete: true,
-    done: 0,
-    counts: emptyCounts(),
-    bytes: 0,
-    startedAt,
-  };
-  const durations: RunSummary["durations"] = {};
-  const failures: RunSummary["failures"] = [];
-  const onFile = (r: FileResult) => {
-    progress.done++;
-    progress.counts[r.outcome]++;
-    progress.last = r;
-    durations[r.outcome] = (durations[r.outcome] ?? 0) + r.durationMs;
-    if (r.outcome !== "downloaded" && r.outcome !== "skipped") {
-      failures.push({ key: r.file.key, outcome: r.outcome, reason: r.reason ?? r.outcome });
-    }
-    opts.onProgress?.(progress);
-  };
-
-  async function* batches(): AsyncGenerator<Batch> {
-    for (let i = 0, n = 0; i < files.length; i += opts.batchSize, n++) {
-      const chunk = files.slice(i, i + opts.batchSize);
-      yield { id: batchId(runId, chunk), index: n, files: chunk };
-    }
-  }
-
-  const stagingDir = storage.localPath?.(stagingKey(runId)) ?? join(tmpdir(), "crypto-lakehouse", runId);
-  await mkdir(stagingDir, { recursive: true });
-  const processor = createBatchProcessor({
-    runId,
-    downloader,
-    storage,
-    stagingDir,
-    verify: opts.verify,
-    logger,
-    ...(opts.today ? { today: () => opts.today! } : {}),
-  });
-  const job: CollectJob = {
-    runId,
-    downloader: opts.job?.downloader ?? { id: downloader.id, settings: {} },
-    storage: opts.job?.storage ?? { id: storage.id, options: {} },
-    verify: opts.verify,
-    ...(opts.job?.plugins ? { plugins: opts.job.plugins } : {}),
-  };
-  try {
-    logger.info("collecting listed files", { output: storage.location, files: files.length });
-    await executor.run({
-      runId,
-      batches: batches(),
-      processor,
-      job,
-      concurrency: opts.concurrency,
-      onFile,
-      onBytes: (n) => {
-        progress.bytes += n;
-      },
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-  } finally {
-    await rm(stagingDir, { recursive: true, force: true });
-  }
-  const c = progress.counts;
-  const status: RunSummary["status"] = opts.signal?.aborted
-    ? "cancelled"
-    : c.failed + c.checksum_mismatch > 0
-      ? "completed_with_failures"
-      : "completed";
-  const summary: RunSummary = {
-    runId,
-    status,
-    startedAt: new Date(startedAt).toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationMs: Date.now() - startedAt,
-    request: opts.request ?? { keys: files.map((f) => f.key) },
-    settings: {
-      batchSize: opts.batchSize,
-      concurrency: opts.concurrency,
-      verify: opts.verify,
-      ...opts.settings,
+    logger: deps.logger.child({ runId }),
+    files: async function* () {
+      yield* files;
     },
     planned: files.length,
-    counts: c,
-    bytes: progress.bytes,
-    durations,
-    failures,
-    notes: opts.notes ?? [],
-    output: storage.location,
-    downloader: downloader.id,
-    executor: executor.id,
-  };
-  await storage.put(
-    runSummaryKey(runId),
-    { data: JSON.stringify(summary, null, 2) },
-    { contentType: "application/json" },
-  );
-  return summary;
+    batchSize,
+    concurrency,
+    verify,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    today: opts.today,
+    job: opts.job,
+    started: {
+      message: "collecting listed files",
+      fields: { output: deps.storage.location, files: files.length },
+    },
+    record: () => ({
+      request: opts.request ?? { keys: files.map((f) => f.key) },
+      settings: { batchSize, concurrency, verify, ...opts.settings },
+      notes: opts.notes ?? [],
+    }),
+  });
 }

@@ -1,17 +1,21 @@
 // Pipeline logic with fakes (a scripted downloader, an in-memory store): outcomes, verification, quarantine, resume.
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { Downloader, FetchResult } from "../contracts/downloader.js";
+import type { Batch, Executor } from "../contracts/executor.js";
 import { silentLogger } from "../contracts/logger.js";
-import type { StorageBackend, StoredObject } from "../contracts/storage.js";
 import { LakehouseError } from "../errors.js";
+import { createInProcessExecutor } from "../executor/in-process.js";
+import type { Catalog } from "../matrix/compose.js";
 import type { ArchiveFile } from "../model/types.js";
 import { parseChecksum } from "./checksum.js";
-import { bronzeKey, fileRecordKey } from "./layout.js";
+import type { Progress } from "./collect.js";
+import { collectFiles } from "./collect-files.js";
+import { bronzeKey, fileRecordKey, runSummaryKey } from "./layout.js";
+import { memoryStorage } from "./memory-storage.test-util.js";
 import { createBatchProcessor, isPending } from "./processor.js";
 import { BronzeIndex } from "./resume.js";
 import { testZip } from "./zipcheck.js";
@@ -35,40 +39,11 @@ function file(period: string, symbol = "BTCUSDT"): ArchiveFile {
   };
 }
 
-function memoryStorage(): StorageBackend & { objects: Map<string, Buffer> } {
-  const objects = new Map<string, Buffer>();
-  const info = (key: string): StoredObject | undefined => {
-    const b = objects.get(key);
-    return b ? { key, size: b.length } : undefined;
-  };
-  return {
-    kind: "storage",
-    id: "memory",
-    location: "memory://",
-    objects,
-    async checkWritable() {},
-    head: async (k) => info(k),
-    async put(key, source) {
-      objects.set(key, "path" in source ? readFileSync(source.path) : Buffer.from(source.data));
-      return info(key)!;
-    },
-    async get(key) {
-      const b = objects.get(key);
-      if (!b) throw new LakehouseError("NOT_FOUND", key);
-      return Readable.from(b);
-    },
-    read: async (k) => objects.get(k),
-    async *list(prefix) {
-      for (const k of [...objects.keys()].sort()) if (k.startsWith(prefix)) yield info(k)!;
-    },
-    async delete(k) {
-      objects.delete(k);
-    },
-  };
-}
-
 /** A downloader that answers from a script: body + checksum per key, or 404, or an error. */
-function scripted(dir: string, answers: Record<string, { body?: Buffer; checksum?: string; error?: string }>): Downloader & { calls: number } {
+function scripted(
+  dir: string,
+  answers: Record<string, { body?: Buffer; checksum?: string; error?: string }>,
+): Downloader & { calls: number } {
   const d = {
     kind: "downloader" as const,
     id: "scripted",
@@ -80,7 +55,12 @@ function scripted(dir: string, answers: Record<string, { body?: Buffer; checksum
         const a = answers[f.key];
         if (!a) continue; // dropped: the processor must notice
         if (a.error) {
-          yield { status: "error", file: f, attempts: 4, error: new LakehouseError("DOWNLOAD_FAILED", a.error, { retryable: true }) };
+          yield {
+            status: "error",
+            file: f,
+            attempts: 4,
+            error: new LakehouseError("DOWNLOAD_FAILED", a.error, { retryable: true }),
+          };
         } else if (!a.body) {
           yield { status: "not_found", file: f, attempts: 1 };
         } else {
@@ -155,8 +135,19 @@ describe("collect pipeline logic", () => {
       [badZip.key]: { body: corruptZip, checksum: `${sha(corruptZip)}  x.zip` },
     });
     const storage = memoryStorage();
-    const processor = createBatchProcessor({ runId: "r1", downloader, storage, stagingDir: dir, verify: true, logger: silentLogger, today });
-    const results = await processor({ id: "b", index: 0, files: [good, stale, hole, recent, broken, dropped, noSidecar, badZip] }, {});
+    const processor = createBatchProcessor({
+      runId: "r1",
+      downloader,
+      storage,
+      stagingDir: dir,
+      verify: true,
+      logger: silentLogger,
+      today,
+    });
+    const results = await processor(
+      { id: "b", index: 0, files: [good, stale, hole, recent, broken, dropped, noSidecar, badZip] },
+      {},
+    );
     const outcome = Object.fromEntries(results.map((r) => [r.file.period, r.outcome]));
     expect(outcome).toEqual({
       "2023-07-01": "downloaded",
@@ -184,9 +175,81 @@ describe("collect pipeline logic", () => {
     const dir = mkdtempSync(join(tmpdir(), "stage-"));
     const f = file("2023-07-01");
     const storage = memoryStorage();
-    const processor = createBatchProcessor({ runId: "r2", downloader: scripted(dir, { [f.key]: { body: ZIP } }), storage, stagingDir: dir, verify: false, logger: silentLogger, today });
+    const processor = createBatchProcessor({
+      runId: "r2",
+      downloader: scripted(dir, { [f.key]: { body: ZIP } }),
+      storage,
+      stagingDir: dir,
+      verify: false,
+      logger: silentLogger,
+      today,
+    });
     const [r] = await processor({ id: "b", index: 0, files: [f] }, {});
     expect(r!.outcome).toBe("downloaded");
     expect(JSON.parse(storage.objects.get(fileRecordKey(bronzeKey(f)))!.toString()).verified).toBe(false);
+  });
+
+  it("collectFiles fetches exactly the given files in batches and records the run like any collect run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stage-"));
+    const [good, hole, broken] = [file("2023-07-01"), file("2023-07-02"), file("2023-07-03")];
+    const downloader = scripted(dir, {
+      [good.key]: { body: ZIP, checksum: `${sha(ZIP)}  x.zip` },
+      [hole.key]: {},
+      [broken.key]: { error: "connection reset" },
+    });
+    const storage = memoryStorage();
+    // The in-process executor, recording the batches it is given.
+    const inner = createInProcessExecutor();
+    const batches: Batch[] = [];
+    async function* recorded(source: AsyncIterable<Batch>) {
+      for await (const b of source) {
+        batches.push(b);
+        yield b;
+      }
+    }
+    const executor: Executor = {
+      ...inner,
+      run: (req) => inner.run({ ...req, batches: recorded(req.batches) }),
+    };
+    const seen: Progress[] = [];
+    const summary = await collectFiles(
+      { catalog: {} as Catalog, downloader, storage, executor, logger: silentLogger },
+      [good, hole, broken],
+      {
+        batchSize: 2,
+        concurrency: 2,
+        verify: true,
+        runId: "20230704T000000Z-abcdef",
+        onProgress: (p) => seen.push({ ...p, counts: { ...p.counts } }),
+        settings: { extra: 1 },
+        today: "2025-11-25",
+      },
+    );
+    expect(batches.map((b) => [b.index, b.files.map((f) => f.period)])).toEqual([
+      [0, ["2023-07-01", "2023-07-02"]],
+      [1, ["2023-07-03"]],
+    ]);
+    expect(summary).toMatchObject({
+      runId: "20230704T000000Z-abcdef",
+      status: "completed_with_failures",
+      request: { keys: [good.key, hole.key, broken.key] },
+      settings: { batchSize: 2, concurrency: 2, verify: true, extra: 1 },
+      planned: 3,
+      counts: { downloaded: 1, missing: 1, failed: 1 },
+      bytes: ZIP.length,
+      notes: [],
+      output: "memory://",
+      downloader: "scripted",
+      executor: "in-process",
+    });
+    expect(summary.failures.map((f) => [f.key, f.outcome]).sort()).toEqual([
+      [hole.key, "missing"],
+      [broken.key, "failed"],
+    ]);
+    expect(JSON.parse(storage.objects.get(runSummaryKey(summary.runId))!.toString())).toEqual(summary);
+    expect(seen.map((p) => p.done)).toEqual([1, 2, 3]);
+    expect(seen.every((p) => p.planned === 3 && p.planComplete)).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ bytes: ZIP.length, counts: summary.counts });
+    expect(existsSync(join(tmpdir(), "crypto-lakehouse", summary.runId))).toBe(false);
   });
 });

@@ -1,50 +1,15 @@
 // verify and run-listing logic with an in-memory store: every status, its reason, newest-first runs.
 // (The same code runs end to end on local and S3 stores in apps/cli/test/verify.test.ts and s3.test.ts.)
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { StorageBackend, StoredObject } from "../contracts/storage.js";
-import { LakehouseError } from "../errors.js";
 import { type ArchiveFile, emptyCounts } from "../model/types.js";
 import { bronzeKey, fileRecordKey, runSummaryKey } from "./layout.js";
+import { type MemoryStorage, memoryStorage } from "./memory-storage.test-util.js";
 import type { RunSummary } from "./records.js";
 import { listRunSummaries, readRunSummary } from "./runs.js";
 import { verifyStore, verifyStoredFile } from "./verify.js";
 
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
-
-function memoryStorage(): StorageBackend & { objects: Map<string, Buffer> } {
-  const objects = new Map<string, Buffer>();
-  const info = (key: string): StoredObject | undefined => {
-    const b = objects.get(key);
-    return b ? { key, size: b.length } : undefined;
-  };
-  return {
-    kind: "storage",
-    id: "memory",
-    location: "memory://",
-    objects,
-    async checkWritable() {},
-    head: async (k) => info(k),
-    async put(key, source) {
-      objects.set(key, "path" in source ? readFileSync(source.path) : Buffer.from(source.data));
-      return info(key)!;
-    },
-    async get(key) {
-      const b = objects.get(key);
-      if (!b) throw new LakehouseError("NOT_FOUND", key);
-      return Readable.from([b]);
-    },
-    read: async (k) => objects.get(k),
-    async *list(prefix) {
-      for (const k of [...objects.keys()].sort()) if (k.startsWith(prefix)) yield info(k)!;
-    },
-    async delete(k) {
-      objects.delete(k);
-    },
-  };
-}
 
 function file(period: string): ArchiveFile {
   return {
@@ -58,7 +23,7 @@ function file(period: string): ArchiveFile {
 }
 
 /** Stores a file the way the processor does: zip, .CHECKSUM, record. */
-function store(s: ReturnType<typeof memoryStorage>, f: ArchiveFile, body: string, runId = "r1"): string {
+function store(s: MemoryStorage, f: ArchiveFile, body: string, runId = "r1"): string {
   const key = bronzeKey(f);
   s.objects.set(key, Buffer.from(body));
   s.objects.set(`${key}.CHECKSUM`, Buffer.from(`${sha(body)}  ${key.split("/").pop()}`));

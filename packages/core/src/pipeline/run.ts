@@ -1,0 +1,183 @@
+// The bookkeeping every collect run shares (internal): progress, counts, durations, failures, staging dir,
+// batches, executor call and the run summary under _meta/runs/. `runCollection` and `collectFiles` feed it files.
+import { createHash } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Batch, CollectJob, FileResult } from "../contracts/executor.js";
+import type { Logger } from "../contracts/logger.js";
+import { type ArchiveFile, emptyCounts } from "../model/types.js";
+import type { CollectDeps, Progress } from "./collect.js";
+import { runSummaryKey, stagingKey } from "./layout.js";
+import { createBatchProcessor } from "./processor.js";
+import type { RunSummary } from "./records.js";
+
+/** A stable batch id from the run and the batch's keys (BullMQ ids may not contain `:`). */
+export function batchId(runId: string, files: readonly ArchiveFile[]): string {
+  const h = createHash("sha256");
+  for (const f of files) h.update(f.key).update("\n");
+  return `${runId}-${h.digest("hex").slice(0, 16)}`;
+}
+
+/** What a file source sees of the run while it yields files. */
+export interface RunTally {
+  readonly progress: Progress;
+  /** Counts a file settled without fetching it (a resume skip). */
+  onFile(r: FileResult): void;
+  /** Planning is over: `progress.planned` is final. */
+  planComplete(): void;
+}
+
+export interface RunSpec {
+  runId: string;
+  logger: Logger;
+  /** The files to fetch. Called once the store is known writable; a planning source counts `progress.planned`. */
+  files: (tally: RunTally) => AsyncIterable<ArchiveFile>;
+  /** The number of files, when known before the run (then there is no planning phase). */
+  planned?: number;
+  batchSize: number;
+  concurrency: number;
+  verify: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  today?: string;
+  /** Serializable description for remote workers (queue executors). */
+  job?: Omit<CollectJob, "runId">;
+  /** Logged when the executor starts. */
+  started: { message: string; fields: Record<string, unknown> };
+  /** What the summary records of the run; read after it, when plan notes are complete. Never secrets. */
+  record: () => Pick<RunSummary, "request" | "settings" | "notes">;
+}
+
+/** Runs `spec.files` through the executor in batches and writes the run summary; returns it. */
+export async function executeRun(
+  deps: Pick<CollectDeps, "downloader" | "storage" | "executor">,
+  spec: RunSpec,
+): Promise<RunSummary> {
+  const { downloader, storage, executor } = deps;
+  const { runId, logger, batchSize } = spec;
+  const startedAt = Date.now();
+  await storage.checkWritable();
+
+  const progress: Progress = {
+    runId,
+    planned: spec.planned ?? 0,
+    planComplete: spec.planned !== undefined,
+    done: 0,
+    counts: emptyCounts(),
+    bytes: 0,
+    startedAt,
+  };
+  const durations: RunSummary["durations"] = {};
+  const failures: RunSummary["failures"] = [];
+  const emit = () => spec.onProgress?.(progress);
+  let storedBytes = 0;
+  let liveBytes = 0;
+  const onFile = (r: FileResult) => {
+    progress.done++;
+    if (r.outcome === "downloaded") {
+      storedBytes += r.bytes;
+      // Executors that cannot stream byte counts (remote workers) still move the bytes figure per file.
+      if (liveBytes === 0) progress.bytes = storedBytes;
+    }
+    progress.counts[r.outcome]++;
+    progress.last = r;
+    durations[r.outcome] = (durations[r.outcome] ?? 0) + r.durationMs;
+    if (r.outcome !== "downloaded" && r.outcome !== "skipped") {
+      failures.push({ key: r.file.key, outcome: r.outcome, reason: r.reason ?? r.outcome });
+    }
+    emit();
+  };
+  const onBytes = (n: number) => {
+    liveBytes += n;
+    progress.bytes = liveBytes;
+  };
+
+  const files = spec.files({
+    progress,
+    onFile,
+    planComplete() {
+      progress.planComplete = true;
+      emit();
+    },
+  });
+
+  async function* batches(): AsyncGenerator<Batch> {
+    let chunk: ArchiveFile[] = [];
+    let i = 0;
+    for await (const f of files) {
+      chunk.push(f);
+      if (chunk.length >= batchSize) {
+        yield { id: batchId(runId, chunk), index: i++, files: chunk };
+        chunk = [];
+      }
+    }
+    if (chunk.length) yield { id: batchId(runId, chunk), index: i++, files: chunk };
+  }
+
+  const stagingDir = storage.localPath?.(stagingKey(runId)) ?? join(tmpdir(), "crypto-lakehouse", runId);
+  await mkdir(stagingDir, { recursive: true });
+  const processor = createBatchProcessor({
+    runId,
+    downloader,
+    storage,
+    stagingDir,
+    verify: spec.verify,
+    logger,
+    ...(spec.today ? { today: () => spec.today! } : {}),
+  });
+  const job: CollectJob = {
+    runId,
+    downloader: spec.job?.downloader ?? { id: downloader.id, settings: {} },
+    storage: spec.job?.storage ?? { id: storage.id, options: {} },
+    verify: spec.verify,
+    ...(spec.job?.plugins ? { plugins: spec.job.plugins } : {}),
+  };
+  try {
+    logger.info(spec.started.message, spec.started.fields);
+    await executor.run({
+      runId,
+      batches: batches(),
+      processor,
+      job,
+      concurrency: spec.concurrency,
+      onFile,
+      onBytes,
+      ...(spec.signal ? { signal: spec.signal } : {}),
+    });
+  } finally {
+    await rm(stagingDir, { recursive: true, force: true });
+  }
+  const c = progress.counts;
+  const status: RunSummary["status"] = spec.signal?.aborted
+    ? "cancelled"
+    : c.failed + c.checksum_mismatch > 0
+      ? "completed_with_failures"
+      : "completed";
+
+  const { request, settings, notes } = spec.record();
+  const summary: RunSummary = {
+    runId,
+    status,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationMs: Date.now() - startedAt,
+    request,
+    settings,
+    planned: progress.planned,
+    counts: c,
+    bytes: storedBytes,
+    durations,
+    failures,
+    notes,
+    output: storage.location,
+    downloader: downloader.id,
+    executor: executor.id,
+  };
+  await storage.put(
+    runSummaryKey(runId),
+    { data: JSON.stringify(summary, null, 2) },
+    { contentType: "application/json" },
+  );
+  return summary;
+}
