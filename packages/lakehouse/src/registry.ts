@@ -1,12 +1,13 @@
 // The plugins this process knows: the built-ins plus any loaded from config (`plugins: [...]`).
 import type { DownloaderPlugin, ExecutorPlugin, MarketPlugin, StoragePlugin } from "@crypto-lakehouse/core";
 import { inProcessExecutor, LakehouseError } from "@crypto-lakehouse/core";
+import { s5cmdDownloader } from "@crypto-lakehouse/downloader-s5cmd";
 import { sdkDownloader } from "@crypto-lakehouse/downloader-sdk";
 import { futuresCmMarket } from "@crypto-lakehouse/market-futures-cm";
 import { futuresUmMarket } from "@crypto-lakehouse/market-futures-um";
 import { optionsMarket } from "@crypto-lakehouse/market-options";
 import { spotMarket } from "@crypto-lakehouse/market-spot";
-import { bullmqExecutor } from "@crypto-lakehouse/queue-bullmq";
+import { bullmqExecutor } from "@crypto-lakehouse/queue-bullmq/plugin";
 import { localStorage } from "@crypto-lakehouse/storage-local";
 import { s3Storage } from "@crypto-lakehouse/storage-s3";
 
@@ -32,6 +33,7 @@ export function builtinRegistry(): PluginRegistry {
     futuresCmMarket,
     optionsMarket,
     sdkDownloader,
+    s5cmdDownloader,
     localStorage,
     s3Storage,
     inProcessExecutor,
