@@ -221,8 +221,13 @@ describe("lakehouse on S3 (versitygw)", () => {
     // The first day holds both large files and a few small ones.
     const bench = replica.manifest.files.filter((f) => f.bench && f.period === START);
     expect(bench.filter((f) => f.bench === "large")).toHaveLength(2);
+    // 5 MiB parts (the specification's default is 50 MiB, which would upload a 20 MiB file in one put).
+    const partCfg = join(tempDir("lh-s3part-"), "config.json");
+    writeFileSync(partCfg, JSON.stringify({ part_size_mb: 5 }));
     const args = [
       "collect",
+      "--config",
+      partCfg,
       "--endpoint",
       replica.endpoint,
       "--market",
