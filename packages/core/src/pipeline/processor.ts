@@ -24,6 +24,9 @@ export interface ProcessorDeps {
   today?: () => string;
 }
 
+/** Results of one batch verified and stored at the same time. */
+const RESULTS_IN_FLIGHT = 8;
+
 /** A 404 for a date too recent to be published is `pending`, not `missing` (ARCHIVE.md §5). */
 export function isPending(f: ArchiveFile, today: string): boolean {
   if (f.partition === "daily") return f.period >= addDays(today, -2);
@@ -191,9 +194,15 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         await rm(r.zipPath, { force: true });
       }
     };
+    // Verify and store several results at once: each needs many file-system round trips (hash, zip test,
+    // three atomic puts), and handling them one by one left the downloader waiting on the pipeline.
+    const inFlight = new Set<Promise<void>>();
     for await (const r of downloader.fetch(batch.files, stagingDir, fetchOpts)) {
-      await handle(r, false);
+      const p: Promise<void> = handle(r, false).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= RESULTS_IN_FLIGHT) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
     // A downloader must answer for every file; anything it dropped is a failure, never a silent success.
     const seen = new Set(results.map((x) => x.file.key));
     for (const f of batch.files) {
