@@ -1,6 +1,6 @@
 // One s5cmd `run` over a set of files: writes the command file, turns its JSON lines into per-file outcomes.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
   type ArchiveFile,
@@ -15,6 +15,7 @@ import { bucketUrl, endpointName, globalArgs, type Invocation, s5cmdEnv, shellQu
 import { classifyError, parseLine, tidyError } from "./messages.js";
 import { usageProblem } from "./problems.js";
 import { runS5cmd } from "./process.js";
+import { createProgress } from "./progress.js";
 
 /** A CHECKSUM is ~90 bytes; anything far larger is not a CHECKSUM. */
 const MAX_CHECKSUM_BYTES = 64 * 1024;
@@ -129,41 +130,7 @@ export async function* runRound(
   const destNames = new Set([...byUrl.values()].map((t) => basename(t.dest)));
   const commandFile = join(workDir, COMMAND_FILE);
 
-  // Live progress: bytes of s5cmd's temp files as they grow, then the rest of each file when it completes.
-  const seen = new Map<string, number>();
-  const report = (n: number) => {
-    if (n > 0) opts.onBytes?.(n);
-  };
-  const poll = async (): Promise<boolean> => {
-    let moved = false;
-    for (const name of await readdir(workDir).catch(() => [] as string[])) {
-      if (name === COMMAND_FILE || destNames.has(name)) continue;
-      const size = await stat(join(workDir, name)).then(
-        (s) => s.size,
-        () => undefined,
-      );
-      if (size === undefined) continue;
-      const before = seen.get(name);
-      if (before === undefined || size > before) {
-        moved = true;
-        report(size - (before ?? 0));
-        seen.set(name, size);
-      }
-    }
-    return moved;
-  };
-  const reportedFor = (dest: string): number => {
-    const prefix = basename(dest);
-    let sum = 0;
-    for (const [name, size] of seen) {
-      if (name.startsWith(prefix)) {
-        sum += size;
-        seen.delete(name);
-      }
-    }
-    return sum;
-  };
-
+  const progress = createProgress(workDir, new Set([COMMAND_FILE, ...destNames]), opts.onBytes);
   const pending = new Set(states);
   const settle = (state: FileState) => {
     state.final = true;
@@ -254,7 +221,7 @@ export async function* runRound(
       (s) => s.size,
       () => undefined,
     );
-    report((size ?? 0) - reportedFor(dest));
+    progress.completed(dest, size ?? 0);
     if (state.final) return undefined;
     const key = keyOf(state, part);
     if (size === undefined) return fail(state, key, `s5cmd reported success but ${dest} is missing`);
@@ -305,7 +272,7 @@ export async function* runRound(
       args,
       env: s5cmdEnv(ctx),
       idleTimeoutMs: ctx.settings.timeoutSeconds * 1000,
-      poll,
+      poll: progress.poll,
       pollMs: ctx.pollMs,
       signal: stop.signal,
     });

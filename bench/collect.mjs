@@ -1,0 +1,381 @@
+// `pnpm bench collect`: collect throughput through 20 ms of latency (toxiproxy in front of versitygw), comparing
+// the sdk downloader, the s5cmd downloader (both verifying: SHA-256 against .CHECKSUM, zip test, atomic store,
+// records) and plain `s5cmd cp` of the same objects without verification (the reference), on one replica.
+// Prints files/s, MB/s and peak RSS per downloader and set, each as a ratio to the reference.
+//
+//   pnpm build && pnpm bench collect [--small 5000] [--small-kb 1-50] [--large 10] [--large-mb 50]
+//     [--concurrency 16] [--batch-size 100] [--latency 20] [--sets small,large] [--variants sdk,s5cmd,reference]
+//     [--rounds 2] [--json results.json] [--fresh] [--cache-dir DIR]
+//
+// The replica is generated once into ~/.cache/crypto-lakehouse/bench/ (reused while its parameters match).
+// Each variant runs in its own process; peak RSS is sampled for its whole process tree (node + s5cmd). Rounds
+// interleave the variants; the table shows each one's fastest round and its highest peak RSS.
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, homedir, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const BUCKET = "data.binance.vision";
+const ROOT = join(import.meta.dirname, "..");
+const dist = (pkg) => join(ROOT, "packages", pkg, "dist", "index.js");
+
+// ---------------------------------------------------------------- child: one variant, timed from inside
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+if (process.argv[2] === "--child") {
+  const job = JSON.parse(readFileSync(process.argv[3], "utf8"));
+  let result;
+  if (job.variant === "reference") {
+    // Plain s5cmd: the same zips and .CHECKSUMs, as many transfers in flight as the downloaders have, no checks.
+    const list = join(job.out, "commands.txt");
+    // (job.json and commands.txt sit beside the copies in job.out/o)
+    writeFileSync(
+      list,
+      job.keys
+        .flatMap((k) => [
+          `cp s3://${BUCKET}/${k} ${join(job.out, "o", k)}`,
+          `cp s3://${BUCKET}/${k}.CHECKSUM ${join(job.out, "o", `${k}.CHECKSUM`)}`,
+        ])
+        .join("\n"),
+    );
+    const started = performance.now();
+    const code = await new Promise((resolve) => {
+      const p = spawn(
+        job.s5cmd,
+        [
+          "--no-sign-request",
+          "--json",
+          "--numworkers",
+          String(job.numworkers),
+          "--endpoint-url",
+          job.endpoint,
+          "run",
+          list,
+        ],
+        { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, AWS_REGION: "us-east-1" } },
+      );
+      p.on("exit", resolve);
+    });
+    const secs = (performance.now() - started) / 1000;
+    const files = countFiles(join(job.out, "o"), ".zip");
+    result = { secs, files, ok: code === 0 && files === job.keys.length };
+  } else {
+    const { collect } = await import(dist("lakehouse"));
+    // Timed from here: module loading is not the downloader's work (s5cmd's own start-up is in the reference).
+    const t0 = performance.now();
+    const summary = await collect({
+      markets: ["spot"],
+      symbols: job.symbols,
+      data_types: ["trades"],
+      date_range: { start: job.start, end: job.end },
+      partitions: "daily",
+      output_directory: join(job.out, "lake"),
+      endpoint: job.endpoint,
+      region: "us-east-1",
+      downloader: job.variant,
+      max_parallel_downloads: job.concurrency,
+      batch_size: job.batchSize,
+      download_checksum: true,
+      timeout_seconds: 120,
+    });
+    const secs = (performance.now() - t0) / 1000;
+    result = {
+      secs,
+      files: summary.counts.downloaded,
+      ok: summary.ok && summary.counts.downloaded === job.keys.length,
+      counts: summary.counts,
+    };
+    for (const f of summary.failures.slice(0, 5))
+      console.error(`    ${job.variant}: ${f.outcome} ${f.key}: ${f.reason}`);
+  }
+  result.selfRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify(result));
+  process.exit(0);
+}
+
+function countFiles(dir, suffix) {
+  if (!existsSync(dir)) return 0;
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile() && e.name.endsWith(suffix)) n++;
+  return n;
+}
+
+// ---------------------------------------------------------------- parent
+const { values: opt } = parseArgs({
+  options: {
+    small: { type: "string", default: "5000" },
+    "small-kb": { type: "string", default: "1-50" },
+    large: { type: "string", default: "10" },
+    "large-mb": { type: "string", default: "50" },
+    concurrency: { type: "string", default: "16" },
+    "batch-size": { type: "string", default: "100" },
+    latency: { type: "string", default: "20" },
+    sets: { type: "string", default: "small,large" },
+    variants: { type: "string", default: "reference,sdk,s5cmd" },
+    json: { type: "string" },
+    fresh: { type: "boolean", default: false },
+    "cache-dir": { type: "string" },
+    rounds: { type: "string", default: "2" },
+  },
+});
+const SMALL = Number(opt.small);
+const [minKb, maxKb] = opt["small-kb"].split("-").map(Number);
+const LARGE = Number(opt.large);
+const LARGE_MB = Number(opt["large-mb"]);
+const CONCURRENCY = Number(opt.concurrency);
+const BATCH = Number(opt["batch-size"]);
+const LATENCY = Number(opt.latency);
+const ROUNDS = Math.max(1, Number(opt.rounds));
+const sets = opt.sets.split(",");
+const variants = opt.variants.split(",");
+
+const testkit = await import(dist("testkit"));
+const s5cmd = testkit.s5cmdPath();
+
+// 20 symbols × 250 days = 5,000 small files with no gaps, so every planned file exists.
+const SMALL_SYMBOLS = 20;
+const smallDays = Math.ceil(SMALL / SMALL_SYMBOLS);
+const START = "2024-01-01";
+const smallEnd = new Date(Date.parse(`${START}T00:00:00Z`) + (smallDays - 1) * 86_400_000)
+  .toISOString()
+  .slice(0, 10);
+
+const params = { SMALL: smallDays * SMALL_SYMBOLS, minKb, maxKb, LARGE, LARGE_MB, smallEnd, v: 1 };
+const cacheRoot = opt["cache-dir"] ?? join(homedir(), ".cache", "crypto-lakehouse", "bench");
+const replicaDir = join(
+  cacheRoot,
+  `collect-${createHash("sha256").update(JSON.stringify(params)).digest("hex").slice(0, 12)}`,
+);
+const manifestPath = join(replicaDir, "manifest.json");
+if (opt.fresh) rmSync(replicaDir, { recursive: true, force: true });
+if (!existsSync(manifestPath)) {
+  rmSync(replicaDir, { recursive: true, force: true });
+  mkdirSync(replicaDir, { recursive: true });
+  const t = performance.now();
+  console.error(
+    `generating the replica (${params.SMALL} × ${minKb}–${maxKb} KB, ${LARGE} × ${LARGE_MB} MB) in ${replicaDir} …`,
+  );
+  const manifest = await testkit.generateReplica({
+    outDir: join(replicaDir, "root", BUCKET),
+    start: START,
+    end: smallEnd,
+    markets: ["spot"],
+    dataTypes: ["trades"],
+    symbols: ["BTCUSDT"],
+    partitions: ["daily"],
+    rowsPerFile: 1,
+    quirks: false,
+    smallFiles: { count: params.SMALL, minKb, maxKb },
+    largeFiles: { count: LARGE, sizeMb: LARGE_MB },
+  });
+  await testkit.writeManifest(manifest, manifestPath);
+  console.error(`  done in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+}
+const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+const setFiles = {
+  small: manifest.files.filter((f) => f.bench === "small"),
+  large: manifest.files.filter((f) => f.bench === "large"),
+};
+
+// The sidecar metadata (ETags) is kept beside the replica, so a second run does not hash everything again.
+// Like S3, keep connections open between requests (versitygw closes each one by default, which would measure
+// TCP set-up instead of downloading). The launcher passes its environment on to versitygw.
+process.env.VGW_KEEP_ALIVE = "true";
+const gw = await testkit.startVersitygw({
+  root: join(replicaDir, "root"),
+  buckets: [BUCKET],
+  publicReadBuckets: [BUCKET],
+  metaDir: join(replicaDir, "meta"),
+});
+const toxi = await testkit.startToxiproxy();
+const proxy = await toxi.createProxy("s3", `127.0.0.1:${gw.port}`);
+await toxi.addToxic(proxy, { type: "latency", attributes: { latency: LATENCY } });
+
+/** Resident set of a process and all its descendants, in MB (from /proc). */
+function treeRssMb(pid) {
+  let kb = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      const status = readFileSync(`/proc/${p}/status`, "utf8");
+      kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${t}/children`, "utf8").trim();
+        if (kids) stack.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      // The process ended between two reads.
+    }
+  }
+  return kb / 1024;
+}
+
+async function runVariant(set, variant) {
+  const files = setFiles[set];
+  const out = mkdtempSync(join(tmpdir(), `lh-bench-collect-${variant}-`));
+  const job = {
+    variant,
+    out,
+    keys: files.map((f) => f.key),
+    symbols: [...new Set(files.map((f) => f.symbol))].sort(),
+    start: START,
+    end: set === "small" ? smallEnd : START,
+    endpoint: proxy.endpoint,
+    concurrency: CONCURRENCY,
+    batchSize: BATCH,
+    // The in-process executor runs 2 batches at once, each with `concurrency` transfers.
+    numworkers: 2 * CONCURRENCY,
+    s5cmd,
+  };
+  const jobFile = join(out, "job.json");
+  writeFileSync(jobFile, JSON.stringify(job));
+  const child = spawn(process.execPath, [import.meta.filename, "--child", jobFile], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, S5CMD_PATH: s5cmd, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  });
+  let stdout = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, treeRssMb(child.pid))), 50);
+  await new Promise((resolve) => child.on("exit", resolve));
+  clearInterval(timer);
+  rmSync(out, { recursive: true, force: true });
+  const r = JSON.parse(stdout);
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  return {
+    set,
+    variant,
+    files: r.files,
+    expected: files.length,
+    ok: r.ok,
+    secs: r.secs,
+    filesPerSec: r.files / r.secs,
+    mbPerSec: bytes / 1e6 / r.secs,
+    peakRssMb: Math.max(peak, r.selfRssMb),
+    counts: r.counts,
+  };
+}
+
+const all = [];
+const results = [];
+try {
+  for (const set of sets) {
+    // Rounds interleave the variants, so a burst of load from elsewhere hits them alike; the best round counts.
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const variant of variants) {
+        const r = await runVariant(set, variant);
+        all.push({ ...r, round });
+        console.error(
+          `  ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
+        );
+      }
+    }
+    for (const variant of variants) {
+      const runs = all.filter((r) => r.set === set && r.variant === variant);
+      const best = runs.reduce((a, b) => (b.secs < a.secs ? b : a));
+      results.push({
+        ...best,
+        peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+        ok: runs.every((r) => r.ok),
+      });
+    }
+  }
+} finally {
+  await toxi.stop();
+  await gw.stop();
+}
+
+const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "–");
+const rows = [
+  [
+    "set",
+    "downloader",
+    "files",
+    "seconds",
+    "files/s",
+    "MB/s",
+    "peak RSS MB",
+    "files/s ×ref",
+    "MB/s ×ref",
+    "RSS ×ref",
+  ],
+];
+for (const r of results) {
+  const ref = results.find((x) => x.set === r.set && x.variant === "reference");
+  rows.push([
+    r.set,
+    r.variant === "reference" ? "s5cmd cp (reference)" : r.variant,
+    `${r.files}${r.ok ? "" : "!"}`,
+    fmt(r.secs),
+    fmt(r.filesPerSec, 0),
+    fmt(r.mbPerSec),
+    fmt(r.peakRssMb, 0),
+    ref ? fmt(r.filesPerSec / ref.filesPerSec, 2) : "–",
+    ref ? fmt(r.mbPerSec / ref.mbPerSec, 2) : "–",
+    ref ? fmt(r.peakRssMb / ref.peakRssMb, 2) : "–",
+  ]);
+}
+const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
+const line = (row) =>
+  row.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+console.log(
+  `collect through toxiproxy (${LATENCY} ms latency) → versitygw (keep-alive); concurrency ${CONCURRENCY} × 2 batches in flight, batch ${BATCH}; verification on; best of ${ROUNDS} rounds`,
+);
+console.log(
+  `machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}, s5cmd ${execFileSync(s5cmd, ["version"], { encoding: "utf8" }).trim()}`,
+);
+console.log(
+  `sets: small = ${setFiles.small.length} × ${minKb}–${maxKb} KB, large = ${setFiles.large.length} × ${LARGE_MB} MB (each zip + its .CHECKSUM)`,
+);
+console.log("");
+console.log(line(rows[0]));
+for (const row of rows.slice(1)) console.log(line(row));
+const sdk = (set) => results.find((r) => r.set === set && r.variant === "sdk");
+const ref = (set) => results.find((r) => r.set === set && r.variant === "reference");
+console.log("");
+for (const [set, target] of [
+  ["small", 1.0],
+  ["large", 0.8],
+]) {
+  if (!sdk(set) || !ref(set)) continue;
+  const ratio =
+    set === "small" ? sdk(set).filesPerSec / ref(set).filesPerSec : sdk(set).mbPerSec / ref(set).mbPerSec;
+  console.log(
+    `target: sdk ≥ ${target.toFixed(1)}× the reference on ${set} files: ${ratio.toFixed(2)}× ${ratio >= target ? "met" : "MISSED"}`,
+  );
+}
+const peak = Math.max(...results.filter((r) => r.variant === "sdk").map((r) => r.peakRssMb));
+if (Number.isFinite(peak))
+  console.log(`target: sdk peak RSS < 400 MB: ${peak.toFixed(0)} MB ${peak < 400 ? "met" : "MISSED"}`);
+if (opt.json)
+  writeFileSync(
+    opt.json,
+    JSON.stringify(
+      {
+        params,
+        latency: LATENCY,
+        concurrency: CONCURRENCY,
+        batch: BATCH,
+        rounds: ROUNDS,
+        machine: { cpus: cpus().length, cpu, memGiB: totalmem() / 2 ** 30, node: process.version },
+        results,
+        runs: all,
+      },
+      null,
+      2,
+    ),
+  );
+if (results.some((r) => !r.ok)) process.exitCode = 1;
