@@ -4,7 +4,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   // No "import" condition: vitest passes these to node, and CJS deps (buffer-crc32 under yazl/yauzl) would load ESM builds.
   resolve: { conditions: ["source", "module", "node", "development|production"] },
-  ssr: { resolve: { conditions: ["source", "node", "development|production"], externalConditions: ["source"] } },
+  ssr: {
+    resolve: { conditions: ["source", "node", "development|production"], externalConditions: ["source"] },
+  },
   test: {
     include: [
       "packages/*/src/**/*.test.ts",

@@ -10,7 +10,13 @@ import { createLocalStorage } from "../packages/storage-local/dist/index.js";
 const root = join(tmpdir(), "lh-bench-resume");
 rmSync(root, { recursive: true, force: true });
 const symbols = Array.from({ length: 137 }, (_, i) => `RES${String(i).padStart(4, "0")}USDT`);
-const config = { markets: ["spot"], symbols, data_types: ["trades"], date_range: { start: "2023-01-01", end: "2024-12-31" }, partitions: "daily" };
+const config = {
+  markets: ["spot"],
+  symbols,
+  data_types: ["trades"],
+  date_range: { start: "2023-01-01", end: "2024-12-31" },
+  partitions: "daily",
+};
 
 let t = performance.now();
 let n = 0;
@@ -29,7 +35,9 @@ for await (const f of p.files) {
   writeFileSync(rec, "{}");
   n++;
 }
-console.log(`setup: ${n.toLocaleString("en")} bronze files + records in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+console.log(
+  `setup: ${n.toLocaleString("en")} bronze files + records in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+);
 
 const storage = createLocalStorage({ root });
 const index = new BronzeIndex(storage);
@@ -38,5 +46,7 @@ let skipped = 0;
 const again = await plan(config);
 for await (const f of again.files) if (await index.isDone(f)) skipped++;
 const secs = (performance.now() - t) / 1000;
-console.log(`resume: ${skipped.toLocaleString("en")} of ${n.toLocaleString("en")} planned files found done in ${secs.toFixed(2)} s (${Math.round(n / secs).toLocaleString("en")} files/s); peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+console.log(
+  `resume: ${skipped.toLocaleString("en")} of ${n.toLocaleString("en")} planned files found done in ${secs.toFixed(2)} s (${Math.round(n / secs).toLocaleString("en")} files/s); peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+);
 rmSync(root, { recursive: true, force: true });

@@ -24,4 +24,13 @@ const result = await collect(
     },
   },
 );
-console.log(JSON.stringify({ ok: result.ok, status: result.status, runId: result.runId, counts: result.counts, bytes: result.bytes, progressCalls: last }));
+console.log(
+  JSON.stringify({
+    ok: result.ok,
+    status: result.status,
+    runId: result.runId,
+    counts: result.counts,
+    bytes: result.bytes,
+    progressCalls: last,
+  }),
+);

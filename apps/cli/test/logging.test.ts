@@ -5,16 +5,46 @@ import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
 
 describe("logging", () => {
   let replica: ServedReplica;
-  const sel = () => ["collect", "--endpoint", replica.endpoint, "--market", "spot", "--symbols", "BTCUSDT", "--data-types", "klines", "--intervals", "1s,1d", "--start", "2023-07-01", "--end", "2023-07-03", "--json"];
+  const sel = () => [
+    "collect",
+    "--endpoint",
+    replica.endpoint,
+    "--market",
+    "spot",
+    "--symbols",
+    "BTCUSDT",
+    "--data-types",
+    "klines",
+    "--intervals",
+    "1s,1d",
+    "--start",
+    "2023-07-01",
+    "--end",
+    "2023-07-03",
+    "--json",
+  ];
   beforeAll(async () => {
-    replica = await serveReplica({ markets: ["spot"], dataTypes: ["klines"], intervals: ["1s", "1d"], start: "2023-07-01", end: "2023-07-03" });
+    replica = await serveReplica({
+      markets: ["spot"],
+      dataTypes: ["klines"],
+      intervals: ["1s", "1d"],
+      start: "2023-07-01",
+      end: "2023-07-03",
+    });
   });
   afterAll(async () => {
     await replica?.stop();
   });
 
   it("--verbose --log-format json: structured lines, each with the run id", async () => {
-    const r = await lakehouse([...sel(), "--output", tempDir("lh-log-"), "--verbose", "--log-format", "json"]);
+    const r = await lakehouse([
+      ...sel(),
+      "--output",
+      tempDir("lh-log-"),
+      "--verbose",
+      "--log-format",
+      "json",
+    ]);
     const runId = JSON.parse(r.stdout).runId;
     const lines = r.stderr.trim().split("\n").filter(Boolean);
     expect(lines.length).toBeGreaterThan(2);
@@ -24,14 +54,19 @@ describe("logging", () => {
       expect(typeof entry.msg).toBe("string");
     }
     // The stale CHECKSUM of the replica's 1s file is logged as a warning.
-    expect(lines.some((l) => JSON.parse(l).level === 40 && /CHECKSUM is stale/.test(JSON.parse(l).msg))).toBe(true);
+    expect(lines.some((l) => JSON.parse(l).level === 40 && /CHECKSUM is stale/.test(JSON.parse(l).msg))).toBe(
+      true,
+    );
   });
 
   it("--quiet shows no warnings; LOG_LEVEL=info shows start and finish", async () => {
     const quiet = await lakehouse([...sel(), "--output", tempDir("lh-log-"), "--quiet"]);
     expect(quiet.stderr.trim()).toBe("");
     const info = await lakehouse([...sel(), "--output", tempDir("lh-log-")], { env: { LOG_LEVEL: "info" } });
-    const msgs = info.stderr.trim().split("\n").map((l) => JSON.parse(l).msg);
+    const msgs = info.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).msg);
     expect(msgs).toContain("collect started");
     expect(msgs).toContain("collect finished");
   });

@@ -121,7 +121,19 @@ describe("lakehouse plan", () => {
         /Archive matrix file not found: \/no\/such\/matrix.json/,
       ],
       [["--partitions", "weekly"], /argument 'weekly' is invalid/],
-      [["--plugin", "/no/such/plugin.mjs", "--market", "spot", "--symbols", "BTCUSDT", "--data-types", "klines"], /Plugin module '\/no\/such\/plugin.mjs' not found/],
+      [
+        [
+          "--plugin",
+          "/no/such/plugin.mjs",
+          "--market",
+          "spot",
+          "--symbols",
+          "BTCUSDT",
+          "--data-types",
+          "klines",
+        ],
+        /Plugin module '\/no\/such\/plugin.mjs' not found/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await lakehouse(["plan", ...args]);

@@ -8,7 +8,15 @@ describe("collect → silver → sql → gold", () => {
   beforeAll(async () => {
     // The replica makes its stale CHECKSUM a 1s file when there is one, and its hole in the first series (AAAUSDT):
     // this test collects BTCUSDT 1h only.
-    replica = await serveReplica({ markets: ["spot"], dataTypes: ["klines"], intervals: ["1s", "1h"], symbols: { spot: ["AAAUSDT", "BTCUSDT"] }, start: "2024-12-30", end: "2025-01-02", partitions: ["daily"] });
+    replica = await serveReplica({
+      markets: ["spot"],
+      dataTypes: ["klines"],
+      intervals: ["1s", "1h"],
+      symbols: { spot: ["AAAUSDT", "BTCUSDT"] },
+      start: "2024-12-30",
+      end: "2025-01-02",
+      partitions: ["daily"],
+    });
   });
   afterAll(async () => {
     await replica?.stop();
@@ -16,15 +24,43 @@ describe("collect → silver → sql → gold", () => {
 
   it("gives one continuous hourly series across 2024-12-31 (ms) and 2025-01-01 (µs)", async () => {
     const out = tempDir("lh-silver-");
-    const sel = ["--market", "spot", "--symbols", "BTCUSDT", "--data-types", "klines", "--intervals", "1h", "--start", "2024-12-30", "--end", "2025-01-02", "--partitions", "daily"];
-    const c = await lakehouse(["collect", "--endpoint", replica.endpoint, ...sel, "--output", out, "--silver", "--json"]);
+    const sel = [
+      "--market",
+      "spot",
+      "--symbols",
+      "BTCUSDT",
+      "--data-types",
+      "klines",
+      "--intervals",
+      "1h",
+      "--start",
+      "2024-12-30",
+      "--end",
+      "2025-01-02",
+      "--partitions",
+      "daily",
+    ];
+    const c = await lakehouse([
+      "collect",
+      "--endpoint",
+      replica.endpoint,
+      ...sel,
+      "--output",
+      out,
+      "--silver",
+      "--json",
+    ]);
     expect(c.code, c.stderr).toBe(0);
     const doc = JSON.parse(c.stdout);
     expect(doc.counts.downloaded).toBe(4);
     expect(doc.silver.counts.failed).toBe(0);
 
     const q = await lakehouse([
-      "sql", "--output", out, "--format", "json",
+      "sql",
+      "--output",
+      out,
+      "--format",
+      "json",
       "SELECT count(*)::INT AS n, min(open_time)::VARCHAR AS first, max(open_time)::VARCHAR AS last, count(DISTINCT date_diff('minute', lag_t, open_time))::INT AS steps FROM (SELECT open_time, lag(open_time) OVER (ORDER BY open_time) AS lag_t FROM spot_klines) WHERE lag_t IS NOT NULL OR true",
     ]);
     expect(q.code, q.stderr).toBe(0);
@@ -36,7 +72,18 @@ describe("collect → silver → sql → gold", () => {
 
     const g = await lakehouse(["gold", "--output", out, "--json"]);
     expect(g.code, g.stderr).toBe(0);
-    const daily = JSON.parse((await lakehouse(["sql", "--output", out, "--format", "json", "SELECT count(*)::INT AS days FROM gold_daily_ohlcv"])).stdout);
+    const daily = JSON.parse(
+      (
+        await lakehouse([
+          "sql",
+          "--output",
+          out,
+          "--format",
+          "json",
+          "SELECT count(*)::INT AS days FROM gold_daily_ohlcv",
+        ])
+      ).stdout,
+    );
     expect(daily[0].days).toBe(4);
   }, 180_000);
 });

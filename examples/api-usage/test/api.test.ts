@@ -12,7 +12,13 @@ describe("programmatic API", () => {
   beforeAll(async () => {
     const built = join(import.meta.dirname, "..", "..", "..", "packages", "lakehouse", "dist", "index.js");
     if (!existsSync(built)) throw new Error(`${built} is missing: run \`pnpm build\` first`);
-    replica = await serveReplica({ markets: ["spot"], dataTypes: ["klines"], intervals: ["1d"], start: "2023-07-01", end: "2023-07-31" });
+    replica = await serveReplica({
+      markets: ["spot"],
+      dataTypes: ["klines"],
+      intervals: ["1d"],
+      start: "2023-07-01",
+      end: "2023-07-31",
+    });
   });
   afterAll(async () => {
     await replica?.stop();
@@ -21,11 +27,23 @@ describe("programmatic API", () => {
   it("collect() returns status, counts, bytes and the run id; a second call resumes", () => {
     const out = tempDir("lh-api-");
     // A plain node process: the package resolves through its `default` export (dist), as for any user.
-    const run = () => JSON.parse(execFileSync(process.execPath, [SCRIPT, replica.endpoint, out], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } }));
+    const run = () =>
+      JSON.parse(
+        execFileSync(process.execPath, [SCRIPT, replica.endpoint, out], {
+          encoding: "utf8",
+          env: { ...process.env, NODE_OPTIONS: "" },
+        }),
+      );
     const first = run();
-    const expected = replica.manifest.files.filter((f) => f.partition === "monthly" && f.interval === "1d" && f.symbol === "BTCUSDT");
+    const expected = replica.manifest.files.filter(
+      (f) => f.partition === "monthly" && f.interval === "1d" && f.symbol === "BTCUSDT",
+    );
     expect(expected.length).toBeGreaterThan(0);
-    expect(first).toMatchObject({ ok: true, status: "completed", counts: { downloaded: expected.length, failed: 0 } });
+    expect(first).toMatchObject({
+      ok: true,
+      status: "completed",
+      counts: { downloaded: expected.length, failed: 0 },
+    });
     expect(first.runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
     expect(first.bytes).toBe(expected.reduce((n, f) => n + f.size, 0));
     expect(first.progressCalls).toBe(expected.length);

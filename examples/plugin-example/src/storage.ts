@@ -4,7 +4,12 @@ import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { LakehouseError, type StorageBackend, type StoragePlugin, type StoredObject } from "@crypto-lakehouse/core";
+import {
+  LakehouseError,
+  type StorageBackend,
+  type StoragePlugin,
+  type StoredObject,
+} from "@crypto-lakehouse/core";
 import { z } from "zod";
 
 const Options = z.object({ root: z.string().min(1) }).strict();
@@ -53,7 +58,11 @@ export function createExampleDirStorage(o: Options): StorageBackend {
         await writeFile(join(o.root, ".probe"), "");
         await rm(join(o.root, ".probe"));
       } catch (e) {
-        throw new LakehouseError("PERMISSION_DENIED", `Permission denied writing to output directory: ${o.root}`, { cause: e });
+        throw new LakehouseError(
+          "PERMISSION_DENIED",
+          `Permission denied writing to output directory: ${o.root}`,
+          { cause: e },
+        );
       }
     },
     head: info,

@@ -15,13 +15,26 @@ it("docs/plugins.md code compiles", () => {
   const dir = join(pkg, ".doccheck");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
-  blocks.forEach((b, i) => writeFileSync(join(dir, `block${i}.ts`), b));
+  for (const [i, b] of blocks.entries()) writeFileSync(join(dir, `block${i}.ts`), b);
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({ extends: "../../../tsconfig.base.json", compilerOptions: { noEmit: true, composite: false, declaration: false, declarationMap: false, types: ["node"] }, include: ["*.ts"] }),
+    JSON.stringify({
+      extends: "../../../tsconfig.base.json",
+      compilerOptions: {
+        noEmit: true,
+        composite: false,
+        declaration: false,
+        declarationMap: false,
+        types: ["node"],
+      },
+      include: ["*.ts"],
+    }),
   );
   try {
-    execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(dir, "tsconfig.json")], { encoding: "utf8", stdio: "pipe" });
+    execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(dir, "tsconfig.json")], {
+      encoding: "utf8",
+      stdio: "pipe",
+    });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
     throw new Error(`docs/plugins.md does not compile:\n${err.stdout}${err.stderr}`);

@@ -12,7 +12,13 @@ describe("a third-party plugin module loaded from config", () => {
   let replica: ServedReplica;
   beforeAll(async () => {
     if (!existsSync(MODULE)) throw new Error(`${MODULE} is missing: run \`pnpm build\` first`);
-    replica = await serveReplica({ markets: ["futures_um"], dataTypes: ["fundingRate", "markPriceKlines"], intervals: ["1d"], start: "2023-05-01", end: "2023-07-31" });
+    replica = await serveReplica({
+      markets: ["futures_um"],
+      dataTypes: ["fundingRate", "markPriceKlines"],
+      intervals: ["1d"],
+      start: "2023-05-01",
+      end: "2023-07-31",
+    });
   });
   afterAll(async () => {
     await replica?.stop();
@@ -54,18 +60,41 @@ describe("a third-party plugin module loaded from config", () => {
 
   it("collects through its market into its storage, chosen by id", async () => {
     const root = tempDir("lh-plugin-lake-");
-    const r = await lakehouse(["collect", "--config", writeConfig({ storage: { kind: "example-dir", root } }), "--endpoint", replica.endpoint, "--json"]);
+    const r = await lakehouse([
+      "collect",
+      "--config",
+      writeConfig({ storage: { kind: "example-dir", root } }),
+      "--endpoint",
+      replica.endpoint,
+      "--json",
+    ]);
     const holes = new Set(replica.manifest.holes);
     expect([0, 1]).toContain(r.code);
     const s = JSON.parse(r.stdout);
     expect(s.output).toBe(root);
-    const expected = replica.manifest.files.filter((f) => f.symbol === "BTCUSDT" && f.partition === "monthly" && (f.dataType === "fundingRate" || f.interval === "1d"));
+    const expected = replica.manifest.files.filter(
+      (f) =>
+        f.symbol === "BTCUSDT" &&
+        f.partition === "monthly" &&
+        (f.dataType === "fundingRate" || f.interval === "1d"),
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(s.counts.downloaded).toBe(expected.length);
     for (const f of expected) {
-      const p = join(root, "bronze", "um_funding", f.dataType, "monthly", "BTCUSDT", ...(f.interval ? [f.interval] : []), f.key.split("/").pop()!);
+      const p = join(
+        root,
+        "bronze",
+        "um_funding",
+        f.dataType,
+        "monthly",
+        "BTCUSDT",
+        ...(f.interval ? [f.interval] : []),
+        f.key.split("/").pop()!,
+      );
       expect(createHash("sha256").update(readFileSync(p)).digest("hex")).toBe(f.sha256);
     }
-    expect(s.counts.missing).toBe([...holes].filter((k) => k.includes("/BTCUSDT/") && k.includes("/monthly/")).length);
+    expect(s.counts.missing).toBe(
+      [...holes].filter((k) => k.includes("/BTCUSDT/") && k.includes("/monthly/")).length,
+    );
   });
 });

@@ -20,12 +20,16 @@ async function messageOf(spec: string): Promise<string> {
 
 describe("loading plugins from config", () => {
   it("a missing module", async () => {
-    expect(await messageOf("./no-such-plugin.mjs")).toMatch(/^Plugin module '\.\/no-such-plugin\.mjs' not found \(looked from .*fixtures\/plugins\); install it or fix the path/);
+    expect(await messageOf("./no-such-plugin.mjs")).toMatch(
+      /^Plugin module '\.\/no-such-plugin\.mjs' not found \(looked from .*fixtures\/plugins\); install it or fix the path/,
+    );
     expect(await messageOf("@acme/not-installed")).toMatch(/^Plugin module '@acme\/not-installed' not found/);
   });
 
   it("a module that throws on import", async () => {
-    expect(await messageOf("./throws.mjs")).toBe("Plugin module './throws.mjs' failed to load: boom: missing API key for acme");
+    expect(await messageOf("./throws.mjs")).toBe(
+      "Plugin module './throws.mjs' failed to load: boom: missing API key for acme",
+    );
   });
 
   it("a module exporting the wrong shape", async () => {
@@ -47,13 +51,26 @@ describe("loading plugins from config", () => {
 
   it("an id already taken by a built-in", async () => {
     await expect(
-      resolveRun({ plugins: ["../../../../downloader-sdk/dist/index.js"], data_types: ["klines"], symbols: ["BTCUSDT"] }, { baseDir: fixtures }),
+      resolveRun(
+        {
+          plugins: ["../../../../downloader-sdk/dist/index.js"],
+          data_types: ["klines"],
+          symbols: ["BTCUSDT"],
+        },
+        { baseDir: fixtures },
+      ),
     ).rejects.toThrow(/a downloader with id 'sdk' is already registered/);
   });
 
   it("plugins in a config file resolve relative to the file", async () => {
     const run = await resolveRun(
-      { plugins: ["../../../../../examples/plugin-example/dist/index.js"], markets: ["um_funding"], symbols: ["BTCUSDT"], data_types: ["fundingRate"], date_range: { start: "2024-01-01", end: "2024-01-31" } },
+      {
+        plugins: ["../../../../../examples/plugin-example/dist/index.js"],
+        markets: ["um_funding"],
+        symbols: ["BTCUSDT"],
+        data_types: ["fundingRate"],
+        date_range: { start: "2024-01-01", end: "2024-01-31" },
+      },
       { baseDir: fixtures },
     );
     expect(run.catalog.markets.has("um_funding")).toBe(true);

@@ -11,13 +11,20 @@ import { bullmqExecutor } from "@crypto-lakehouse/queue-bullmq/plugin";
 import { localStorage } from "@crypto-lakehouse/storage-local";
 import { s3Storage } from "@crypto-lakehouse/storage-s3";
 
-export type AnyPlugin = MarketPlugin | DownloaderPlugin<any> | StoragePlugin<any> | ExecutorPlugin<any>;
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds plugins whatever their options type.
+type AnyOptions = any;
+
+export type AnyPlugin =
+  | MarketPlugin
+  | DownloaderPlugin<AnyOptions>
+  | StoragePlugin<AnyOptions>
+  | ExecutorPlugin<AnyOptions>;
 
 export interface PluginRegistry {
   markets: MarketPlugin[];
-  downloaders: Map<string, DownloaderPlugin<any>>;
-  storages: Map<string, StoragePlugin<any>>;
-  executors: Map<string, ExecutorPlugin<any>>;
+  downloaders: Map<string, DownloaderPlugin<AnyOptions>>;
+  storages: Map<string, StoragePlugin<AnyOptions>>;
+  executors: Map<string, ExecutorPlugin<AnyOptions>>;
 }
 
 export function builtinRegistry(): PluginRegistry {

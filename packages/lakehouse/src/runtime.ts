@@ -19,6 +19,7 @@ import {
   TOKENS,
 } from "@crypto-lakehouse/core";
 import { type DependencyContainer, inject, injectable, container as rootContainer } from "tsyringe";
+import type { z } from "zod";
 import type { PluginRegistry } from "./registry.js";
 import type { ResolvedRun } from "./resolve.js";
 
@@ -54,7 +55,9 @@ export interface Runtime {
 }
 
 function parseOptions<O>(
-  schema: { safeParse(v: unknown): { success: boolean; data?: O; error?: { issues: any[] } } } | undefined,
+  schema:
+    | { safeParse(v: unknown): { success: boolean; data?: O; error?: { issues: z.core.$ZodIssue[] } } }
+    | undefined,
   value: unknown,
   where: string,
 ): O {
@@ -107,7 +110,11 @@ export function storageSelection(
   for (const p of plugins) {
     const options = p.fromOutput?.(s.output);
     // part_size_mb is a top-level setting of the specification; the S3 backend takes it as an option.
-    if (options !== undefined) return { id: p.id, options: p.id === "s3" ? { ...(options as object), partSizeMb: s.partSizeMb } : options };
+    if (options !== undefined)
+      return {
+        id: p.id,
+        options: p.id === "s3" ? { ...(options as object), partSizeMb: s.partSizeMb } : options,
+      };
   }
   throw new LakehouseError("UNSUPPORTED", `No storage backend accepts the output '${s.output}'`);
 }

@@ -33,8 +33,14 @@ export function createPinoLogger(o: PinoLoggerOptions): Logger {
   const level = logLevel(o);
   const base = o.base ?? {};
   const p = json
-    ? pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: o.fd, sync: true }))
-    : pino({ level, base }, pretty({ destination: o.fd, colorize: true, ignore: "pid,hostname", sync: true }));
+    ? pino(
+        { level, base, timestamp: pino.stdTimeFunctions.isoTime },
+        pino.destination({ fd: o.fd, sync: true }),
+      )
+    : pino(
+        { level, base },
+        pretty({ destination: o.fd, colorize: true, ignore: "pid,hostname", sync: true }),
+      );
   return adapt(p);
 }
 

@@ -1,13 +1,13 @@
 // `lakehouse collect`: the main job — plan, download, verify, store in bronze, record; resumable.
 import { OUTCOMES, type RunSummary } from "@crypto-lakehouse/core";
+import type { SilverRunSummary } from "@crypto-lakehouse/silver";
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
 import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
-import type { SilverRunSummary } from "@crypto-lakehouse/silver";
-import { asProgress, openLake, renderSilverSummary, selectionOf } from "./silver.js";
 import { formatBytes, formatDuration, table } from "../table.js";
+import { asProgress, openLake, renderSilverSummary, selectionOf } from "./silver.js";
 
 interface CollectFlags extends RunFlags, LogOptions {
   json?: boolean;
@@ -47,7 +47,8 @@ export function registerCollect(program: Command): void {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
-      const silverSummary = f.silver && !controller.signal.aborted ? await convertToSilver(f, globals, interactive) : undefined;
+      const silverSummary =
+        f.silver && !controller.signal.aborted ? await convertToSilver(f, globals, interactive) : undefined;
       if (f.json || !process.stdout.isTTY) {
         const doc = silverSummary ? { ...summary, silver: silverSummary } : summary;
         process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
@@ -61,12 +62,18 @@ export function registerCollect(program: Command): void {
       }
       const silverFailed = (silverSummary?.counts.failed ?? 0) > 0;
       process.exitCode =
-        c.failed + c.checksum_mismatch > 0 || summary.status === "cancelled" || silverFailed ? EXIT.failed : EXIT.ok;
+        c.failed + c.checksum_mismatch > 0 || summary.status === "cancelled" || silverFailed
+          ? EXIT.failed
+          : EXIT.ok;
     });
 }
 
 /** `collect --silver`: the same conversion as `lakehouse silver` with the same selection, right after the run. */
-async function convertToSilver(f: CollectFlags, globals: LogOptions, interactive: boolean): Promise<SilverRunSummary> {
+async function convertToSilver(
+  f: CollectFlags,
+  globals: LogOptions,
+  interactive: boolean,
+): Promise<SilverRunSummary> {
   const silver = await import("@crypto-lakehouse/silver");
   const lake = await openLake(f);
   const view = createProgressView(interactive);

@@ -174,11 +174,15 @@ export function registerRuns(program: Command): void {
         if (f.queue) {
           const queued = (await queuedRuns(f.queue)).slice(0, limit);
           if (f.json) {
-            process.stdout.write(`${JSON.stringify({ stored: entries.map((e) => e.summary), queued }, null, 2)}\n`);
+            process.stdout.write(
+              `${JSON.stringify({ stored: entries.map((e) => e.summary), queued }, null, 2)}\n`,
+            );
             return;
           }
           process.stdout.write(
-            queued.length ? `In the queue:\n${renderQueuedTable(queued)}\n\n` : `No runs in the queue ${f.queue}\n\n`,
+            queued.length
+              ? `In the queue:\n${renderQueuedTable(queued)}\n\n`
+              : `No runs in the queue ${f.queue}\n\n`,
           );
         }
         if (f.json) {

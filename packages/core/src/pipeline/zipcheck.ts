@@ -24,7 +24,8 @@ export function testZip(path: string): Promise<ZipCheck> {
         entries.push(entry.fileName);
         if (entry.fileName.endsWith("/")) return zip.readEntry();
         const stored = entry.compressionMethod === 0;
-        if (!stored && entry.compressionMethod !== 8) return fail(`${entry.fileName}: unsupported compression method ${entry.compressionMethod}`);
+        if (!stored && entry.compressionMethod !== 8)
+          return fail(`${entry.fileName}: unsupported compression method ${entry.compressionMethod}`);
         // yauzl inflates in 16 KiB chunks (one thread-pool round trip each); inflating ourselves with 1 MiB
         // chunks is ~3x faster on the archive's 50 MB zips.
         zip.openReadStream(entry, { decompress: false }, (e, raw) => {
@@ -40,7 +41,8 @@ export function testZip(path: string): Promise<ZipCheck> {
           raw.on("error", onError);
           stream.on("error", onError);
           stream.on("end", () => {
-            if (size !== entry.uncompressedSize) return fail(`${entry.fileName}: size ${size} ≠ ${entry.uncompressedSize}`);
+            if (size !== entry.uncompressedSize)
+              return fail(`${entry.fileName}: size ${size} ≠ ${entry.uncompressedSize}`);
             if (crc >>> 0 !== entry.crc32 >>> 0) return fail(`${entry.fileName}: CRC-32 mismatch`);
             zip.readEntry();
           });

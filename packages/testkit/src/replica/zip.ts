@@ -43,7 +43,7 @@ function assertZipWriterUsable(): void {
     throw new LakehouseError(
       "INTERNAL",
       "yazl cannot compute CRCs: its dependency buffer-crc32 resolved to its ESM build because node runs with " +
-        `--conditions ${process.execArgv.filter((a, i, all) => all[i - 1] === "--conditions").join(",")}`,
+        `--conditions ${process.execArgv.filter((_a, i, all) => all[i - 1] === "--conditions").join(",")}`,
       {
         details: [
           "Remove 'import' from the vitest ssr.resolve.conditions (vitest hands them to node as --conditions).",
