@@ -7,6 +7,7 @@ export * from "./contracts/executor.js";
 export * from "./contracts/logger.js";
 export * from "./contracts/market.js";
 export * from "./contracts/storage.js";
+export * from "./contracts/storage-keys.js";
 export * from "./errors.js";
 export * from "./executor/in-process.js";
 export * from "./matrix/compose.js";

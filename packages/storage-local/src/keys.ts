@@ -1,27 +1,9 @@
 // Storage keys are `/`-separated relative paths; these checks keep every key inside the root.
-import { LakehouseError } from "@crypto-lakehouse/core";
+import { checkKeySegments as checkSegments, invalidStorageKey as invalid } from "@crypto-lakehouse/core";
 
 /** Leftovers of an unfinished put (`.<basename>.<random>.tmp`) and write probes share this shape. */
 export function isTempName(name: string): boolean {
   return name.length > 5 && name.startsWith(".") && name.endsWith(".tmp");
-}
-
-function invalid(what: string, value: string, why: string): LakehouseError {
-  return new LakehouseError("STORAGE_FAILED", `Invalid storage ${what} ${JSON.stringify(value)}: ${why}`, {
-    details: [
-      "Keys are relative paths like bronze/spot/…/file.zip: no leading '/', no '.', '..' or empty segments.",
-    ],
-  });
-}
-
-function checkSegments(what: string, value: string, segments: readonly string[]): void {
-  if (value.startsWith("/")) throw invalid(what, value, "it is absolute");
-  if (value.includes("\\")) throw invalid(what, value, "it contains a backslash");
-  if (value.includes("\0")) throw invalid(what, value, "it contains a NUL byte");
-  for (const s of segments) {
-    if (s === "") throw invalid(what, value, "it has an empty segment");
-    if (s === "." || s === "..") throw invalid(what, value, `it has a '${s}' segment`);
-  }
 }
 
 /** Throws STORAGE_FAILED unless `key` names an object safely inside the root. */

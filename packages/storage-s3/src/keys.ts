@@ -1,26 +1,8 @@
 // Storage keys are `/`-separated relative paths, the same rules as every backend; mapped under the prefix.
-import { LakehouseError } from "@crypto-lakehouse/core";
+import { checkKeySegments as checkSegments, invalidStorageKey as invalid } from "@crypto-lakehouse/core";
 
 /** S3's limit on a whole object key, prefix included. */
 const MAX_KEY_BYTES = 1024;
-
-function invalid(what: string, value: string, why: string): LakehouseError {
-  return new LakehouseError("STORAGE_FAILED", `Invalid storage ${what} ${JSON.stringify(value)}: ${why}`, {
-    details: [
-      "Keys are relative paths like bronze/spot/…/file.zip: no leading '/', no '.', '..' or empty segments.",
-    ],
-  });
-}
-
-function checkSegments(what: string, value: string, segments: readonly string[]): void {
-  if (value.startsWith("/")) throw invalid(what, value, "it is absolute");
-  if (value.includes("\\")) throw invalid(what, value, "it contains a backslash");
-  if (value.includes("\0")) throw invalid(what, value, "it contains a NUL byte");
-  for (const s of segments) {
-    if (s === "") throw invalid(what, value, "it has an empty segment");
-    if (s === "." || s === "..") throw invalid(what, value, `it has a '${s}' segment`);
-  }
-}
 
 /** Maps storage keys to object keys under a prefix and back. */
 export class KeyMapper {
