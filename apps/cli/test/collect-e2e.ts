@@ -1,10 +1,8 @@
-// The `lakehouse collect` end-to-end suite against the archive replica on a real S3 server (versitygw), run once
-// per downloader: every downloader must pass the same assertions.
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, lakehouse } from "./cli.js";
+import { sha256, walk } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
 
 const MARKET_TYPES: Record<string, string[]> = {
@@ -42,15 +40,6 @@ const MARKET_TYPES: Record<string, string[]> = {
 // run asks for both partitions to cover all of it.
 const START = "2023-07-01";
 const END = "2023-07-31";
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
-
-const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 /** bronze/<market>/<type>/<partition>/<symbol>/[<interval>/]<file> for an archive key. */
 function bronzePath(

@@ -1,13 +1,10 @@
-// Fault tolerance of `lakehouse collect`, one suite per downloader: real toxiproxy between the downloader and
-// versitygw. Whatever the fault, every planned file ends verified in bronze or reported with its reason, nothing
-// partial is left anywhere, the run ends (timeouts and the retry budget bound it), and a clean re-run completes.
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ProxyInfo, startToxiproxy, type ToxicSpec, type Toxiproxy } from "@crypto-lakehouse/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, lakehouse, startLakehouse } from "./cli.js";
+import { sha256, walk } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
 
 const START = "2024-01-01";
@@ -23,15 +20,6 @@ interface Summary {
   counts: Record<string, number>;
   failures: { key: string; outcome: string; reason: string }[];
 }
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
-
-const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 export interface FaultSuiteOptions {
   /** Environment for every CLI run (e.g. S5CMD_PATH), computed when the suite starts. */

@@ -1,27 +1,14 @@
-// `lakehouse collect --queue` end to end: a real redis-server, three `lakehouse-worker` processes and the archive
-// replica on versitygw. One worker is SIGKILLed mid-batch; the run still completes with bronze equal to the
-// replica, and matches an in-process run of the same collection. Also: re-submission and `lakehouse cancel`.
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { listQueuedRuns } from "@crypto-lakehouse/queue-bullmq";
 import { type RedisServer, startRedis } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lakehouse, startLakehouse } from "./cli.js";
+import { sha256, walk } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
 import { metricSum, startWorker, type WorkerProc } from "./workers.js";
 
 const START = "2023-07-01";
 const END = "2023-07-04";
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
-
-const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 /** Every bronze zip as `relative path → sha256`. */
 function bronze(root: string): Record<string, string> {

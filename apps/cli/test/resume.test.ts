@@ -1,17 +1,11 @@
 // A collect run killed with SIGKILL mid-way, then run again: complete, verified, and only the rest downloaded.
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lakehouse, startLakehouse } from "./cli.js";
+import { walk } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
 
 describe("resume after kill -9", () => {
   let replica: ServedReplica;

@@ -1,10 +1,8 @@
-// `lakehouse verify` and `lakehouse runs` on a local lakehouse: damage behind the store's back is found, and
-// `--repair` re-fetches it from the archive replica.
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lakehouse } from "./cli.js";
+import { sha256 } from "./files.js";
 import { tempDir as makeTempDir, type ServedReplica, serveReplica } from "./replica-env.js";
 
 /** Temp folders of this file, removed after it. */
@@ -14,8 +12,6 @@ const tempDir = (prefix: string) => {
   scratch.push(dir);
   return dir;
 };
-
-const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 function bronzeRel(f: {
   market: string;
