@@ -4,8 +4,9 @@
 // Prints files/s, MB/s and peak RSS per downloader and set, each as a ratio to the reference.
 //
 //   pnpm build && pnpm bench collect [--small 5000] [--small-kb 1-50] [--large 10] [--large-mb 50]
-//     [--concurrency 16] [--batch-size 100] [--latency 20] [--sets small,large] [--variants sdk,s5cmd,reference]
-//     [--rounds 2] [--json results.json] [--fresh] [--cache-dir DIR]
+//     [--concurrency 16] [--batch-size 100] [--latency 20] [--sets small,large]
+//     [--variants reference,sdk,s5cmd,sdk+crc]   (sdk+crc: the sdk with zip_test "crc", every member inflated)
+//     [--rounds 2] [--json results.json] [--fresh] [--cache-dir DIR]      (BENCH_CPU_PROF=DIR: CPU profiles)
 //
 // The replica is generated once into ~/.cache/crypto-lakehouse/bench/ (reused while its parameters match).
 // Each variant runs in its own process; peak RSS is sampled for its whole process tree (node + s5cmd). Rounds
@@ -82,7 +83,9 @@ if (process.argv[2] === "--child") {
       output_directory: join(job.out, "lake"),
       endpoint: job.endpoint,
       region: "us-east-1",
-      downloader: job.variant,
+      // `sdk+crc`: the sdk downloader with zip_test "crc" (every member inflated at collect time).
+      downloader: job.variant.split("+")[0],
+      ...(job.variant.endsWith("+crc") ? { zip_test: "crc" } : {}),
       max_parallel_downloads: job.concurrency,
       batch_size: job.batchSize,
       download_checksum: true,
@@ -122,7 +125,7 @@ const { values: opt } = parseArgs({
     "batch-size": { type: "string", default: "100" },
     latency: { type: "string", default: "20" },
     sets: { type: "string", default: "small,large" },
-    variants: { type: "string", default: "reference,sdk,s5cmd" },
+    variants: { type: "string", default: "reference,sdk,s5cmd,sdk+crc" },
     json: { type: "string" },
     fresh: { type: "boolean", default: false },
     "cache-dir": { type: "string" },
@@ -241,7 +244,11 @@ async function runVariant(set, variant) {
   };
   const jobFile = join(out, "job.json");
   writeFileSync(jobFile, JSON.stringify(job));
-  const child = spawn(process.execPath, [import.meta.filename, "--child", jobFile], {
+  // BENCH_CPU_PROF=DIR writes a CPU profile of each variant's process there (node refuses --cpu-prof in NODE_OPTIONS).
+  const prof = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...prof, import.meta.filename, "--child", jobFile], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, S5CMD_PATH: s5cmd, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });

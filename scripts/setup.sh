@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a checkout: pnpm (the version pinned in package.json), dependencies from the lockfile, a build.
-# With --services it also installs the real test services (versitygw, s5cmd, toxiproxy, redis).
+# With --services it also installs the real test services (versitygw, s5cmd, toxiproxy, redis) and the Python
+# readers the silver tests read Parquet with (pyarrow, pandas, polars, pyspark + a Java runtime).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
@@ -16,4 +17,5 @@ echo "setup: building"
 pnpm -s build
 if [ "${1:-}" = "--services" ]; then
   bash scripts/setup-services.sh
+  bash scripts/setup-python.sh
 fi

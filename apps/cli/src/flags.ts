@@ -32,6 +32,7 @@ export interface RunFlags extends SelectionFlags {
   resume?: boolean;
   force?: boolean;
   checksum?: boolean;
+  zipTest?: string;
   queue?: string;
 }
 
@@ -88,6 +89,10 @@ export function addRunFlags(cmd: Command): Command {
     .option("--no-resume", "re-check nothing: do not skip files already in bronze (enable_resume: false)")
     .option("--force", "re-download files even when bronze has them (force_redownload)")
     .option("--no-checksum", "do not verify SHA-256 / test-open zips (download_checksum: false)")
+    .option(
+      "--zip-test <depth>",
+      "how deeply to test-open verified zips: structure (default) or crc (zip_test)",
+    )
     .option("--queue <redis-url>", "run through a BullMQ queue on this Redis (workers: lakehouse-worker)");
 }
 
@@ -161,6 +166,7 @@ export function mergeFlags(f: RunFlags): MergedConfig {
   if (f.resume === false) set("enable_resume", "--no-resume", false);
   if (f.force) set("force_redownload", "--force", true);
   if (f.checksum === false) set("download_checksum", "--no-checksum", false);
+  if (f.zipTest !== undefined) set("zip_test", "--zip-test", f.zipTest);
   set("queue", "--queue", f.queue);
   return { config, sources, baseDir: f.config ? dirname(resolve(f.config)) : process.cwd() };
 }

@@ -99,7 +99,6 @@ export async function fetchFile(
       zipPath,
       size: zip.value.size,
       sha256: zip.value.sha256,
-      md5: zip.value.md5,
       attempts: Math.max(zip.attempts, checksum?.attempts ?? 0),
     };
     if (zip.value.etag) result.etag = zip.value.etag;

@@ -44,6 +44,9 @@ function xmlTag(xml: string, tag: string): string | undefined {
   return new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
 }
 
+/** Body bytes undici may buffer before it pauses the connection (see the request below). */
+export const BODY_BUFFER_BYTES = 8 * 1024 * 1024;
+
 export function createHttpGetter(config: HttpGetterConfig): ObjectGetter {
   const agent = new Agent({
     connections: config.connections,
@@ -58,6 +61,10 @@ export function createHttpGetter(config: HttpGetterConfig): ObjectGetter {
         method: "GET",
         dispatcher: agent,
         signal,
+        // undici 7 crashes the process (an uncatchable assert, nodejs/undici#5360, fixed only in undici 8 which
+        // needs Node 22) when a server closes the connection while the body is paused for backpressure. A body
+        // buffer larger than what the stager ever leaves unread keeps the parser from pausing.
+        highWaterMark: BODY_BUFFER_BYTES,
       });
       if (res.statusCode < 200 || res.statusCode >= 300) {
         const xml = await readErrorBody(res.body);

@@ -1,22 +1,24 @@
-// Streams a body into a staging file while hashing it (SHA-256 + MD5) in the same pass.
+// Streams a body into a staging file while hashing it (SHA-256) in the same pass.
 import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { rm } from "node:fs/promises";
+import { type FileHandle, open, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { TransferError, truncatedBody } from "./transfer-error.js";
 import type { ObjectResponse } from "./transport.js";
 
-/** 1 MiB write buffer: 64 KiB buffers measured ~3x slower for hashing + writing here. */
-export const WRITE_HIGH_WATER_MARK = 1024 * 1024;
+/**
+ * Body chunks (16–64 KiB) are gathered into one `writev` per MiB: a write call per chunk cost ~15 % of the main
+ * thread on 50 MB files, and 64 KiB writes measured ~3x slower than 1 MiB ones here.
+ */
+export const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Body bytes queued for the disk before reading waits for it (below the getter's body buffer). */
+const MAX_UNWRITTEN_BYTES = 4 * 1024 * 1024;
 /** A CHECKSUM is ~90 bytes; anything far larger is not a CHECKSUM. */
 const MAX_CHECKSUM_BYTES = 64 * 1024;
 
 export interface StagedBody {
   size: number;
   sha256: string;
-  md5: string;
 }
 
 /** A unique name per file and call, so concurrent runs sharing a staging dir never collide. */
@@ -49,6 +51,23 @@ function idleWatchdog(body: Readable, idleMs: number) {
   return { arm, stop: () => clearTimeout(timer) };
 }
 
+/** Writes all of `chunks` without joining them (a copy per MiB cost more than the write); resumes short writes. */
+async function writeAll(fh: FileHandle, chunks: Buffer[]): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    let { bytesWritten } = await fh.writev(rest);
+    const next: Buffer[] = [];
+    for (const c of rest) {
+      if (bytesWritten >= c.length) bytesWritten -= c.length;
+      else {
+        next.push(bytesWritten > 0 ? c.subarray(bytesWritten) : c);
+        bytesWritten = 0;
+      }
+    }
+    rest = next;
+  }
+}
+
 /** Writes (or overwrites, on a retry) `path`; throws a retryable error when fewer bytes arrive than announced. */
 export async function stageBody(
   res: ObjectResponse,
@@ -58,31 +77,55 @@ export async function stageBody(
   onBytes?: (n: number) => void,
 ): Promise<StagedBody> {
   const sha256 = createHash("sha256");
-  const md5 = createHash("md5");
   let size = 0;
-  const watchdog = idleWatchdog(res.body, idleMs);
+  const body: Readable = res.body;
+  const watchdog = idleWatchdog(body, idleMs);
+  const onAbort = () => body.destroy(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const fh = await open(path, "w");
+  // Writes run one after another, off the read loop: the body is read on without waiting for the disk (a paused
+  // body is what trips undici's assert, see http-getter.ts), up to MAX_UNWRITTEN_BYTES queued. A write's failure
+  // surfaces at the next await of `writing`.
+  let writing: Promise<void> = Promise.resolve();
+  let unwritten = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    const chunks = pending;
+    const bytes = pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    unwritten += bytes;
+    writing = writing.then(async () => {
+      await writeAll(fh, chunks);
+      unwritten -= bytes;
+    });
+    writing.catch(() => undefined);
+    if (unwritten > MAX_UNWRITTEN_BYTES) await writing;
+  };
   try {
-    await pipeline(
-      res.body,
-      async function* hashing(source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          watchdog.arm();
-          sha256.update(chunk);
-          md5.update(chunk);
-          size += chunk.length;
-          onBytes?.(chunk.length);
-          yield chunk;
-        }
-      },
-      createWriteStream(path, { highWaterMark: WRITE_HIGH_WATER_MARK }),
-      { signal },
-    );
+    if (signal.aborted) throw signal.reason;
+    for await (const chunk of body) {
+      watchdog.arm();
+      sha256.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      onBytes?.((chunk as Buffer).length);
+      pending.push(chunk as Buffer);
+      pendingBytes += (chunk as Buffer).length;
+      if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+    }
+    await flush();
+    await writing;
   } finally {
     watchdog.stop();
+    signal.removeEventListener("abort", onAbort);
+    body.destroy();
+    await writing.catch(() => undefined);
+    await fh.close();
   }
   if (res.contentLength !== undefined && size !== res.contentLength)
     throw truncatedBody(size, res.contentLength);
-  return { size, sha256: sha256.digest("hex"), md5: md5.digest("hex") };
+  return { size, sha256: sha256.digest("hex") };
 }
 
 /** Reads a small body (a CHECKSUM) into a string, with the same truncation check. */

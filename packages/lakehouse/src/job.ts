@@ -64,6 +64,7 @@ export async function createJobRuntime(job: CollectJob, opts: JobRuntimeOptions 
     storage,
     stagingDir,
     verify: job.verify,
+    ...(job.zipTest ? { zipTest: job.zipTest } : {}),
     logger,
   });
   return {

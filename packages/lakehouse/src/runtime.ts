@@ -181,6 +181,7 @@ export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {})
           downloader: { id: dp.id, settings: { ...downloaderSettings(settings) } },
           storage: portable(sel),
           verify: settings.verify,
+          zipTest: settings.zipTest,
           plugins: settings.plugins,
           ...o.job,
         },

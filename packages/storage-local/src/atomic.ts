@@ -97,6 +97,26 @@ async function writeTemp(
 }
 
 /**
+ * Moves a file the caller handed over (`consume`) to `finalPath`: fsync it, rename it over the final name, fsync
+ * the folder — the same guarantees as writeAtomic without copying. Across file systems it copies instead.
+ */
+export async function moveAtomic(finalPath: string, sourcePath: string): Promise<Written> {
+  const result = await fsyncPath(sourcePath);
+  const dir = dirname(finalPath);
+  let created: string[] = [];
+  try {
+    await rename(sourcePath, finalPath);
+  } catch (e) {
+    if (errnoCode(e) === "EXDEV") return writeAtomic(finalPath, { path: sourcePath });
+    if (errnoCode(e) !== "ENOENT") throw e;
+    created = await ensureDir(dir);
+    await rename(sourcePath, finalPath);
+  }
+  for (const d of new Set([...created.map((c) => dirname(c)), dir])) await syncDir(d);
+  return result;
+}
+
+/**
  * Writes `source` to `finalPath` so that the final name only ever holds complete content, and survives a
  * power loss once this resolves. Returns the size and mtime written. On failure the temp file is removed.
  */

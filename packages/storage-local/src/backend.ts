@@ -13,7 +13,7 @@ import {
   type StoredObject,
   silentLogger,
 } from "@crypto-lakehouse/core";
-import { ensureDir, syncDir, writeAtomic } from "./atomic.js";
+import { ensureDir, moveAtomic, syncDir, writeAtomic } from "./atomic.js";
 import { errnoCode, fsError, PERMISSION_CODES } from "./fs-errors.js";
 import { isTempName, splitPrefix, validateKey } from "./keys.js";
 import { type LocalStorageOptions, localStorageOptionsSchema, resolveRoot } from "./options.js";
@@ -115,7 +115,10 @@ class LocalStorage implements LocalStorageBackend {
     const src: { path: string } | { data: Uint8Array } =
       "path" in source ? { path: source.path } : { data: toBytes(source.data) };
     try {
-      const { size, mtime } = await writeAtomic(path, src);
+      const { size, mtime } =
+        "path" in source && source.consume
+          ? await moveAtomic(path, source.path)
+          : await writeAtomic(path, src);
       return { key, size, lastModified: mtime };
     } catch (e) {
       if ("path" in src && errnoCode(e) === "ENOENT" && !(await exists(src.path))) {

@@ -4,6 +4,7 @@
 import { REAL_ARCHIVE } from "../contracts/downloader.js";
 import { LakehouseError } from "../errors.js";
 import type { Catalog } from "../matrix/compose.js";
+import type { ZipTestMode } from "../model/types.js";
 import { addDays, isRealDate, toDayNumber, todayUtc } from "./dates.js";
 import { formatZodIssues } from "./issues.js";
 import { CONFIG_DEFAULTS, type PartitionMode, type RawConfig, RawConfigSchema } from "./schema.js";
@@ -48,6 +49,8 @@ export interface CollectSettings {
   batchMode: boolean;
   resume: boolean;
   verify: boolean;
+  /** How deeply a verified zip is test-opened (zip_test). */
+  zipTest: ZipTestMode;
   forceRedownload: boolean;
   timeoutSeconds: number;
   retries: number;
@@ -333,6 +336,7 @@ export function normalizeConfig(
     batchMode: raw.enable_batch_mode ?? CONFIG_DEFAULTS.enable_batch_mode,
     resume: raw.enable_resume ?? CONFIG_DEFAULTS.enable_resume,
     verify: raw.download_checksum ?? CONFIG_DEFAULTS.download_checksum,
+    zipTest: raw.zip_test ?? CONFIG_DEFAULTS.zip_test,
     forceRedownload: raw.force_redownload ?? CONFIG_DEFAULTS.force_redownload,
     timeoutSeconds: raw.timeout_seconds ?? CONFIG_DEFAULTS.timeout_seconds,
     retries: raw.retries ?? CONFIG_DEFAULTS.retries,

@@ -1,6 +1,7 @@
 // The configuration file format: the specification's keys verbatim (snake_case), plus this tool's own.
 // Pure shape validation here; checks against the archive matrix live in `normalize.ts`.
 import { z } from "zod";
+import { ZIP_TEST_MODES, type ZipTestMode } from "../model/types.js";
 
 const stringList = z.array(z.string());
 const symbolsValue = z.union([z.string(), stringList]);
@@ -24,6 +25,7 @@ export const RawConfigSchema = z
     enable_batch_mode: z.boolean().optional(),
     enable_resume: z.boolean().optional(),
     download_checksum: z.boolean().optional(),
+    zip_test: z.enum(ZIP_TEST_MODES).optional(),
     timeout_seconds: z.number().int().min(1).max(86_400).optional(),
     force_redownload: z.boolean().optional(),
     s5cmd_extra_args: z.array(z.string()).optional(),
@@ -55,6 +57,7 @@ export const CONFIG_DEFAULTS = {
   enable_batch_mode: true,
   enable_resume: true,
   download_checksum: true,
+  zip_test: "structure" as ZipTestMode,
   timeout_seconds: 300,
   force_redownload: false,
   s5cmd_extra_args: [] as string[],

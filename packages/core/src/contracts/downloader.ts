@@ -42,7 +42,7 @@ export interface FetchedFile {
   size: number;
   /** SHA-256 (hex) computed while streaming; absent when the downloader could not hash in flight. */
   sha256?: string;
-  /** MD5 (hex) of the body when known, to tell a stale CHECKSUM from a bad download (ETag = MD5). */
+  /** MD5 (hex) of the body when known for free; otherwise the pipeline hashes it on a SHA-256 mismatch only. */
   md5?: string;
   etag?: string;
   lastModified?: Date;

@@ -1,6 +1,6 @@
 // An executor runs batches of planned files: in-process by default, or through a queue to many workers.
 import type { z } from "zod";
-import type { ArchiveFile, Outcome } from "../model/types.js";
+import type { ArchiveFile, Outcome, ZipTestMode } from "../model/types.js";
 import type { PluginDeps } from "./logger.js";
 
 export interface Batch {
@@ -41,6 +41,8 @@ export interface CollectJob {
   downloader: { id: string; settings: Record<string, unknown>; options?: unknown };
   storage: { id: string; options: unknown };
   verify: boolean;
+  /** Absent in jobs queued by older versions: the processor's default applies. */
+  zipTest?: ZipTestMode;
   plugins?: string[];
 }
 

@@ -13,7 +13,11 @@ export interface StoredObject {
   metadata?: Record<string, string>;
 }
 
-export type PutSource = { path: string } | { data: Uint8Array | string };
+/**
+ * `consume: true` hands the file over: the backend may move it into place instead of copying it (a 50 MB copy
+ * plus its fsync per file otherwise), and the caller must not use the path afterwards.
+ */
+export type PutSource = { path: string; consume?: boolean } | { data: Uint8Array | string };
 
 export interface PutOptions {
   metadata?: Record<string, string>;

@@ -40,3 +40,11 @@ export function emptyCounts(): OutcomeCounts {
 }
 
 export const CHECKSUM_SUFFIX = ".CHECKSUM";
+
+/**
+ * How deeply collect test-opens a zip whose SHA-256 matched (`zip_test`): `crc` inflates every member and checks
+ * its CRC-32; `structure` checks the zip's structure and the start of each deflate stream, and the CRC-32 of every
+ * member up to 1 MiB compressed. See pipeline/zipcheck.ts.
+ */
+export const ZIP_TEST_MODES = ["structure", "crc"] as const;
+export type ZipTestMode = (typeof ZIP_TEST_MODES)[number];

@@ -100,6 +100,7 @@ export async function runCollection(
     batchSize: settings.batchSize,
     concurrency: settings.concurrency,
     verify: settings.verify,
+    zipTest: settings.zipTest,
     signal: opts.signal,
     onProgress: opts.onProgress,
     today: opts.today,

@@ -7,7 +7,7 @@ import type { BatchProcessor, FileResult } from "../contracts/executor.js";
 import type { Logger } from "../contracts/logger.js";
 import type { StorageBackend } from "../contracts/storage.js";
 import { LakehouseError } from "../errors.js";
-import { type ArchiveFile, CHECKSUM_SUFFIX } from "../model/types.js";
+import { type ArchiveFile, CHECKSUM_SUFFIX, type ZipTestMode } from "../model/types.js";
 import { hashFile, parseChecksum } from "./checksum.js";
 import { bronzeKey, fileRecordKey, quarantineKey } from "./layout.js";
 import type { FileRecord } from "./records.js";
@@ -20,6 +20,8 @@ export interface ProcessorDeps {
   stagingDir: string;
   /** download_checksum: verify SHA-256 and test-open zips. */
   verify: boolean;
+  /** How deeply a zip whose SHA-256 matched is test-opened (default `structure`). */
+  zipTest?: ZipTestMode;
   logger: Logger;
   today?: () => string;
 }
@@ -34,7 +36,7 @@ export function isPending(f: ArchiveFile, today: string): boolean {
 }
 
 type Verdict =
-  | { ok: true; sha256: string; checksum?: string }
+  | { ok: true; sha256: string; checksum?: string; zipTest?: ZipTestMode }
   | {
       ok: false;
       outcome: "checksum_mismatch" | "failed";
@@ -43,10 +45,9 @@ type Verdict =
       refetch?: boolean;
     };
 
-async function verifyFetched(r: FetchedFile, verify: boolean): Promise<Verdict> {
-  const hashed =
-    r.sha256 && (r.md5 || !verify) ? { sha256: r.sha256, md5: r.md5 } : await hashFile(r.zipPath);
-  if (!verify) return { ok: true, sha256: hashed.sha256 };
+async function verifyFetched(r: FetchedFile, verify: boolean, zipTest: ZipTestMode): Promise<Verdict> {
+  const sha256 = r.sha256 ?? (await hashFile(r.zipPath)).hex;
+  if (!verify) return { ok: true, sha256 };
   if (r.checksumMissing || r.checksumText === undefined) {
     return {
       ok: false,
@@ -64,21 +65,23 @@ async function verifyFetched(r: FetchedFile, verify: boolean): Promise<Verdict> 
       quarantine: false,
     };
   }
-  if (expected !== hashed.sha256) {
+  if (expected !== sha256) {
     const etagIsMd5 = r.etag && /^[0-9a-f]{32}$/.test(r.etag);
-    const bodyMatchesEtag = etagIsMd5 && hashed.md5 === r.etag;
+    // MD5 only here, on a mismatch: hashing every body twice cost more than the rare mismatch saves.
+    const md5 = etagIsMd5 ? (r.md5 ?? (await hashFile(r.zipPath, "md5")).hex) : undefined;
+    const bodyMatchesEtag = etagIsMd5 && md5 === r.etag;
     const why = bodyMatchesEtag
       ? "the body matches the archive's ETag (MD5), so the .CHECKSUM is stale"
       : "the download may be corrupt";
     return {
       ok: false,
       outcome: "checksum_mismatch",
-      reason: `SHA-256 ${hashed.sha256} does not match .CHECKSUM ${expected}; ${why}`,
+      reason: `SHA-256 ${sha256} does not match .CHECKSUM ${expected}; ${why}`,
       quarantine: true,
       refetch: Boolean(etagIsMd5 && !bodyMatchesEtag),
     };
   }
-  const zip = await testZip(r.zipPath);
+  const zip = await testZip(r.zipPath, zipTest);
   if (!zip.ok) {
     return {
       ok: false,
@@ -87,18 +90,19 @@ async function verifyFetched(r: FetchedFile, verify: boolean): Promise<Verdict> 
       quarantine: true,
     };
   }
-  return { ok: true, sha256: hashed.sha256, checksum: expected };
+  return { ok: true, sha256, checksum: expected, ...(zip.depth ? { zipTest: zip.depth } : {}) };
 }
 
 export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
   const { runId, downloader, storage, stagingDir, verify, logger } = deps;
+  const zipTest = deps.zipTest ?? "structure";
   const today = deps.today ?? (() => todayUtc());
 
   async function store(r: FetchedFile, v: Extract<Verdict, { ok: true }>): Promise<void> {
     const key = bronzeKey(r.file);
     await storage.put(
       key,
-      { path: r.zipPath },
+      { path: r.zipPath, consume: true },
       { metadata: { sha256: v.sha256 }, contentType: "application/zip" },
     );
     if (r.checksumText !== undefined) {
@@ -111,6 +115,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
       size: r.size,
       verified: verify,
       ...(v.checksum ? { checksum: v.checksum } : {}),
+      ...(v.zipTest ? { zipTest: v.zipTest } : {}),
       ...(r.etag ? { etag: r.etag } : {}),
       ...(r.lastModified ? { lastModified: r.lastModified.toISOString() } : {}),
       runId,
@@ -167,7 +172,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         return;
       }
       try {
-        const v = await verifyFetched(r, verify);
+        const v = await verifyFetched(r, verify, zipTest);
         if (v.ok) {
           await store(r, v);
           finish({ ...base, outcome: "downloaded", bytes: r.size, sha256: v.sha256 });

@@ -1,5 +1,5 @@
 // Metadata records kept under `_meta/`: one per stored file, one summary per run.
-import type { OutcomeCounts } from "../model/types.js";
+import type { OutcomeCounts, ZipTestMode } from "../model/types.js";
 
 export interface FileRecord {
   /** Archive key (`data/...zip`). */
@@ -11,6 +11,8 @@ export interface FileRecord {
   verified: boolean;
   /** SHA-256 the archive's `.CHECKSUM` published, when fetched. */
   checksum?: string;
+  /** How deeply the zip was test-opened: `crc` when every member's CRC-32 was checked (zip_test). */
+  zipTest?: ZipTestMode;
   etag?: string;
   lastModified?: string;
   runId: string;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Batch, CollectJob, FileResult } from "../contracts/executor.js";
 import type { Logger } from "../contracts/logger.js";
-import { type ArchiveFile, emptyCounts } from "../model/types.js";
+import { type ArchiveFile, emptyCounts, type ZipTestMode } from "../model/types.js";
 import type { CollectDeps, Progress } from "./collect.js";
 import { runSummaryKey, stagingKey } from "./layout.js";
 import { createBatchProcessor } from "./processor.js";
@@ -38,6 +38,7 @@ export interface RunSpec {
   batchSize: number;
   concurrency: number;
   verify: boolean;
+  zipTest?: ZipTestMode;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   today?: string;
@@ -123,6 +124,7 @@ export async function executeRun(
     storage,
     stagingDir,
     verify: spec.verify,
+    ...(spec.zipTest ? { zipTest: spec.zipTest } : {}),
     logger,
     ...(spec.today ? { today: () => spec.today! } : {}),
   });
@@ -131,6 +133,7 @@ export async function executeRun(
     downloader: spec.job?.downloader ?? { id: downloader.id, settings: {} },
     storage: spec.job?.storage ?? { id: storage.id, options: {} },
     verify: spec.verify,
+    ...(spec.zipTest ? { zipTest: spec.zipTest } : {}),
     ...(spec.job?.plugins ? { plugins: spec.job.plugins } : {}),
   };
   try {

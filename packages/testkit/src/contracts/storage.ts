@@ -141,6 +141,21 @@ export function describeStorageContract(
       expect((await readFile(src)).equals(data)).toBe(true);
     });
 
+    it("puts a consumed file (the backend may move it) into a new folder and over an existing key", async () => {
+      const dir = area();
+      for (const [i, size] of [200_000, 1_000].entries()) {
+        const data = randomBytes(size);
+        const src = join(scratch.dir, `consumed-${i}.zip`);
+        await writeFile(src, data);
+        const stored = await storage.put(`${dir}new/folder/consumed.zip`, { path: src, consume: true });
+        expect(stored.size).toBe(data.length);
+        expect((await storage.read(`${dir}new/folder/consumed.zip`))?.equals(data)).toBe(true);
+      }
+      expect((await collect(storage.list(`${dir}new/`))).map((o) => o.key)).toEqual([
+        `${dir}new/folder/consumed.zip`,
+      ]);
+    });
+
     it("overwrites: a shorter second put replaces the content entirely", async () => {
       const key = `${area()}overwrite.bin`;
       await storage.put(key, { data: randomBytes(50_000) });
