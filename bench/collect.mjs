@@ -36,6 +36,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 if (process.argv[2] === "--child") {
   const job = JSON.parse(readFileSync(process.argv[3], "utf8"));
   let result;
+  let cpu0 = 0;
   if (job.variant === "reference") {
     // Plain s5cmd: the same zips and .CHECKSUMs, as many transfers in flight as the downloaders have, no checks.
     const list = join(job.out, "commands.txt");
@@ -49,6 +50,7 @@ if (process.argv[2] === "--child") {
         ])
         .join("\n"),
     );
+    cpu0 = cpuSecs("self", true);
     const started = performance.now();
     const code = await new Promise((resolve) => {
       const p = spawn(
@@ -73,6 +75,7 @@ if (process.argv[2] === "--child") {
   } else {
     const { collect } = await import(dist("lakehouse"));
     // Timed from here: module loading is not the downloader's work (s5cmd's own start-up is in the reference).
+    cpu0 = cpuSecs("self", true);
     const t0 = performance.now();
     const summary = await collect({
       markets: ["spot"],
@@ -102,8 +105,24 @@ if (process.argv[2] === "--child") {
       console.error(`    ${job.variant}: ${f.outcome} ${f.key}: ${f.reason}`);
   }
   result.selfRssMb = process.resourceUsage().maxRSS / 1024;
+  // CPU of the timed part, with the s5cmd processes it waited for.
+  result.cpuSecs = cpuSecs("self", true) - cpu0;
   process.stdout.write(JSON.stringify(result));
   process.exit(0);
+}
+
+/**
+ * CPU seconds a process has used, from /proc/<pid>/stat (utime + stime, and with `children` the cutime + cstime
+ * of the children it has waited for). Defined before the child branch, which uses it.
+ */
+function cpuSecs(pid, children = false) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number); // f[0] is field 3 of proc(5)
+    return (f[11] + f[12] + (children ? f[13] + f[14] : 0)) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function countFiles(dir, suffix) {
@@ -205,6 +224,20 @@ const toxi = await testkit.startToxiproxy();
 const proxy = await toxi.createProxy("s3", `127.0.0.1:${gw.port}`);
 await toxi.addToxic(proxy, { type: "latency", attributes: { latency: LATENCY } });
 
+/** versitygw and toxiproxy (children of this process): the serving side's CPU, shared with the downloaders. */
+const serverPids = readdirSync("/proc")
+  .filter((p) => /^\d+$/.test(p))
+  .filter((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      return ppid === process.pid && /\((versitygw|toxiproxy-serv)/.test(stat);
+    } catch {
+      return false;
+    }
+  });
+const serverCpu = () => serverPids.reduce((n, p) => n + cpuSecs(p), 0);
+
 /** Resident set of a process and all its descendants, in MB (from /proc). */
 function treeRssMb(pid) {
   let kb = 0;
@@ -252,12 +285,14 @@ async function runVariant(set, variant) {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, S5CMD_PATH: s5cmd, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
+  const server0 = serverCpu();
   let stdout = "";
   child.stdout.on("data", (d) => (stdout += d));
   let peak = 0;
   const timer = setInterval(() => (peak = Math.max(peak, treeRssMb(child.pid))), 50);
   await new Promise((resolve) => child.on("exit", resolve));
   clearInterval(timer);
+  const serverCpuSecs = serverCpu() - server0;
   rmSync(out, { recursive: true, force: true });
   const r = JSON.parse(stdout);
   const bytes = files.reduce((n, f) => n + f.size, 0);
@@ -271,6 +306,8 @@ async function runVariant(set, variant) {
     filesPerSec: r.files / r.secs,
     mbPerSec: bytes / 1e6 / r.secs,
     peakRssMb: Math.max(peak, r.selfRssMb),
+    cpuSecs: r.cpuSecs,
+    serverCpuSecs,
     counts: r.counts,
   };
 }
@@ -317,6 +354,8 @@ const rows = [
     "files/s ×ref",
     "MB/s ×ref",
     "RSS ×ref",
+    "client CPU s",
+    "server CPU s",
   ],
 ];
 for (const r of results) {
@@ -332,6 +371,8 @@ for (const r of results) {
     ref ? fmt(r.filesPerSec / ref.filesPerSec, 2) : "–",
     ref ? fmt(r.mbPerSec / ref.mbPerSec, 2) : "–",
     ref ? fmt(r.peakRssMb / ref.peakRssMb, 2) : "–",
+    fmt(r.cpuSecs, 2),
+    fmt(r.serverCpuSecs, 2),
   ]);
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
@@ -350,6 +391,9 @@ console.log(
 console.log("");
 console.log(line(rows[0]));
 for (const row of rows.slice(1)) console.log(line(row));
+console.log(
+  `CPU seconds of the best round: client = the variant's process and the s5cmd it ran; server = versitygw + toxiproxy (${serverPids.length} processes found). All share the ${cpus().length} cores.`,
+);
 const sdk = (set) => results.find((r) => r.set === set && r.variant === "sdk");
 const ref = (set) => results.find((r) => r.set === set && r.variant === "reference");
 console.log("");

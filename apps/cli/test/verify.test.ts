@@ -1,6 +1,9 @@
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FULL_CHECK_BYTES, PREFIX_BYTES } from "@crypto-lakehouse/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { flipData, zipOf } from "../../../packages/core/src/pipeline/zip.test-util.js";
 import { lakehouse } from "./cli.js";
 import { sha256 } from "./files.js";
 import { tempDir as makeTempDir, type ServedReplica, serveReplica } from "./replica-env.js";
@@ -193,5 +196,78 @@ describe("verify and runs on a local lakehouse", () => {
     const unknown = await lakehouse(["runs", "show", "20990101T000000Z-abcdef", "--output", out]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(`No run 20990101T000000Z-abcdef in ${out}`);
+
+    // The archive itself serves a zip damaged deep in a member over 1 MiB, with a .CHECKSUM of the damaged bytes,
+    // and the lakehouse stored it so (collect's default `structure` test reads only the start of such a member).
+    const e = trades[4]!;
+    const eRel = bronzeRel(e);
+    const name = eRel.split("/").pop()!;
+    const damaged = flipData(
+      zipOf(name.replace(/\.zip$/, ".csv"), randomBytes(FULL_CHECK_BYTES * 2)),
+      PREFIX_BYTES * 4,
+    );
+    const damagedSha = createHash("sha256").update(damaged).digest("hex");
+    for (const path of [join(replica.manifest.root, ...e.key.split("/")), join(out, eRel)]) {
+      writeFileSync(path, damaged);
+      writeFileSync(`${path}.CHECKSUM`, `${damagedSha}  ${name}\n`);
+    }
+    const recordPath = join(out, "_meta", "files", `${eRel}.json`);
+    const record = JSON.parse(readFileSync(recordPath, "utf8"));
+    writeFileSync(
+      recordPath,
+      JSON.stringify({
+        ...record,
+        sha256: damagedSha,
+        checksum: damagedSha,
+        size: damaged.length,
+        zipTest: "structure",
+      }),
+    );
+    const zipBad = await lakehouse(["verify", "--output", out, "--json"]);
+    expect(zipBad.code, zipBad.stderr).toBe(1);
+    const zr = JSON.parse(zipBad.stdout);
+    expect(zr.counts).toMatchObject({ ok: stored.length - 1, corrupt: 1 });
+    expect(zr.items).toEqual([
+      expect.objectContaining({
+        bronzeKey: eRel,
+        status: "corrupt",
+        sha256: damagedSha,
+        reason: expect.stringMatching(
+          /^zip test failed: .*CRC-32 mismatch \(its SHA-256 matches the archive's \.CHECKSUM, so the archive's own file is damaged\)$/,
+        ),
+      }),
+    ]);
+    // Every other record says collect checked all its CRC-32s (small members): only the damaged zip is inflated.
+    expect(zr.zipTested).toBe(1);
+    const fast = await lakehouse(["verify", "--output", out, "--no-zip-test"]);
+    expect(fast.code, fast.stdout).toBe(0);
+    expect(fast.stdout).toMatch(new RegExp(`: ${stored.length} ok, 0 corrupt`));
+
+    // --repair re-fetches the same bytes; its collect tests them in full and quarantines them, once.
+    const zipRepair = await lakehouse([
+      "verify",
+      "--output",
+      out,
+      ...sel,
+      "--data-types",
+      "trades",
+      "--endpoint",
+      replica.endpoint,
+      "--repair",
+      "--json",
+    ]);
+    expect(zipRepair.code, zipRepair.stderr).toBe(1);
+    const zrr = JSON.parse(zipRepair.stdout);
+    expect(zrr.repair.summary.counts).toMatchObject({ downloaded: 0, failed: 1 });
+    expect(zrr.repair.after).toEqual([
+      expect.objectContaining({
+        status: "corrupt",
+        reason: expect.stringMatching(
+          /archive's own file is damaged\); re-fetch: failed in run .*: corrupt zip although its SHA-256 matches: .*CRC-32 mismatch/,
+        ),
+      }),
+    ]);
+    expect(sha256(join(out, "_meta", "quarantine", zrr.repair.summary.runId, eRel))).toBe(damagedSha);
+    expect(sha256(join(out, eRel))).toBe(damagedSha);
   }, 120_000);
 });

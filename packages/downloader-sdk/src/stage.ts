@@ -21,9 +21,13 @@ export interface StagedBody {
   sha256: string;
 }
 
+/** Random once per process; a counter per call (randomBytes per file showed in small-file profiles). */
+const STAGING_PREFIX = randomBytes(4).toString("hex");
+let stagedCount = 0;
+
 /** A unique name per file and call, so concurrent runs sharing a staging dir never collide. */
 export function stagingPath(stagingDir: string, key: string): string {
-  return join(stagingDir, `${randomBytes(6).toString("hex")}-${basename(key)}.part`);
+  return join(stagingDir, `${STAGING_PREFIX}${(stagedCount++).toString(36)}-${basename(key)}.part`);
 }
 
 export async function removeQuietly(path: string): Promise<void> {

@@ -5,14 +5,19 @@ import { copyFile, type FileHandle, mkdir, open, rename, unlink } from "node:fs/
 import { basename, dirname, join } from "node:path";
 import { errnoCode } from "./fs-errors.js";
 
-/** Longest base name kept in a temp name, so `.<base>.<16 hex>.tmp` stays under NAME_MAX (255 bytes). */
+/** Longest base name kept in a temp name, so `.<base>.<unique>.tmp` stays under NAME_MAX (255 bytes). */
 const MAX_TEMP_BASE_BYTES = 200;
 
-/** `.<basename>.<random>.tmp` beside `finalPath`: same folder, so the rename never crosses file systems. */
+/** Random once per process, a counter per temp name: unique across processes without a randomBytes per put. */
+const TEMP_PREFIX = randomBytes(5).toString("hex");
+let tempCount = 0;
+
+/** `.<basename>.<unique>.tmp` beside `finalPath`: same folder, so the rename never crosses file systems. */
 export function tempPathFor(finalPath: string): string {
   let base = basename(finalPath);
   while (Buffer.byteLength(base) > MAX_TEMP_BASE_BYTES) base = base.slice(0, -1);
-  return join(dirname(finalPath), `.${base}.${randomBytes(8).toString("hex")}.tmp`);
+  const unique = `${TEMP_PREFIX}${(tempCount++).toString(16).padStart(6, "0")}`;
+  return join(dirname(finalPath), `.${base}.${unique}.tmp`);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Collects exactly the given archive files (no planning, no resume skip) through the normal batch pipeline,
 // and records the run under _meta/runs/ like any collect run — what `verify --repair` re-fetches with.
 import type { CollectJob } from "../contracts/executor.js";
-import type { ArchiveFile } from "../model/types.js";
+import type { ArchiveFile, ZipTestMode } from "../model/types.js";
 import { type CollectDeps, newRunId, type Progress } from "./collect.js";
 import type { RunSummary } from "./records.js";
 import { executeRun } from "./run.js";
@@ -12,6 +12,8 @@ export interface CollectFilesOptions {
   concurrency: number;
   /** Verify SHA-256 against the .CHECKSUM and test-open zips (download_checksum). */
   verify: boolean;
+  /** How deeply a zip whose SHA-256 matched is test-opened (zip_test; default `structure`). */
+  zipTest?: ZipTestMode;
   runId?: string;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -32,7 +34,7 @@ export async function collectFiles(
   opts: CollectFilesOptions,
 ): Promise<RunSummary> {
   const runId = opts.runId ?? newRunId();
-  const { batchSize, concurrency, verify } = opts;
+  const { batchSize, concurrency, verify, zipTest } = opts;
   return executeRun(deps, {
     runId,
     logger: deps.logger.child({ runId }),
@@ -43,6 +45,7 @@ export async function collectFiles(
     batchSize,
     concurrency,
     verify,
+    ...(zipTest ? { zipTest } : {}),
     signal: opts.signal,
     onProgress: opts.onProgress,
     today: opts.today,
@@ -53,7 +56,7 @@ export async function collectFiles(
     },
     record: () => ({
       request: opts.request ?? { keys: files.map((f) => f.key) },
-      settings: { batchSize, concurrency, verify, ...opts.settings },
+      settings: { batchSize, concurrency, verify, ...(zipTest ? { zipTest } : {}), ...opts.settings },
       notes: opts.notes ?? [],
     }),
   });

@@ -1,6 +1,6 @@
 // Processes one batch: fetch with the chosen downloader, verify (SHA-256 against the .CHECKSUM, test-open the
 // zip), store atomically, record. The same code path for every downloader, storage and executor.
-import { rm } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
 import { addDays, monthOf, todayUtc } from "../config/dates.js";
 import type { Downloader, FetchedFile, FetchResult } from "../contracts/downloader.js";
 import type { BatchProcessor, FileResult } from "../contracts/executor.js";
@@ -24,6 +24,13 @@ export interface ProcessorDeps {
   zipTest?: ZipTestMode;
   logger: Logger;
   today?: () => string;
+}
+
+/** Deletes a staged file; plain unlink, since rm's extra lstat per file showed in small-file profiles. */
+async function removeStaged(path: string): Promise<void> {
+  await unlink(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "ENOENT") throw e;
+  });
 }
 
 /** Results of one batch verified and stored at the same time. */
@@ -182,7 +189,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
           logger.warn("checksum mismatch on a body that differs from the ETag; fetching once more", {
             key: f.key,
           });
-          await rm(r.zipPath, { force: true });
+          await removeStaged(r.zipPath);
           for await (const again of downloader.fetch([f], stagingDir, fetchOpts)) await handle(again, true);
           return;
         }
@@ -196,7 +203,8 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
             : new LakehouseError("STORAGE_FAILED", `${f.key}: ${(e as Error).message}`, { cause: e });
         finish({ ...base, outcome: "failed", bytes: 0, reason: err.message });
       } finally {
-        await rm(r.zipPath, { force: true });
+        // Gone already when storage moved it into place (`consume`).
+        await removeStaged(r.zipPath);
       }
     };
     // Verify and store several results at once: each needs many file-system round trips (hash, zip test,

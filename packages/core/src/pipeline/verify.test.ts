@@ -1,13 +1,19 @@
-// verify and run-listing logic with an in-memory store: every status, its reason, newest-first runs.
+// verify and run-listing logic with an in-memory store: every status, its reason, the zip test, newest-first runs.
 // (The same code runs end to end on local and S3 stores in apps/cli/test/verify.test.ts and s3.test.ts.)
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { StorageBackend } from "../contracts/storage.js";
 import { type ArchiveFile, emptyCounts } from "../model/types.js";
 import { bronzeKey, fileRecordKey, runSummaryKey } from "./layout.js";
 import { type MemoryStorage, memoryStorage } from "./memory-storage.test-util.js";
-import type { RunSummary } from "./records.js";
+import type { FileRecord, RunSummary } from "./records.js";
 import { listRunSummaries, readRunSummary } from "./runs.js";
-import { verifyStore, verifyStoredFile } from "./verify.js";
+import { type VerifyItem, verifyStore, verifyStoredFile } from "./verify.js";
+import { flipData, zipOf } from "./zip.test-util.js";
+import { FULL_CHECK_BYTES, PREFIX_BYTES, testZip } from "./zipcheck.js";
 
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
@@ -22,25 +28,32 @@ function file(period: string): ArchiveFile {
   };
 }
 
-/** Stores a file the way the processor does: zip, .CHECKSUM, record. */
-function store(s: MemoryStorage, f: ArchiveFile, body: string, runId = "r1"): string {
+/** A small, sound zip holding `text`. */
+const zip = (text: string) =>
+  zipOf("data.csv", Buffer.from(Array.from({ length: 300 }, (_, i) => `${text},${i},${i * i}\n`).join("")));
+
+/** Stores a zip the way the processor does: zip, .CHECKSUM, record (with the zip test depth collect proved). */
+function store(
+  s: MemoryStorage,
+  f: ArchiveFile,
+  body: Buffer,
+  runId = "r1",
+  zipTest?: FileRecord["zipTest"],
+): string {
   const key = bronzeKey(f);
-  s.objects.set(key, Buffer.from(body));
+  s.objects.set(key, body);
   s.objects.set(`${key}.CHECKSUM`, Buffer.from(`${sha(body)}  ${key.split("/").pop()}`));
-  s.objects.set(
-    fileRecordKey(key),
-    Buffer.from(
-      JSON.stringify({
-        key: f.key,
-        bronzeKey: key,
-        sha256: sha(body),
-        size: body.length,
-        verified: true,
-        runId,
-        storedAt: "x",
-      }),
-    ),
-  );
+  const record: FileRecord = {
+    key: f.key,
+    bronzeKey: key,
+    sha256: sha(body),
+    size: body.length,
+    verified: true,
+    ...(zipTest ? { zipTest } : {}),
+    runId,
+    storedAt: "x",
+  };
+  s.objects.set(fileRecordKey(key), Buffer.from(JSON.stringify(record)));
   return key;
 }
 
@@ -78,14 +91,14 @@ describe("verifyStoredFile", () => {
       "07",
     ].map((d) => file(`2023-07-${d}`));
     const k = (f: ArchiveFile) => bronzeKey(f);
-    store(s, ok!, "ok");
-    store(s, flipped!, "flipped");
+    store(s, ok!, zip("ok"));
+    store(s, flipped!, zip("flipped"));
     s.objects.set(k(flipped!), Buffer.from("flipped!"));
-    store(s, sidecar!, "sidecar");
+    store(s, sidecar!, zip("sidecar"));
     s.objects.set(`${k(sidecar!)}.CHECKSUM`, Buffer.from(`${"a".repeat(64)}  x.zip\n`));
-    store(s, noRecord!, "norecord");
+    store(s, noRecord!, zip("norecord"));
     s.objects.delete(fileRecordKey(k(noRecord!)));
-    store(s, gone!, "gone", "r0");
+    store(s, gone!, zip("gone"), "r0");
     s.objects.delete(k(gone!));
     const failures = new Map([
       [hole!.key, "missing in run r1: 404 Not Found"],
@@ -95,10 +108,11 @@ describe("verifyStoredFile", () => {
 
     expect(await status(ok!)).toMatchObject({
       status: "ok",
-      sha256: sha("ok"),
-      recorded: sha("ok"),
-      checksum: sha("ok"),
-      size: 2,
+      sha256: sha(zip("ok")),
+      recorded: sha(zip("ok")),
+      checksum: sha(zip("ok")),
+      size: zip("ok").length,
+      zipTest: "tested",
     });
     expect(await status(flipped!)).toMatchObject({
       status: "corrupt",
@@ -129,7 +143,11 @@ describe("verifyStoredFile", () => {
     const all = await verifyStore(s);
     expect(all.counts).toEqual({ ok: 1, corrupt: 2, missing: 1, unverified: 1, unavailable: 0 });
     expect(all.items.map((i) => i.bronzeKey)).toEqual([flipped, sidecar, noRecord, gone].map((f) => k(f!)));
-    expect(all.bytes).toBe(["ok", "flipped!", "sidecar", "norecord"].join("").length);
+    expect(all.bytes).toBe(
+      zip("ok").length + "flipped!".length + zip("sidecar").length + zip("norecord").length,
+    );
+    // Zips whose bytes are already known bad are not test-opened.
+    expect(all.zipTested).toBe(2);
   });
 
   it("with a selection, a 404 in the latest run summary is unavailable, a later success is not", async () => {
@@ -158,6 +176,93 @@ describe("verifyStoredFile", () => {
       ],
       ["missing", "not in the store; last attempt: failed in run 20230703T000000Z-bbbbbb: timeout"],
     ]);
+  });
+});
+
+describe("verify's zip test", () => {
+  // Random bytes do not compress: a member over the 1 MiB that collect's `structure` test checks in full.
+  const big = zipOf("data.csv", randomBytes(FULL_CHECK_BYTES * 2));
+  // Damage deep in the deflate data, past the prefix `structure` inflates; the record and .CHECKSUM are then
+  // made to match the damaged bytes, so only the CRC-32 can tell.
+  const late = flipData(big, PREFIX_BYTES * 4);
+  const [archiveDamaged, storedDamaged, proven, unrecorded] = ["01", "02", "03", "04"].map((d) =>
+    file(`2023-08-${d}`),
+  );
+
+  function damagedStore(): MemoryStorage {
+    const s = memoryStorage();
+    store(s, archiveDamaged!, late, "r1", "structure");
+    store(s, storedDamaged!, flipData(zip("stored"), 200), "r2");
+    s.objects.delete(`${bronzeKey(storedDamaged!)}.CHECKSUM`);
+    // What collect records after checking every CRC-32 of these bytes: the record is trusted for it.
+    store(s, proven!, late, "r3", "crc");
+    store(s, unrecorded!, late);
+    s.objects.delete(fileRecordKey(bronzeKey(unrecorded!)));
+    return s;
+  }
+  const byKey = (items: VerifyItem[]) => new Map(items.map((i) => [i.bronzeKey, i]));
+
+  it("finds a damaged member whose SHA-256 checks out, spooling zips of a store without local paths", async () => {
+    const spool = mkdtempSync(join(tmpdir(), "verify-spool-"));
+    const lateZip = join(spool, "late.zip");
+    writeFileSync(lateZip, late);
+    expect((await testZip(lateZip, "structure")).ok).toBe(true); // what collect's default test saw
+    rmSync(lateZip);
+
+    const s = damagedStore();
+    const r = await verifyStore(s, { tempDir: spool });
+    expect(r.counts).toEqual({ ok: 1, corrupt: 3, missing: 0, unverified: 0, unavailable: 0 });
+    expect(r.zipTested).toBe(3);
+    const items = byKey(r.items);
+    expect(items.get(bronzeKey(archiveDamaged!))).toMatchObject({
+      status: "corrupt",
+      zipTest: "failed",
+      sha256: sha(late),
+      reason:
+        "zip test failed: data.csv: CRC-32 mismatch (its SHA-256 matches the archive's .CHECKSUM, so the archive's own file is damaged)",
+    });
+    expect(items.get(bronzeKey(storedDamaged!))?.reason).toMatch(
+      /^zip test failed: data\.csv: .*\(its SHA-256 matches its record from run r2: it was stored damaged\)$/,
+    );
+    // Without a record the zip test still runs, and a failure outranks `unverified`.
+    expect(items.get(bronzeKey(unrecorded!))).toMatchObject({
+      status: "corrupt",
+      reason: expect.stringMatching(/^zip test failed: .*archive's own file is damaged/),
+    });
+    expect(await verifyStoredFile(s, bronzeKey(proven!))).toMatchObject({
+      status: "ok",
+      zipTest: "recorded",
+    });
+    // Every spooled copy is gone.
+    expect(readdirSync(spool)).toEqual([]);
+
+    const fast = await verifyStore(s, { tempDir: spool, zipTest: false });
+    expect(fast.counts).toEqual({ ok: 3, corrupt: 0, missing: 0, unverified: 1, unavailable: 0 });
+    expect(fast.zipTested).toBe(0);
+    expect(fast.items.map((i) => i.zipTest)).toEqual([undefined]);
+  });
+
+  it("tests a store's own file in place when it has a local path, without spooling", async () => {
+    const s = damagedStore();
+    const dir = mkdtempSync(join(tmpdir(), "verify-local-"));
+    const local: StorageBackend = {
+      ...s,
+      localPath(key) {
+        const path = join(dir, ...key.split("/"));
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, s.objects.get(key) ?? Buffer.alloc(0));
+        return path;
+      },
+    };
+    // A spool folder that does not exist: any attempt to spool would fail.
+    const tempDir = join(dir, "no-such-folder");
+    const item = await verifyStoredFile(local, bronzeKey(archiveDamaged!), archiveDamaged, undefined, {
+      tempDir,
+    });
+    expect(item).toMatchObject({ status: "corrupt", reason: expect.stringMatching(/CRC-32 mismatch/) });
+    await expect(
+      verifyStoredFile(s, bronzeKey(archiveDamaged!), archiveDamaged, undefined, { tempDir }),
+    ).rejects.toMatchObject({ code: "STORAGE_FAILED", message: expect.stringMatching(/for its zip test/) });
   });
 });
 

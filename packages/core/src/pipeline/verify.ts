@@ -1,14 +1,21 @@
-// Re-checks stored bronze zips against their records and stored .CHECKSUM by hashing what the store returns,
-// on any storage backend: ok, corrupt, missing (expected but absent), unverified (no record).
-import { createHash } from "node:crypto";
+// Re-checks stored bronze zips against their records and stored .CHECKSUM by hashing what the store returns, and
+// test-opens them with every CRC-32 checked, on any storage backend: ok, corrupt, missing, unverified.
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { StorageBackend } from "../contracts/storage.js";
-import { isLakehouseError } from "../errors.js";
+import { isLakehouseError, LakehouseError } from "../errors.js";
 import type { Catalog } from "../matrix/compose.js";
 import { type ArchiveFile, CHECKSUM_SUFFIX } from "../model/types.js";
 import { parseChecksum } from "./checksum.js";
 import { bronzeKey, fileRecordKey, META } from "./layout.js";
 import type { FileRecord } from "./records.js";
 import { listRunSummaries } from "./runs.js";
+import { testZip } from "./zipcheck.js";
 
 export const VERIFY_STATUSES = ["ok", "corrupt", "missing", "unverified", "unavailable"] as const;
 /**
@@ -30,6 +37,12 @@ export interface VerifyItem {
   /** SHA-256 in the file's record, and in its stored .CHECKSUM. */
   recorded?: string;
   checksum?: string;
+  /**
+   * How the zip's members are known sound: `tested` (inflated now, every CRC-32 checked), `recorded` (its record
+   * says collect checked every CRC-32 of these very bytes — the SHA-256 matches it), `failed`; absent when not
+   * checked (`zipTest: false`, or the bytes are already known bad).
+   */
+  zipTest?: "tested" | "recorded" | "failed";
   reason?: string;
 }
 
@@ -39,12 +52,28 @@ export interface VerifyReport {
   counts: Record<VerifyStatus, number>;
   /** Bytes hashed. */
   bytes: number;
+  /** Zips test-opened with every CRC-32 checked by this run (the rest were proven by collect, or not checked). */
+  zipTested: number;
   durationMs: number;
   /** Every item that is not `ok`, sorted by key. */
   items: VerifyItem[];
 }
 
-export interface VerifyOptions {
+export interface VerifyFileOptions {
+  /**
+   * Test-open each zip whose SHA-256 checks out, inflating every member and checking its CRC-32 (default true):
+   * collect's default `zip_test: structure` leaves the CRC of members over 1 MiB to this pass. Skipped for a zip
+   * whose record says collect already checked every CRC-32 of the same bytes. Costs ~3x the zip's size in CPU.
+   */
+  zipTest?: boolean;
+  /**
+   * Where a zip is spooled for its test when the store has no local path (S3): it is written there while it is
+   * hashed, so the store is read once (default: the OS temp folder). Needs room for `concurrency` zips.
+   */
+  tempDir?: string;
+}
+
+export interface VerifyOptions extends VerifyFileOptions {
   /** The selection (planned files); without it, every zip under bronze/ and every file record. */
   files?: AsyncIterable<ArchiveFile> | Iterable<ArchiveFile>;
   /** Names the archive file of a bronze key, so items found by listing can be repaired. */
@@ -70,11 +99,13 @@ export function archiveFileOfBronzeKey(catalog: Catalog, key: string): ArchiveFi
   return f && bronzeKey(f) === key ? f : undefined;
 }
 
+/** Hashes the object as the store returns it, writing it to `spoolTo` on the way when given (one read). */
 async function hashObject(
   storage: StorageBackend,
   key: string,
+  spoolTo?: string,
 ): Promise<{ sha256: string; size: number } | undefined> {
-  let stream: Awaited<ReturnType<StorageBackend["get"]>>;
+  let stream: Readable;
   try {
     stream = await storage.get(key);
   } catch (e) {
@@ -83,10 +114,32 @@ async function hashObject(
   }
   const hash = createHash("sha256");
   let size = 0;
-  for await (const chunk of stream) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    hash.update(buf);
-    size += buf.length;
+  async function* hashed(source: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+      hash.update(buf);
+      size += buf.length;
+      yield buf;
+    }
+  }
+  if (spoolTo) {
+    // pipeline() waits on the file's back-pressure, so memory stays bounded whatever the zip's size.
+    const out = createWriteStream(spoolTo);
+    try {
+      await pipeline(stream, hashed, out);
+    } catch (e) {
+      if (!out.errored) throw e;
+      throw new LakehouseError(
+        "STORAGE_FAILED",
+        `Cannot write ${key} to ${spoolTo} for its zip test: ${(e as Error).message}`,
+        {
+          cause: e,
+          details: ["Free space there, set another temp folder (TMPDIR), or skip the test (--no-zip-test)."],
+        },
+      );
+    }
+  } else {
+    for await (const _ of hashed(stream));
   }
   return { sha256: hash.digest("hex"), size };
 }
@@ -116,12 +169,49 @@ async function lastFailures(storage: StorageBackend): Promise<Map<string, string
   return out;
 }
 
+/** The item for a key the store does not hold. `last` is the file's latest recorded failure, if any. */
+function absentItem(base: VerifyItem, rec: FileRecord | undefined, last: string | undefined): VerifyItem {
+  if (rec)
+    return {
+      ...base,
+      status: "missing",
+      reason: `recorded by run ${rec.runId} but the object is gone from the store`,
+    };
+  if (last && /^(missing|pending) /.test(last)) {
+    return { ...base, status: "unavailable", reason: `not in the archive when last collected (${last})` };
+  }
+  return {
+    ...base,
+    status: "missing",
+    reason: last ? `not in the store; last attempt: ${last}` : "not in the store",
+  };
+}
+
+/** Test-opens the zip with every CRC-32 checked; the corrupt item when it fails, with where the damage came from. */
+async function zipFailure(path: string, item: VerifyItem, rec: FileRecord | undefined) {
+  const test = await testZip(path, "crc");
+  if (test.ok) return undefined;
+  const source =
+    item.checksum === item.sha256
+      ? " (its SHA-256 matches the archive's .CHECKSUM, so the archive's own file is damaged)"
+      : rec
+        ? ` (its SHA-256 matches its record from run ${rec.runId}: it was stored damaged)`
+        : "";
+  return {
+    ...item,
+    status: "corrupt",
+    zipTest: "failed",
+    reason: `zip test failed: ${test.reason}${source}`,
+  } satisfies VerifyItem;
+}
+
 /** Checks one stored zip. `file` names its archive file when known. */
 export async function verifyStoredFile(
   storage: StorageBackend,
   key: string,
   file?: ArchiveFile,
   failures?: ReadonlyMap<string, string>,
+  options: VerifyFileOptions = {},
 ): Promise<VerifyItem> {
   const record = await readRecord(storage, key);
   const rec = typeof record === "object" ? record : undefined;
@@ -131,55 +221,63 @@ export async function verifyStoredFile(
     ...(file ? { file } : {}),
     ...(rec ? { recorded: rec.sha256 } : {}),
   };
-  const hashed = await hashObject(storage, key);
-  if (!hashed) {
-    if (rec)
-      return {
-        ...base,
-        status: "missing",
-        reason: `recorded by run ${rec.runId} but the object is gone from the store`,
-      };
-    const last = file ? failures?.get(file.key) : undefined;
-    if (last && /^(missing|pending) /.test(last)) {
-      return { ...base, status: "unavailable", reason: `not in the archive when last collected (${last})` };
-    }
-    return {
+  const zipTest = options.zipTest ?? true;
+  // Collect checked every CRC-32 of the bytes its record hashes; a matching SHA-256 carries that proof over.
+  const proven = zipTest && rec?.zipTest === "crc";
+  // The test needs a file: the store's own when it has one, else a spool written while hashing (one read).
+  const inPlace = zipTest && !proven ? storage.localPath?.(key) : undefined;
+  const spool =
+    zipTest && !proven && !inPlace
+      ? join(
+          options.tempDir ?? tmpdir(),
+          `lakehouse-verify-${randomBytes(6).toString("hex")}-${basename(key)}`,
+        )
+      : undefined;
+  try {
+    const hashed = await hashObject(storage, key, spool);
+    if (!hashed) return absentItem(base, rec, file ? failures?.get(file.key) : undefined);
+    const sidecar = await storage.read(key + CHECKSUM_SUFFIX);
+    const checksum = sidecar ? parseChecksum(sidecar.toString("utf8")) : undefined;
+    const item: VerifyItem = {
       ...base,
-      status: "missing",
-      reason: last ? `not in the store; last attempt: ${last}` : "not in the store",
+      sha256: hashed.sha256,
+      size: hashed.size,
+      ...(checksum ? { checksum } : {}),
     };
+    if (rec && rec.sha256 !== hashed.sha256) {
+      return {
+        ...item,
+        status: "corrupt",
+        reason: `stored bytes hash to ${hashed.sha256}, the record (run ${rec.runId}) says ${rec.sha256}`,
+      };
+    }
+    if (checksum && checksum !== hashed.sha256) {
+      return {
+        ...item,
+        status: "corrupt",
+        reason: `stored bytes hash to ${hashed.sha256}, the stored .CHECKSUM says ${checksum}`,
+      };
+    }
+    const zipPath = inPlace ?? spool;
+    if (zipPath) {
+      const bad = await zipFailure(zipPath, item, rec);
+      if (bad) return bad;
+      item.zipTest = "tested";
+    } else if (proven) {
+      item.zipTest = "recorded";
+    }
+    if (!rec) {
+      const why =
+        record === "unreadable"
+          ? "its record under _meta/files/ is unreadable"
+          : "no record under _meta/files/";
+      const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
+      return { ...item, status: "unverified", reason: `${why}; ${sums}` };
+    }
+    return item;
+  } finally {
+    if (spool) await rm(spool, { force: true });
   }
-  const sidecar = await storage.read(key + CHECKSUM_SUFFIX);
-  const checksum = sidecar ? parseChecksum(sidecar.toString("utf8")) : undefined;
-  const item: VerifyItem = {
-    ...base,
-    sha256: hashed.sha256,
-    size: hashed.size,
-    ...(checksum ? { checksum } : {}),
-  };
-  if (rec && rec.sha256 !== hashed.sha256) {
-    return {
-      ...item,
-      status: "corrupt",
-      reason: `stored bytes hash to ${hashed.sha256}, the record (run ${rec.runId}) says ${rec.sha256}`,
-    };
-  }
-  if (checksum && checksum !== hashed.sha256) {
-    return {
-      ...item,
-      status: "corrupt",
-      reason: `stored bytes hash to ${hashed.sha256}, the stored .CHECKSUM says ${checksum}`,
-    };
-  }
-  if (!rec) {
-    const why =
-      record === "unreadable"
-        ? "its record under _meta/files/ is unreadable"
-        : "no record under _meta/files/";
-    const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
-    return { ...item, status: "unverified", reason: `${why}; ${sums}` };
-  }
-  return item;
 }
 
 /** Runs `work` over `source` with `concurrency` lanes, pulling lazily (a million planned files stay a stream). */
@@ -222,10 +320,16 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
   const counts = emptyVerifyCounts();
   const items: VerifyItem[] = [];
   let bytes = 0;
+  let zipTested = 0;
   const failures = opts.files ? await lastFailures(storage) : undefined;
+  const fileOptions: VerifyFileOptions = {
+    ...(opts.zipTest !== undefined ? { zipTest: opts.zipTest } : {}),
+    ...(opts.tempDir ? { tempDir: opts.tempDir } : {}),
+  };
   const add = (item: VerifyItem) => {
     counts[item.status]++;
     bytes += item.size ?? 0;
+    if (item.zipTest === "tested" || item.zipTest === "failed") zipTested++;
     if (item.status !== "ok") items.push(item);
     opts.onItem?.(item);
   };
@@ -233,15 +337,15 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
   const fileOf = (key: string) => (opts.catalog ? archiveFileOfBronzeKey(opts.catalog, key) : undefined);
   if (opts.files) {
     await pool(opts.files, concurrency, opts.signal, async (f) =>
-      add(await verifyStoredFile(storage, bronzeKey(f), f, failures)),
+      add(await verifyStoredFile(storage, bronzeKey(f), f, failures, fileOptions)),
     );
   } else {
     await pool(storedZips(storage), concurrency, opts.signal, async (key) =>
-      add(await verifyStoredFile(storage, key, fileOf(key))),
+      add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
     );
     // Records whose zip is gone: the listing above cannot see those.
     await pool(orphanRecords(storage), concurrency, opts.signal, async (key) =>
-      add(await verifyStoredFile(storage, key, fileOf(key))),
+      add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
     );
   }
   items.sort((a, b) => (a.bronzeKey < b.bronzeKey ? -1 : a.bronzeKey > b.bronzeKey ? 1 : 0));
@@ -250,6 +354,7 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
     checked: VERIFY_STATUSES.reduce((n, s) => n + counts[s], 0),
     counts,
     bytes,
+    zipTested,
     durationMs: Date.now() - started,
     items,
   };

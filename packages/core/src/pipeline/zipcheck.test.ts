@@ -3,53 +3,15 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc32, deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { flipData, zipOf } from "./zip.test-util.js";
 import { FULL_CHECK_BYTES, PREFIX_BYTES, testZip } from "./zipcheck.js";
-
-/** A one-member deflate zip, written by hand so the test controls every byte. */
-function zipOf(name: string, content: Buffer): Buffer {
-  const data = deflateRawSync(content);
-  const nameBuf = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(crc32(content) >>> 0, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(content.length, 22);
-  local.writeUInt16LE(nameBuf.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(crc32(content) >>> 0, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(content.length, 24);
-  central.writeUInt16LE(nameBuf.length, 28);
-  const cdOffset = local.length + nameBuf.length + data.length;
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(1, 8);
-  eocd.writeUInt16LE(1, 10);
-  eocd.writeUInt32LE(central.length + nameBuf.length, 12);
-  eocd.writeUInt32LE(cdOffset, 16);
-  return Buffer.concat([local, nameBuf, data, central, nameBuf, eocd]);
-}
 
 const dir = mkdtempSync(join(tmpdir(), "zipcheck-"));
 const write = (name: string, bytes: Buffer) => {
   const p = join(dir, name);
   writeFileSync(p, bytes);
   return p;
-};
-/** Flips one byte of the member's compressed data at `at` (from its start). */
-const flip = (zip: Buffer, at: number) => {
-  const b = Buffer.from(zip);
-  const dataStart = 30 + b.readUInt16LE(26);
-  b[dataStart + at] = b[dataStart + at]! ^ 0xff;
-  return b;
 };
 
 describe("testZip", () => {
@@ -60,7 +22,7 @@ describe("testZip", () => {
   it("a small member gets its full CRC check in both modes", async () => {
     for (const mode of ["structure", "crc"] as const) {
       expect(await testZip(write("small.zip", small), mode)).toMatchObject({ ok: true, depth: "crc" });
-      const bad = await testZip(write("small-bad.zip", flip(small, 10)), mode);
+      const bad = await testZip(write("small-bad.zip", flipData(small, 10)), mode);
       expect(bad.ok).toBe(false);
       expect(bad.reason).toMatch(/^small\.csv: /);
     }
@@ -72,7 +34,7 @@ describe("testZip", () => {
     expect(await testZip(good, "structure")).toMatchObject({ ok: true, depth: "structure" });
 
     // Damage past the prefix: only the full CRC pass sees it.
-    const lateDamage = write("big-late.zip", flip(big, PREFIX_BYTES * 4));
+    const lateDamage = write("big-late.zip", flipData(big, PREFIX_BYTES * 4));
     expect(await testZip(lateDamage, "crc")).toMatchObject({ ok: false, reason: "big.csv: CRC-32 mismatch" });
     expect((await testZip(lateDamage, "structure")).ok).toBe(true);
   });
