@@ -6,7 +6,7 @@
 //   pnpm build && pnpm bench collect [--small 5000] [--small-kb 1-50] [--large 10] [--large-mb 50]
 //     [--concurrency 16] [--batch-size 100] [--latency 20] [--sets small,large]
 //     [--variants reference,sdk,s5cmd,sdk+crc]   (sdk+crc: the sdk with zip_test "crc", every member inflated)
-//     [--rounds 2] [--json results.json] [--fresh] [--cache-dir DIR]      (BENCH_CPU_PROF=DIR: CPU profiles)
+//     [--rounds 2] [--json results.json] [--fresh] [--cache-dir DIR]      [--cpu-prof DIR]
 //
 // The replica is generated once into ~/.cache/crypto-lakehouse/bench/ (reused while its parameters match).
 // Each variant runs in its own process; peak RSS is sampled for its whole process tree (node + s5cmd). Rounds
@@ -118,7 +118,10 @@ if (process.argv[2] === "--child") {
 function cpuSecs(pid, children = false) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number); // f[0] is field 3 of proc(5)
+    const f = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number); // f[0] is field 3 of proc(5)
     return (f[11] + f[12] + (children ? f[13] + f[14] : 0)) / 100; // USER_HZ is 100 on Linux
   } catch {
     return Number.NaN;
@@ -145,6 +148,7 @@ const { values: opt } = parseArgs({
     latency: { type: "string", default: "20" },
     sets: { type: "string", default: "small,large" },
     variants: { type: "string", default: "reference,sdk,s5cmd,sdk+crc" },
+    "cpu-prof": { type: "string" },
     json: { type: "string" },
     fresh: { type: "boolean", default: false },
     "cache-dir": { type: "string" },
@@ -277,10 +281,8 @@ async function runVariant(set, variant) {
   };
   const jobFile = join(out, "job.json");
   writeFileSync(jobFile, JSON.stringify(job));
-  // BENCH_CPU_PROF=DIR writes a CPU profile of each variant's process there (node refuses --cpu-prof in NODE_OPTIONS).
-  const prof = process.env.BENCH_CPU_PROF
-    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
+  // --cpu-prof DIR writes a CPU profile of each variant's process there (node refuses --cpu-prof in NODE_OPTIONS).
+  const prof = opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opt["cpu-prof"]}`] : [];
   const child = spawn(process.execPath, [...prof, import.meta.filename, "--child", jobFile], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, S5CMD_PATH: s5cmd, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
