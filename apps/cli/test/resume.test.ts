@@ -1,7 +1,9 @@
-// A collect run killed with SIGKILL mid-way, then run again: complete, verified, and only the rest downloaded.
+// A collect run killed with SIGKILL mid-way, then run again: complete, verified, only the rest downloaded, and the
+// killed run's staging folder (its partial downloads) cleared by the second run.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseStagingName, STAGING, stagingHost } from "@crypto-lakehouse/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lakehouse, startLakehouse } from "./cli.js";
 import { walk } from "./files.js";
@@ -58,6 +60,14 @@ describe("resume after kill -9", () => {
     expect(recordedBefore).toBeGreaterThanOrEqual(60);
     expect(recordedBefore).toBeLessThan(bench.length);
 
+    // The kill left the run's staging folder behind, named after this host and the killed process.
+    const staging = join(out, STAGING);
+    const killedStaging = readdirSync(staging).filter((n) => {
+      const owner = parseStagingName(n);
+      return owner?.host === stagingHost() && owner.pid === first.pid;
+    });
+    expect(killedStaging).toHaveLength(1);
+
     // Whatever the kill interrupted, no final name holds a partial or unverified zip.
     const bySha = new Map(bench.map((f) => [f.key.split("/").pop()!, f.sha256]));
     for (const p of walk(join(out, "bronze")).filter((x) => x.endsWith(".zip"))) {
@@ -70,6 +80,9 @@ describe("resume after kill -9", () => {
     expect(s.planned).toBe(bench.length);
     expect(s.counts.skipped).toBe(recordedBefore);
     expect(s.counts.downloaded).toBe(bench.length - recordedBefore);
+    // The second run removed the killed run's staging folder (its pid is dead) and its own when it finished.
+    expect(existsSync(join(staging, killedStaging[0]!))).toBe(false);
+    expect(readdirSync(staging)).toEqual([]);
     const zips = walk(join(out, "bronze")).filter((x) => x.endsWith(".zip"));
     expect(zips).toHaveLength(bench.length);
     for (const p of zips)

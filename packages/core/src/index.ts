@@ -22,6 +22,7 @@ export * from "./pipeline/processor.js";
 export * from "./pipeline/records.js";
 export * from "./pipeline/resume.js";
 export * from "./pipeline/runs.js";
+export * from "./pipeline/staging.js";
 export * from "./pipeline/verify.js";
 export * from "./pipeline/zipcheck.js";
 export * from "./plan/planner.js";

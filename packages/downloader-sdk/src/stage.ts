@@ -3,6 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { type FileHandle, open, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import { TransferError, truncatedBody } from "./transfer-error.js";
 import type { ObjectResponse } from "./transport.js";
 
@@ -39,7 +40,6 @@ export async function removeQuietly(path: string): Promise<void> {
  * headers, so a server that stalls mid-body would otherwise hang the transfer for ever.
  */
 function idleWatchdog(body: Readable, idleMs: number) {
-  let timer: NodeJS.Timeout | undefined;
   const fire = () =>
     body.destroy(
       new TransferError(`timed out: no body data for ${idleMs / 1000} s`, {
@@ -47,12 +47,9 @@ function idleWatchdog(body: Readable, idleMs: number) {
         retryable: true,
       }),
     );
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(fire, idleMs);
-  };
-  arm();
-  return { arm, stop: () => clearTimeout(timer) };
+  // refresh() re-arms the same timer: no new timer per body chunk.
+  const timer = setTimeout(fire, idleMs);
+  return { arm: () => timer.refresh(), stop: () => clearTimeout(timer) };
 }
 
 /** Writes all of `chunks` without joining them (a copy per MiB cost more than the write); resumes short writes. */
@@ -87,14 +84,15 @@ export async function stageBody(
   const onAbort = () => body.destroy(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
   const fh = await open(path, "w");
-  // Writes run one after another, off the read loop: the body is read on without waiting for the disk (a paused
-  // body is what trips undici's assert, see http-getter.ts), up to MAX_UNWRITTEN_BYTES queued. A write's failure
-  // surfaces at the next await of `writing`.
+  // Writes run one after another, off the read path: the body flows without waiting for the disk (a paused body
+  // is what trips undici's assert, see http-getter.ts) unless MAX_UNWRITTEN_BYTES are queued. Flowing 'data'
+  // events rather than an async iterator: a promise per 64 KiB chunk showed in profiles of 50 MB files.
   let writing: Promise<void> = Promise.resolve();
   let unwritten = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  const flush = async () => {
+  const queueWrite = () => {
+    if (pendingBytes === 0) return;
     const chunks = pending;
     const bytes = pendingBytes;
     pending = [];
@@ -104,21 +102,30 @@ export async function stageBody(
       await writeAll(fh, chunks);
       unwritten -= bytes;
     });
-    writing.catch(() => undefined);
-    if (unwritten > MAX_UNWRITTEN_BYTES) await writing;
+    writing.catch((e: Error) => body.destroy(e));
+    if (unwritten > MAX_UNWRITTEN_BYTES && !body.isPaused()) {
+      body.pause();
+      writing.then(
+        () => body.resume(),
+        () => undefined,
+      );
+    }
   };
   try {
     if (signal.aborted) throw signal.reason;
-    for await (const chunk of body) {
+    body.on("data", (chunk: Buffer) => {
       watchdog.arm();
-      sha256.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      onBytes?.((chunk as Buffer).length);
-      pending.push(chunk as Buffer);
-      pendingBytes += (chunk as Buffer).length;
-      if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
-    }
-    await flush();
+      sha256.update(chunk);
+      size += chunk.length;
+      onBytes?.(chunk.length);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= WRITE_BATCH_BYTES) queueWrite();
+    });
+    // finished() also settles for a body that errored or closed before the listener was attached (a promise of
+    // our own over 'end'/'error' events would then never settle, and the process would exit mid-run).
+    await finished(body);
+    queueWrite();
     await writing;
   } finally {
     watchdog.stop();

@@ -1,12 +1,11 @@
 // Rebuilds the batch pipeline from a serializable CollectJob — what a queue worker runs for each batch.
 // Same plugins, same processor as an in-process run; credentials come from the worker's own environment.
-import { mkdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import {
   type BatchProcessor,
   type CollectJob,
   createBatchProcessor,
+  createStagingDir,
   type DownloaderSettings,
   LakehouseError,
   type Logger,
@@ -54,10 +53,7 @@ export async function createJobRuntime(job: CollectJob, opts: JobRuntimeOptions 
     (sp.optionsSchema?.parse(job.storage.options) ?? job.storage.options) as never,
     deps,
   );
-  const stagingDir =
-    storage.localPath?.(`_meta/staging/${job.runId}-${process.pid}`) ??
-    join(tmpdir(), "crypto-lakehouse", `${job.runId}-${process.pid}`);
-  await mkdir(stagingDir, { recursive: true });
+  const stagingDir = await createStagingDir(storage, job.runId, logger);
   const processor = createBatchProcessor({
     runId: job.runId,
     downloader,

@@ -1,4 +1,5 @@
 // Where things live in the lakehouse (DESIGN.md §4), for every storage backend.
+import { hostname } from "node:os";
 import type { ArchiveFile } from "../model/types.js";
 
 export function basename(key: string): string {
@@ -39,6 +40,31 @@ export function quarantineKey(runId: string, bronze: string): string {
   return `${META}/quarantine/${runId}/${bronze}`;
 }
 
+/** Where runs and queue workers stage downloads, one folder each (see `createStagingDir`). */
+export const STAGING = `${META}/staging`;
+
+/**
+ * A machine's name as it appears in staging folder names: anything but `[A-Za-z0-9.]` becomes `_`, so `-` only
+ * ever separates the name's fields and the name parses back unambiguously.
+ */
+export function stagingHost(name: string = hostname()): string {
+  return name.replace(/[^A-Za-z0-9.]/g, "_").slice(0, 64) || "_";
+}
+
+/** `<runId>-<host>-<pid>`: the folder names the process that owns it, so a later run can clear a killed one's. */
+export function stagingName(runId: string, host: string = stagingHost(), pid: number = process.pid): string {
+  return `${runId}-${host}-${pid}`;
+}
+
+/** The owner a staging folder's name records, or undefined for other names (older versions: `<runId>`). */
+export function parseStagingName(name: string): { runId: string; host: string; pid: number } | undefined {
+  const m = /^(.+)-([A-Za-z0-9._]+)-(\d{1,10})$/.exec(name);
+  if (!m) return undefined;
+  const pid = Number(m[3]);
+  return pid > 0 && pid <= 0x7fffffff ? { runId: m[1]!, host: m[2]!, pid } : undefined;
+}
+
+/** This process's staging folder for `runId`, as a lakehouse key. */
 export function stagingKey(runId: string): string {
-  return `${META}/staging/${runId}`;
+  return `${STAGING}/${stagingName(runId)}`;
 }

@@ -1,16 +1,15 @@
 // The bookkeeping every collect run shares (internal): progress, counts, durations, failures, staging dir,
 // batches, executor call and the run summary under _meta/runs/. `runCollection` and `collectFiles` feed it files.
 import { createHash } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import type { Batch, CollectJob, FileResult } from "../contracts/executor.js";
 import type { Logger } from "../contracts/logger.js";
 import { type ArchiveFile, emptyCounts, type ZipTestMode } from "../model/types.js";
 import type { CollectDeps, Progress } from "./collect.js";
-import { runSummaryKey, stagingKey } from "./layout.js";
+import { runSummaryKey } from "./layout.js";
 import { createBatchProcessor } from "./processor.js";
 import type { RunSummary } from "./records.js";
+import { createStagingDir } from "./staging.js";
 
 /** A stable batch id from the run and the batch's keys (BullMQ ids may not contain `:`). */
 export function batchId(runId: string, files: readonly ArchiveFile[]): string {
@@ -116,8 +115,7 @@ export async function executeRun(
     if (chunk.length) yield { id: batchId(runId, chunk), index: i++, files: chunk };
   }
 
-  const stagingDir = storage.localPath?.(stagingKey(runId)) ?? join(tmpdir(), "crypto-lakehouse", runId);
-  await mkdir(stagingDir, { recursive: true });
+  const stagingDir = await createStagingDir(storage, runId, logger);
   const processor = createBatchProcessor({
     runId,
     downloader,
