@@ -75,5 +75,9 @@ describe("loading plugins from config", () => {
     );
     expect(run.catalog.markets.has("um_funding")).toBe(true);
     expect(run.registry.storages.has("example-dir")).toBe(true);
+    // Queued jobs carry the plugin list to workers with another cwd: relative paths travel as absolute ones.
+    expect(run.settings.plugins).toEqual([
+      join(fixtures, "../../../../../examples/plugin-example/dist/index.js"),
+    ]);
   });
 });

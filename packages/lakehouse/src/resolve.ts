@@ -70,6 +70,8 @@ export async function resolveRun(
   const catalog = createCatalog(registry.markets, overlay);
   const resolved = normalizeConfig(config, catalog, opts);
   resolved.request.notes.unshift(...extraNotes);
+  // Relative plugin paths travel with queued jobs to workers whose cwd differs: make them absolute here.
+  resolved.settings.plugins = resolved.settings.plugins.map((p) => (p.startsWith(".") ? resolve(baseDir, p) : p));
   return { ...resolved, catalog, registry };
 }
 
