@@ -1,9 +1,11 @@
 // Converts generated bronze (spot trades and 1m klines, the archive's bulk) to silver and prints MB/s of CSV and peak RSS.
-// Target (silver issue): >= 100 MB/s of CSV on one core (DuckDB threads=1), peak RSS < 500 MB.
+// Target (silver issue): >= 100 MB/s of CSV on one core, RSS < 500 MB. "One core" is read two ways, both printed: wall
+// MB/s with DuckDB threads=1 (the target; Node inflates and scans the next zips on the other core meanwhile), and MB of
+// CSV per CPU-second of the whole converting process (what one core alone could do).
 // Usage: pnpm bench silver [--mb <zip MB of trades, default 120>] [--threads <n>] [--compression snappy|zstd] [--keep]
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -83,6 +85,8 @@ try {
     `generated ${manifest.files.length} zips (${(zipBytes / 2 ** 20).toFixed(0)} MB) in ${((performance.now() - g0) / 1000).toFixed(1)} s`,
   );
 
+  // Other jobs on the machine slow the conversion: say how busy it was.
+  const load = loadavg()[0];
   const child = spawnSync(
     process.execPath,
     [
@@ -104,14 +108,18 @@ try {
   if (r.counts.failed) console.log("failures:", r.failures);
   const csvMb = r.csvBytes / 2 ** 20;
   const rate = csvMb / r.secs;
+  const perCpu = csvMb / r.cpuSecs;
   const rssMb = r.maxRssKb / 1024;
   console.log(
-    `silver: ${r.counts.converted} files, ${csvMb.toFixed(0)} MB of CSV, ${r.rows.toLocaleString("en")} rows → ${(r.parquetBytes / 2 ** 20).toFixed(0)} MB Parquet (${args.compression}) ` +
-      `in ${r.secs.toFixed(2)} s = ${rate.toFixed(0)} MB/s of CSV; CPU ${r.cpuSecs.toFixed(1)} s (${(r.cpuSecs / r.secs).toFixed(2)} cores busy, ` +
-      `${(csvMb / r.cpuSecs).toFixed(0)} MB of CSV per CPU-second); DuckDB threads ${args.threads}; peak RSS ${rssMb.toFixed(0)} MB`,
+    `silver: ${r.counts.converted} files, ${csvMb.toFixed(0)} MB of CSV, ${r.rows.toLocaleString("en")} rows → ${(r.parquetBytes / 2 ** 20).toFixed(0)} MB Parquet (${args.compression}); ` +
+      `DuckDB threads ${args.threads}; load average ${load.toFixed(2)} before the conversion\n` +
+      `  wall ${r.secs.toFixed(2)} s = ${rate.toFixed(0)} MB/s of CSV\n` +
+      `  CPU  ${r.cpuSecs.toFixed(2)} s, all threads of the process (${(r.cpuSecs / r.secs).toFixed(2)} cores busy) = ${perCpu.toFixed(0)} MB of CSV per CPU-second\n` +
+      `  peak RSS ${rssMb.toFixed(0)} MB`,
   );
   console.log(
-    `targets: >= 100 MB/s ${rate >= 100 ? "met" : "MISSED"}, < 500 MB RSS ${rssMb < 500 ? "met" : "MISSED"}`,
+    `targets: >= 100 MB/s wall with DuckDB threads=${args.threads} ${rate >= 100 ? "met" : "MISSED"}; < 500 MB RSS ${rssMb < 500 ? "met" : "MISSED"}; ` +
+      `per CPU-second ${perCpu >= 100 ? ">= 100: met on one core alone too" : "< 100: one core alone would not reach it"}`,
   );
 } finally {
   if (args.keep) console.log(`kept ${dir}`);

@@ -1,5 +1,6 @@
-// The silver build: list bronze, decide what is new or changed, convert file by file (extracting the next zip while
-// DuckDB converts the current one), store Parquet through the StorageBackend, record state and quality reports.
+// The silver build: list bronze, decide what is new or changed, convert file by file (zips extracted ahead, across
+// tables, while DuckDB converts the ones before; each Parquet file stored while DuckDB converts the next), store
+// Parquet through the StorageBackend, record state and quality reports.
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
@@ -13,12 +14,12 @@ import {
   type StorageBackend,
   silentLogger,
 } from "@crypto-lakehouse/core";
-import { ConversionError, convertCsv } from "./convert.js";
+import { runAhead, type Step } from "./ahead.js";
+import { ConversionError, type ConvertResult, type CsvInput, convertCsv, extractZip } from "./convert.js";
 import { openDuck } from "./duck.js";
 import { parseBronzeKey, silverPartKey, silverRunKey } from "./layout.js";
 import { DEFAULT_MARKETS } from "./markets.js";
 import { writeTableReport } from "./report.js";
-import { DecimalScanner } from "./scan.js";
 import { type SilverTableSchema, silverSchema } from "./schema.js";
 import { compileSelection } from "./selection.js";
 import {
@@ -40,7 +41,6 @@ import type {
   SilverSelection,
   TableReport,
 } from "./types.js";
-import { extractCsv } from "./unzip.js";
 
 export function newSilverRunId(now = new Date()): string {
   const ts = now
@@ -65,12 +65,13 @@ interface Work {
 
 interface Prepared {
   work: Work;
-  csvPath?: string;
-  head?: string;
-  csvBytes?: number;
-  scanner?: DecimalScanner;
+  csv?: CsvInput;
   error?: string;
 }
+
+/** Extracted CSV that may wait for DuckDB (on scratch disk), and how many files: enough to keep it busy. */
+const AHEAD_BYTES = 256 * 1024 * 1024;
+const AHEAD_FILES = 32;
 
 const seriesMonth = (f: Pick<BronzeSource, "interval" | "period">) =>
   `${f.interval ?? ""}|${f.period.slice(0, 7)}`;
@@ -197,10 +198,8 @@ export async function convertBronze(
     let zip: { path: string; temp: boolean } | undefined;
     try {
       zip = await zipPath(work.src, n);
-      const csvPath = join(workDir, `${n}.csv`);
-      const scanner = new DecimalScanner(work.table.schema.csv.columns.map((c) => c.type === "decimal"));
-      const x = await extractCsv(zip.path, csvPath, (chunk) => scanner.push(chunk));
-      return { work, csvPath, head: x.head, csvBytes: x.bytes, scanner };
+      const csv = await extractZip(zip.path, join(workDir, `${n}.csv`), work.table.schema, work.src);
+      return { work, csv };
     } catch (e) {
       return {
         work,
@@ -211,31 +210,16 @@ export async function convertBronze(
     }
   };
 
-  const convertOne = async (p: Prepared): Promise<void> => {
-    const { src, state, table } = p.work;
-    const started = Date.now();
-    if (p.error || !p.csvPath) {
-      logger.warn("silver conversion failed", { key: src.bronzeKey, reason: p.error });
-      finish(src.bronzeKey, "failed", p.error);
-      return;
-    }
-    const parquetPath = join(workDir, `${seq++}.parquet`);
+  const failed = (key: string, e: unknown) => {
+    const reason = e instanceof ConversionError ? e.message : cleanDuckError(e);
+    logger.warn("silver conversion failed", { key, reason });
+    finish(key, "failed", reason);
+  };
+
+  /** Stores one converted file and records it; never throws (a failure is the file's outcome). */
+  const store = async (work: Work, r: ConvertResult, parquetPath: string, started: number) => {
+    const { src, state } = work;
     try {
-      const r = await convertCsv(
-        duck,
-        table.schema,
-        {
-          csvPath: p.csvPath,
-          head: p.head ?? "",
-          complete: (p.csvBytes ?? 0) <= Buffer.byteLength(p.head ?? ""),
-          csvBytes: p.csvBytes ?? 0,
-          ...(p.scanner ? { scanner: p.scanner } : {}),
-          symbol: src.symbol,
-          ...(src.interval ? { interval: src.interval } : {}),
-        },
-        parquetPath,
-        { compression: opts.compression ?? "snappy", now: now() },
-      );
       const silverKey = silverPartKey(src);
       if (r.written) {
         await storage.put(
@@ -270,38 +254,51 @@ export async function convertBronze(
       duplicatesDropped += r.duplicatesDropped;
       finish(src.bronzeKey, "converted");
     } catch (e) {
-      const reason = e instanceof ConversionError ? e.message : cleanDuckError(e);
-      logger.warn("silver conversion failed", { key: src.bronzeKey, reason });
-      finish(src.bronzeKey, "failed", reason);
+      failed(src.bronzeKey, e);
     } finally {
-      await rm(p.csvPath, { force: true });
       await rm(parquetPath, { force: true });
     }
   };
+  /** The file being stored while DuckDB converts the next one (at most one). */
+  let storing: Promise<void> = Promise.resolve();
 
-  /** Converts a list with one zip extracted ahead (Node inflates on the thread pool while DuckDB works). */
-  const runAll = async (list: Work[]) => {
-    let next = list.length ? prepare(list[0]!) : undefined;
-    for (let i = 0; i < list.length; i++) {
-      const current = await next!;
-      if (opts.signal?.aborted) {
-        if (current.csvPath) await rm(current.csvPath, { force: true });
-        return;
-      }
-      next = i + 1 < list.length ? prepare(list[i + 1]!) : undefined;
-      await convertOne(current);
+  const convertOne = async (p: Prepared): Promise<void> => {
+    const { src, table } = p.work;
+    const started = Date.now();
+    if (p.error || !p.csv) {
+      logger.warn("silver conversion failed", { key: src.bronzeKey, reason: p.error });
+      finish(src.bronzeKey, "failed", p.error);
+      return;
     }
+    const parquetPath = join(workDir, `${seq++}.parquet`);
+    let r: ConvertResult;
+    try {
+      r = await convertCsv(duck, table.schema, p.csv, parquetPath, {
+        compression: opts.compression ?? "snappy",
+        now: now(),
+      });
+    } catch (e) {
+      failed(src.bronzeKey, e);
+      await rm(parquetPath, { force: true });
+      return;
+    } finally {
+      await rm(p.csv.csvPath, { force: true });
+    }
+    await storing;
+    storing = store(p.work, r, parquetPath, started);
   };
 
   const flush = async () => {
+    await storing;
     for (const s of dirty) await writeState(storage, s);
     dirty.clear();
   };
 
   const touched: TableReport[] = [];
-  try {
+  /** Every table's work in order; a table's daily files are planned once its monthly files are converted. */
+  async function* plan(): AsyncGenerator<Step<Work>> {
     for (const table of tables) {
-      if (opts.signal?.aborted) break;
+      if (opts.signal?.aborted) return;
       const states = new Map<string, SymbolState>();
       for (const sym of new Set(table.sources.map((s) => s.symbol))) {
         states.set(sym, await readState(storage, table.market.id, table.dataType, sym));
@@ -321,16 +318,17 @@ export async function convertBronze(
       };
 
       // Monthly files first: a converted monthly file supersedes the daily files of its month (same series).
-      const monthly: Work[] = [];
+      let monthly = 0;
       for (const src of table.sources.filter((s) => s.partition === "monthly")) {
         const state = states.get(src.symbol)!;
-        if (await needs(src, state)) monthly.push({ table, src, state });
-        else finish(src.bronzeKey, "unchanged");
+        if (await needs(src, state)) {
+          monthly++;
+          yield { work: { table, src, state } };
+        } else finish(src.bronzeKey, "unchanged");
       }
-      await runAll(monthly);
-      await flush();
+      // Which daily files are superseded depends on those conversions: plan them after.
+      if (monthly) yield { task: flush, fence: true };
 
-      const daily: Work[] = [];
       const covers = new Map([...states.values()].map((s) => [s, monthlyCovers(s)]));
       for (const src of table.sources.filter((s) => s.partition === "daily")) {
         const state = states.get(src.symbol)!;
@@ -339,19 +337,36 @@ export async function convertBronze(
           await supersede(storage, state, src, cover, runId);
           dirty.add(state);
           finish(src.bronzeKey, "superseded");
-        } else if (await needs(src, state)) daily.push({ table, src, state });
+        } else if (await needs(src, state)) yield { work: { table, src, state } };
         else finish(src.bronzeKey, "unchanged");
       }
-      await runAll(daily);
-      await flush();
-      const report = await writeTableReport(storage, table.market.id, table.dataType, table.schema);
-      // The run record stays small: the full per-series report lives in _meta/silver/tables/.
-      touched.push({
-        ...report,
-        seriesTotal: report.series.length,
-        series: report.series.filter((s) => s.gaps?.count).slice(0, 20),
-      });
+      yield {
+        task: async () => {
+          await flush();
+          const report = await writeTableReport(storage, table.market.id, table.dataType, table.schema);
+          // The run record stays small: the full per-series report lives in _meta/silver/tables/.
+          touched.push({
+            ...report,
+            seriesTotal: report.series.length,
+            series: report.series.filter((s) => s.gaps?.count).slice(0, 20),
+          });
+        },
+      };
     }
+  }
+
+  try {
+    await runAhead(plan(), {
+      prepare,
+      size: (p) => p.csv?.csvBytes ?? 0,
+      consume: convertOne,
+      discard: async (p) => {
+        if (p.csv) await rm(p.csv.csvPath, { force: true });
+      },
+      budgetBytes: AHEAD_BYTES,
+      budgetItems: AHEAD_FILES,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   } finally {
     await flush().catch((e) => logger.error("could not save silver state", { error: (e as Error).message }));
     duck.close();

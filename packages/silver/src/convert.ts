@@ -1,12 +1,14 @@
-// Converts one extracted CSV into one Parquet file with DuckDB, and measures it (rows, time range, duplicates, gaps).
-import { rm, stat } from "node:fs/promises";
+// Converts one bronze zip into one Parquet file with DuckDB: extracted (and byte-scanned) to a scratch CSV, read once,
+// and measured (rows, time range, duplicates, gaps) from the written Parquet, which is far cheaper to scan than CSV.
+import { rename, rm, stat } from "node:fs/promises";
 import { type Detection, DetectionError, detect } from "./detect.js";
 import type { Duck } from "./duck.js";
 import { emptyGaps, fileGaps, intervalStep, missingBetween } from "./gaps.js";
-import type { DecimalScanner } from "./scan.js";
+import { DecimalScanner } from "./scan.js";
 import type { SilverTableSchema } from "./schema.js";
-import { distinctSql, ident, isoSql, lit, type ReadPlan, readCsvSql, selectSql } from "./sql.js";
+import { distinctSql, ident, isoSql, lit, type ReadPlan, selectSql } from "./sql.js";
 import type { Compression, FileReport, GapSummary } from "./types.js";
+import { extractCsv } from "./unzip.js";
 
 export interface CsvInput {
   csvPath: string;
@@ -28,8 +30,31 @@ export type ConvertResult = Omit<FileReport, "bronzeKey" | "silverKey" | "durati
 
 /** The oldest instant any archive file can hold (Binance opened in 2017; 2009 leaves margin). */
 const EARLIEST = "2009-01-01";
+/** Temporary table of one file's rows, for the policies that look at them more than once. */
+const ROWS = "silver_file_rows";
+const SYMBOL = "__csv_symbol";
 
 export class ConversionError extends Error {}
+
+/** Extracts a zip's CSV to `csvPath`, scanning every byte of its decimal columns on the way. */
+export async function extractZip(
+  zipPath: string,
+  csvPath: string,
+  schema: SilverTableSchema,
+  partition: { symbol: string; interval?: string },
+): Promise<CsvInput> {
+  const scanner = new DecimalScanner(schema.csv.columns.map((c) => c.type === "decimal"));
+  const x = await extractCsv(zipPath, csvPath, (chunk) => scanner.push(chunk));
+  return {
+    csvPath,
+    head: x.head,
+    complete: x.bytes <= Buffer.byteLength(x.head),
+    csvBytes: x.bytes,
+    scanner,
+    symbol: partition.symbol,
+    ...(partition.interval ? { interval: partition.interval } : {}),
+  };
+}
 
 function headLines(head: string, complete: boolean): string[] {
   const lines = head.split("\n");
@@ -42,6 +67,53 @@ async function copyTo(duck: Duck, query: string, out: string, compression: Compr
     `COPY (${query}) TO ${lit(out)} (FORMAT parquet, COMPRESSION ${compression})`,
   );
   return Number(r?.Count ?? 0);
+}
+
+/**
+ * The one read of the CSV. Keep and check policies: straight into Parquet. Distinct policies and files with a symbol
+ * column (small files): into a temporary table first, which the symbol check, the row count and the de-duplicating
+ * write share.
+ */
+async function load(
+  duck: Duck,
+  schema: SilverTableSchema,
+  input: CsvInput,
+  plan: ReadPlan,
+  parquetPath: string,
+  compression: Compression,
+): Promise<{ csvRows: number; rows: number }> {
+  const sym = schema.symbolColumn;
+  if (schema.policy.mode !== "distinct" && !sym) {
+    const rows = await copyTo(duck, selectSql(input.csvPath, schema, plan), parquetPath, compression);
+    return { csvRows: rows, rows };
+  }
+  await duck.exec(
+    `CREATE OR REPLACE TEMP TABLE ${ROWS} AS ${selectSql(input.csvPath, schema, plan, sym ? [`${ident(sym)} AS ${SYMBOL}`] : [])}`,
+  );
+  try {
+    const other = `${SYMBOL} IS DISTINCT FROM ${lit(input.symbol)}`;
+    const [r] = await duck.rows<{ n: string; other: string | null; sample: string | null }>(
+      sym
+        ? `SELECT count(*) AS n, count(*) FILTER (WHERE ${other}) AS other, any_value(${SYMBOL}) FILTER (WHERE ${other}) AS sample FROM ${ROWS}`
+        : `SELECT count(*) AS n, NULL AS other, NULL AS sample FROM ${ROWS}`,
+    );
+    if (Number(r?.other ?? 0) > 0) {
+      // The CSV's own symbol column is dropped (the partition carries it): it must agree with the file's symbol.
+      throw new ConversionError(
+        `${r!.other} rows name symbol ${r!.sample} in the ${sym} column, not the file's ${input.symbol}`,
+      );
+    }
+    const select = `SELECT ${schema.columns.map((c) => ident(c.name)).join(", ")} FROM ${ROWS}`;
+    const rows = await copyTo(
+      duck,
+      schema.policy.mode === "distinct" ? distinctSql(select, schema) : select,
+      parquetPath,
+      compression,
+    );
+    return { csvRows: Number(r?.n ?? 0), rows };
+  } finally {
+    await duck.exec(`DROP TABLE IF EXISTS ${ROWS}`);
+  }
 }
 
 export async function convertCsv(
@@ -62,38 +134,11 @@ export async function convertCsv(
   const unit = det.timeUnit;
   const fastDecimal = input.scanner?.result(det.header).fast ?? schema.csv.columns.map(() => false);
   const plan: ReadPlan = { header: det.header, unit, fastDecimal };
-  const select = selectSql(input.csvPath, schema, plan);
   const policy = schema.policy;
-  let csvRows: number | undefined;
+  const loaded = await load(duck, schema, input, plan, parquetPath, opts.compression);
+  const csvRows = loaded.csvRows;
+  let rows = loaded.rows;
 
-  if (schema.symbolColumn) {
-    // The CSV's own symbol column is dropped (the partition carries it): it must agree with the file's symbol.
-    const [r] = await duck.rows<{ n: string; other: string; sample: string | null }>(
-      `SELECT count(*) AS n, count(*) FILTER (WHERE ${ident(schema.symbolColumn)} IS DISTINCT FROM ${lit(input.symbol)}) AS other, ` +
-        `any_value(${ident(schema.symbolColumn)}) FILTER (WHERE ${ident(schema.symbolColumn)} IS DISTINCT FROM ${lit(input.symbol)}) AS sample ` +
-        `FROM ${readCsvSql(input.csvPath, schema, plan)}`,
-    );
-    if (Number(r?.other ?? 0) > 0) {
-      throw new ConversionError(
-        `${r!.other} rows name symbol ${r!.sample} in the ${schema.symbolColumn} column, not the file's ${input.symbol}`,
-      );
-    }
-    csvRows = Number(r?.n ?? 0);
-  }
-  if (policy.mode === "distinct" && csvRows === undefined) {
-    const [r] = await duck.rows<{ n: string }>(
-      `SELECT count(*) AS n FROM ${readCsvSql(input.csvPath, schema, plan)}`,
-    );
-    csvRows = Number(r?.n ?? 0);
-  }
-
-  let rows = await copyTo(
-    duck,
-    policy.mode === "distinct" ? distinctSql(select, schema) : select,
-    parquetPath,
-    opts.compression,
-  );
-  csvRows ??= rows;
   /** One pass over the written Parquet: time range and, for keyed policies, distinct keys. */
   const stats = async () => {
     const t = schema.timeColumn ? ident(schema.timeColumn) : undefined;
@@ -114,8 +159,20 @@ export async function convertCsv(
   let st = rows > 0 ? await stats() : { lo: undefined, hi: undefined, keys: undefined };
   if (policy.mode === "check" && rows > 0) {
     if (st.keys! < rows) {
-      // Rare: rewrite without exact repeats, then count what still shares a key.
-      rows = await copyTo(duck, distinctSql(select, schema), parquetPath, opts.compression);
+      // Rare: rewrite without exact repeats — from the Parquet just written, not the CSV — then count what still
+      // shares a key.
+      const deduped = `${parquetPath}.distinct`;
+      try {
+        rows = await copyTo(
+          duck,
+          distinctSql(`SELECT * FROM read_parquet(${lit(parquetPath)})`, schema),
+          deduped,
+          opts.compression,
+        );
+        await rename(deduped, parquetPath);
+      } finally {
+        await rm(deduped, { force: true });
+      }
       st = await stats();
     }
     keyConflicts = rows - st.keys!;

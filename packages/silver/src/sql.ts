@@ -89,14 +89,19 @@ export function readCsvSql(
   );
 }
 
-/** SELECT producing the silver rows of one file, in file order. */
-export function selectSql(path: string, schema: SilverTableSchema, plan: ReadPlan): string {
+/** SELECT producing the silver rows of one file, in file order (`extra`: more select items, e.g. a dropped column). */
+export function selectSql(
+  path: string,
+  schema: SilverTableSchema,
+  plan: ReadPlan,
+  extra: string[] = [],
+): string {
   const index = new Map(schema.csv.columns.map((c, i) => [c.name, i]));
   const exprs = schema.columns.map((c) => {
     const fast = c.source !== undefined && plan.fastDecimal[index.get(c.source)!] === true;
     return `${columnExpr(c, plan, fast)} AS ${ident(c.name)}`;
   });
-  return `SELECT ${exprs.join(", ")} FROM ${readCsvSql(path, schema, plan)}`;
+  return `SELECT ${[...exprs, ...extra].join(", ")} FROM ${readCsvSql(path, schema, plan)}`;
 }
 
 /** The same rows with exact repeats removed (first occurrence kept, file order kept). */

@@ -31,7 +31,11 @@ export interface ConvertOptions {
   memoryLimitMb?: number;
   /** Parquet compression (default snappy: fastest to write; zstd is ~25 % smaller). */
   compression?: Compression;
-  /** Scratch folder for extracted CSVs and Parquet parts (default: `_meta/staging/` of local storage, else the OS temp dir). */
+  /**
+   * Scratch folder for extracted CSVs and Parquet parts (default: `_meta/staging/` of local storage, else the OS temp
+   * dir). Zips are extracted ahead of DuckDB: it holds the CSV being converted and those waiting — always the next
+   * one, more while the waiting ones total under 256 MB and 32 files.
+   */
   tempDir?: string;
   signal?: AbortSignal;
   onProgress?: (p: SilverProgress) => void;
