@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { listQueuedRuns } from "@crypto-lakehouse/queue-bullmq";
 import { type RedisServer, startRedis } from "@crypto-lakehouse/testkit";
@@ -223,6 +224,12 @@ describe("collect through the queue with lakehouse-worker processes", () => {
     const done = await collect;
     expect(done.exitCode).toBe(1);
     expect(String(done.stderr)).toMatch(/Run cancel-me was cancelled/);
+    // The submitter still ends with the run's summary, kept under _meta/ like any run's.
+    const summary = JSON.parse(String(done.stdout));
+    expect(summary).toMatchObject({ runId: "cancel-me", status: "cancelled" });
+    expect(summary.cancelReason).toMatch(/--run-id cancel-me to finish it/);
+    const stored = JSON.parse(readFileSync(join(out, "_meta", "runs", "cancel-me.json"), "utf8"));
+    expect(stored).toMatchObject({ runId: "cancel-me", status: "cancelled" });
     const [run] = (await listQueuedRuns(url)).filter((x) => x.runId === "cancel-me");
     expect(run).toMatchObject({ status: "cancelled", batches: { waiting: 0, total: 0 } });
 

@@ -56,6 +56,7 @@ export function registerCollect(program: Command): void {
         process.stdout.write(`${renderSummary(summary)}\n`);
         if (silverSummary) process.stdout.write(`\n${renderSilverSummary(silverSummary)}\n`);
       }
+      if (summary.cancelReason) process.stderr.write(`${summary.cancelReason}\n`);
       const c = summary.counts;
       if (summary.planned > 0 && c.failed === summary.planned && allNetwork(summary)) {
         process.stderr.write(`Error: could not reach the archive (${summary.failures[0]?.reason})\n`);

@@ -28,6 +28,8 @@ export interface FailureRecord {
 export interface RunSummary {
   runId: string;
   status: "completed" | "completed_with_failures" | "cancelled" | "failed";
+  /** Why a run was cancelled from outside (`lakehouse cancel`), and how to finish it. */
+  cancelReason?: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;

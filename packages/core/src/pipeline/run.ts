@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import type { Batch, CollectJob, FileResult } from "../contracts/executor.js";
 import type { Logger } from "../contracts/logger.js";
+import { isLakehouseError } from "../errors.js";
 import { type ArchiveFile, emptyCounts, type ZipTestMode } from "../model/types.js";
 import type { CollectDeps, Progress } from "./collect.js";
 import { runSummaryKey } from "./layout.js";
@@ -134,6 +135,8 @@ export async function executeRun(
     ...(spec.zipTest ? { zipTest: spec.zipTest } : {}),
     ...(spec.job?.plugins ? { plugins: spec.job.plugins } : {}),
   };
+  // A run cancelled from outside (a queued run, `lakehouse cancel`) still gets its summary: what was done is kept.
+  let cancelReason: string | undefined;
   try {
     logger.info(spec.started.message, spec.started.fields);
     await executor.run({
@@ -146,20 +149,26 @@ export async function executeRun(
       onBytes,
       ...(spec.signal ? { signal: spec.signal } : {}),
     });
+  } catch (e) {
+    if (!isLakehouseError(e, "CANCELLED")) throw e;
+    cancelReason = e.message;
+    logger.warn(e.message);
   } finally {
     await rm(stagingDir, { recursive: true, force: true });
   }
   const c = progress.counts;
-  const status: RunSummary["status"] = spec.signal?.aborted
-    ? "cancelled"
-    : c.failed + c.checksum_mismatch > 0
-      ? "completed_with_failures"
-      : "completed";
+  const status: RunSummary["status"] =
+    spec.signal?.aborted || cancelReason !== undefined
+      ? "cancelled"
+      : c.failed + c.checksum_mismatch > 0
+        ? "completed_with_failures"
+        : "completed";
 
   const { request, settings, notes } = spec.record();
   const summary: RunSummary = {
     runId,
     status,
+    ...(cancelReason !== undefined ? { cancelReason } : {}),
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - startedAt,
