@@ -32,7 +32,7 @@ const base = {
   end: "2025-01-02",
   intervals: ["1s", "1m", "1h"],
   rowsPerFile: 20,
-} as const;
+};
 
 let dir: string;
 let manifest: ReplicaManifest;
@@ -64,7 +64,7 @@ describe("generateReplica", () => {
   });
 
   it("a different seed changes the content but not the layout", async () => {
-    const sel = { markets: ["spot"], intervals: ["1h"], quirks: false } as const;
+    const sel: Partial<ReplicaOptions> = { intervals: ["1h"], quirks: false };
     const one = await generateReplica(opts(join(dir, "seed1"), { ...sel, markets: ["spot"] }));
     const two = await generateReplica(opts(join(dir, "seed2"), { ...sel, markets: ["spot"], seed: 2 }));
     expect(two.files.map((f) => f.key)).toEqual(one.files.map((f) => f.key));
