@@ -6,7 +6,7 @@ import { convertBronze } from "./build.js";
 import { splitCsvLine } from "./detect.js";
 import { type Duck, openDuck } from "./duck.js";
 import { silverPartKey, silverStateKey, tableReportKey } from "./layout.js";
-import { bronzeKeyOf, csvOf, type ReplicaLake, replicaLake } from "./replica.test-util.js";
+import { bronzeKeyOf, csvOf, QUIRKS, type ReplicaLake, replicaLake } from "./replica.test-util.js";
 import type { SymbolState } from "./state.js";
 import type { SilverRunSummary, TableReport } from "./types.js";
 
@@ -19,45 +19,10 @@ const table = (dir: string, market: string, dt: string) =>
 
 beforeAll(async () => {
   lake = await replicaLake([
-    // Spot switched to microseconds on 2025-01-01.
-    {
-      markets: ["spot"],
-      dataTypes: ["klines"],
-      symbols: { spot: ["BTCUSDT"] },
-      intervals: ["1h"],
-      partitions: ["daily"],
-      start: "2024-12-31",
-      end: "2025-01-01",
-    },
-    // Futures headers start 2022-08-11: one headerless and one headered file in the same table.
-    {
-      markets: ["futures_um"],
-      dataTypes: ["klines"],
-      symbols: { futures_um: ["BTCUSDT"] },
-      intervals: ["4h"],
-      partitions: ["daily"],
-      start: "2022-08-10",
-      end: "2022-08-11",
-    },
-    // Duplicated metrics rows (2020-09 … 2021-05), text datetimes in metrics and bookDepth.
-    {
-      markets: ["futures_um"],
-      dataTypes: ["metrics", "bookDepth"],
-      symbols: { futures_um: ["BTCUSDT"] },
-      partitions: ["daily"],
-      start: "2021-01-01",
-      end: "2021-01-01",
-      rowsPerFile: 60,
-    },
-    // Every liquidation event twice.
-    {
-      markets: ["futures_cm"],
-      dataTypes: ["liquidationSnapshot"],
-      symbols: { futures_cm: ["BTCUSD_PERP"] },
-      partitions: ["daily"],
-      start: "2024-01-01",
-      end: "2024-01-01",
-    },
+    QUIRKS.spotKlinesUnitSwitch,
+    QUIRKS.futuresHeaderSwitch,
+    QUIRKS.textTimesAndDuplicates,
+    QUIRKS.liquidationsTwice,
     // EOHSummary 0E-8 and "".
     {
       markets: ["options"],
@@ -66,24 +31,8 @@ beforeAll(async () => {
       start: "2023-06-01",
       end: "2023-06-01",
     },
-    // 1mo quote volumes with 20 significant digits (a hole at 2024-02), and monthly fundingRate.
-    {
-      markets: ["spot"],
-      dataTypes: ["klines"],
-      symbols: { spot: ["BTCUSDT"] },
-      intervals: ["1mo"],
-      partitions: ["monthly"],
-      start: "2024-01-01",
-      end: "2024-03-31",
-    },
-    {
-      markets: ["futures_um"],
-      dataTypes: ["fundingRate"],
-      symbols: { futures_um: ["BTCUSDT"] },
-      partitions: ["monthly"],
-      start: "2024-01-01",
-      end: "2024-01-31",
-    },
+    QUIRKS.monthlyKlines,
+    QUIRKS.monthlyFundingRate,
   ]);
   duck = await openDuck();
   first = await convertBronze(lake.storage, {}, { runId: "first" });

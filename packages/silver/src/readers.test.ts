@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertBronze } from "./build.js";
 import { type Duck, openDuck } from "./duck.js";
 import { silverStateKey } from "./layout.js";
-import { type ReplicaLake, replicaLake } from "./replica.test-util.js";
+import { QUIRKS, type ReplicaLake, replicaLake } from "./replica.test-util.js";
 import { ident } from "./sql.js";
 import type { FileState, SymbolState } from "./state.js";
 import type { FileReport } from "./types.js";
@@ -228,24 +228,8 @@ function runPython(specPath: string): Promise<PythonOutput> {
 
 beforeAll(async () => {
   lake = await replicaLake([
-    {
-      markets: ["spot"],
-      dataTypes: ["klines"],
-      symbols: { spot: ["BTCUSDT"] },
-      intervals: ["1h"],
-      partitions: ["daily"],
-      start: "2024-12-31",
-      end: "2025-01-01",
-    },
-    {
-      markets: ["spot"],
-      dataTypes: ["klines"],
-      symbols: { spot: ["BTCUSDT"] },
-      intervals: ["1mo"],
-      partitions: ["monthly"],
-      start: "2024-01-01",
-      end: "2024-03-31",
-    },
+    QUIRKS.spotKlinesUnitSwitch,
+    QUIRKS.monthlyKlines,
     {
       markets: ["spot"],
       dataTypes: ["trades"],
@@ -254,40 +238,10 @@ beforeAll(async () => {
       start: "2024-12-31",
       end: "2025-01-01",
     },
-    {
-      markets: ["futures_um"],
-      dataTypes: ["klines"],
-      symbols: { futures_um: ["BTCUSDT"] },
-      intervals: ["4h"],
-      partitions: ["daily"],
-      start: "2022-08-10",
-      end: "2022-08-11",
-    },
-    {
-      markets: ["futures_um"],
-      dataTypes: ["metrics", "bookDepth"],
-      symbols: { futures_um: ["BTCUSDT"] },
-      partitions: ["daily"],
-      start: "2021-01-01",
-      end: "2021-01-01",
-      rowsPerFile: 60,
-    },
-    {
-      markets: ["futures_um"],
-      dataTypes: ["fundingRate"],
-      symbols: { futures_um: ["BTCUSDT"] },
-      partitions: ["monthly"],
-      start: "2024-01-01",
-      end: "2024-01-31",
-    },
-    {
-      markets: ["futures_cm"],
-      dataTypes: ["liquidationSnapshot"],
-      symbols: { futures_cm: ["BTCUSD_PERP"] },
-      partitions: ["daily"],
-      start: "2024-01-01",
-      end: "2024-01-01",
-    },
+    QUIRKS.futuresHeaderSwitch,
+    QUIRKS.textTimesAndDuplicates,
+    QUIRKS.monthlyFundingRate,
+    QUIRKS.liquidationsTwice,
     {
       markets: ["options"],
       dataTypes: ["EOHSummary", "BVOLIndex"],

@@ -41,6 +41,68 @@ export async function writeRecord(storage: LocalStorageBackend, f: ReplicaFile):
 }
 
 /** Generates replicas (one per option set, into one bucket dir each) and copies their zips into `<dir>/lake/bronze/`. */
+/** Replica selections carrying the archive's quirks (ARCHIVE.md §6), shared by the silver tests. */
+export const QUIRKS = {
+  /** Spot switched from ms to µs on 2025-01-01. */
+  spotKlinesUnitSwitch: {
+    markets: ["spot"],
+    dataTypes: ["klines"],
+    symbols: { spot: ["BTCUSDT"] },
+    intervals: ["1h"],
+    partitions: ["daily"],
+    start: "2024-12-31",
+    end: "2025-01-01",
+  },
+  /** Futures files gained header rows on 2022-08-11: one without and one with, in one table. */
+  futuresHeaderSwitch: {
+    markets: ["futures_um"],
+    dataTypes: ["klines"],
+    symbols: { futures_um: ["BTCUSDT"] },
+    intervals: ["4h"],
+    partitions: ["daily"],
+    start: "2022-08-10",
+    end: "2022-08-11",
+  },
+  /** Text datetimes in metrics and bookDepth; duplicated metrics rows (2020-09 … 2021-05). */
+  textTimesAndDuplicates: {
+    markets: ["futures_um"],
+    dataTypes: ["metrics", "bookDepth"],
+    symbols: { futures_um: ["BTCUSDT"] },
+    partitions: ["daily"],
+    start: "2021-01-01",
+    end: "2021-01-01",
+    rowsPerFile: 60,
+  },
+  /** Every liquidation event twice. */
+  liquidationsTwice: {
+    markets: ["futures_cm"],
+    dataTypes: ["liquidationSnapshot"],
+    symbols: { futures_cm: ["BTCUSD_PERP"] },
+    partitions: ["daily"],
+    start: "2024-01-01",
+    end: "2024-01-01",
+  },
+  /** 1mo quote volumes with 20 significant digits, and a hole at 2024-02. */
+  monthlyKlines: {
+    markets: ["spot"],
+    dataTypes: ["klines"],
+    symbols: { spot: ["BTCUSDT"] },
+    intervals: ["1mo"],
+    partitions: ["monthly"],
+    start: "2024-01-01",
+    end: "2024-03-31",
+  },
+  /** fundingRate is published monthly only. */
+  monthlyFundingRate: {
+    markets: ["futures_um"],
+    dataTypes: ["fundingRate"],
+    symbols: { futures_um: ["BTCUSDT"] },
+    partitions: ["monthly"],
+    start: "2024-01-01",
+    end: "2024-01-31",
+  },
+} satisfies Record<string, Omit<ReplicaOptions, "outDir">>;
+
 export async function replicaLake(sets: Omit<ReplicaOptions, "outDir">[]): Promise<ReplicaLake> {
   const dir = await tempDir("lake");
   const storage = createLocalStorage({ root: join(dir, "lake") }, { logger: silentLogger });
