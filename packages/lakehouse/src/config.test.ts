@@ -184,6 +184,14 @@ describe("bad input gets one clear message naming every problem", () => {
     expect(msg).toMatch(/timeout_secs/);
   });
 
+  it("zip_test names the allowed depths, and defaults to structure", async () => {
+    expect(await errorOf({ ...ok, zip_test: "full" })).toContain(
+      'zip_test: Invalid option: expected one of "structure"|"crc"',
+    );
+    expect((await resolveRun(ok)).settings.zipTest).toBe("structure");
+    expect((await resolveRun({ ...ok, zip_test: "crc" })).settings.zipTest).toBe("crc");
+  });
+
   it("flags are named as flags", async () => {
     const run = resolveRun({ ...ok, data_types: ["nope"] }, { sources: { data_types: "--data-types" } });
     await expect(run).rejects.toThrow(/--data-types\[0\]: 'nope' is not a valid data type/);
