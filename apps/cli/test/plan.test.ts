@@ -1,9 +1,9 @@
 // `lakehouse plan` and `lakehouse matrix` as a user runs them.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lakehouse } from "./cli.js";
+import { tempDir } from "./replica-env.js";
 
 describe("lakehouse plan", () => {
   it("prints exactly the monthly key for whole months and daily keys for the rest (--keys)", async () => {
@@ -69,7 +69,7 @@ describe("lakehouse plan", () => {
   });
 
   it("reads the specification's config file; flags override it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lh-plan-"));
+    const dir = tempDir("lh-plan-");
     const cfg = join(dir, "config.json");
     writeFileSync(
       cfg,

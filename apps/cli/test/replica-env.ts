@@ -9,6 +9,7 @@ import {
   startVersitygw,
   type VersityGw,
 } from "@crypto-lakehouse/testkit";
+import { afterAll } from "vitest";
 
 export const BUCKET = "data.binance.vision";
 
@@ -36,6 +37,17 @@ export async function serveReplica(options: Omit<ReplicaOptions, "outDir">): Pro
   };
 }
 
+const created: string[] = [];
+// Registered while the importing test file is collected, so it runs after that file's tests: their folders go
+// (KEEP_TEST_DIRS=1 keeps them to look at).
+afterAll(() => {
+  if (process.env.KEEP_TEST_DIRS === "1") return;
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the OS temp dir, removed after the test file's tests. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
