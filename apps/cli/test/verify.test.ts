@@ -138,24 +138,27 @@ describe("verify and runs on a local lakehouse", () => {
     expect(staleItem.reason).toMatch(/checksum_mismatch in run/);
     expect(selected.code).toBe(1);
 
+    const repair = () =>
+      lakehouse([
+        "verify",
+        "--output",
+        out,
+        ...sel,
+        "--data-types",
+        "trades",
+        "--endpoint",
+        replica.endpoint,
+        "--repair",
+        "--json",
+      ]);
+
     // Human output names the problems and suggests --repair.
     const human = await lakehouse(["verify", "--output", out]);
     expect(human.stdout).toMatch(/2 corrupt, 1 missing, 1 unverified/);
     expect(human.stdout).toContain(a!.rel);
     expect(human.stdout).toMatch(/--repair/);
 
-    const repaired = await lakehouse([
-      "verify",
-      "--output",
-      out,
-      ...sel,
-      "--data-types",
-      "trades",
-      "--endpoint",
-      replica.endpoint,
-      "--repair",
-      "--json",
-    ]);
+    const repaired = await repair();
     expect(repaired.code, repaired.stderr).toBe(0);
     const rr = JSON.parse(repaired.stdout);
     expect(rr.counts.corrupt + rr.counts.missing + rr.counts.unverified).toBe(4);
@@ -244,18 +247,7 @@ describe("verify and runs on a local lakehouse", () => {
     expect(fast.stdout).toMatch(new RegExp(`: ${stored.length} ok, 0 corrupt`));
 
     // --repair re-fetches the same bytes; its collect tests them in full and quarantines them, once.
-    const zipRepair = await lakehouse([
-      "verify",
-      "--output",
-      out,
-      ...sel,
-      "--data-types",
-      "trades",
-      "--endpoint",
-      replica.endpoint,
-      "--repair",
-      "--json",
-    ]);
+    const zipRepair = await repair();
     expect(zipRepair.code, zipRepair.stderr).toBe(1);
     const zrr = JSON.parse(zipRepair.stdout);
     expect(zrr.repair.summary.counts).toMatchObject({ downloaded: 0, failed: 1 });
