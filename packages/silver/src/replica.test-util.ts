@@ -2,10 +2,12 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
+import { inflateRawSync } from "node:zlib";
 import { basename, bronzeFolder, type FileRecord, fileRecordKey, silentLogger } from "@crypto-lakehouse/core";
 import { createLocalStorage, type LocalStorageBackend } from "@crypto-lakehouse/storage-local";
 import { generateReplica, type ReplicaFile, type ReplicaOptions } from "@crypto-lakehouse/testkit";
+// Core's hand-written zip builder (a test helper, so not part of core's published surface).
+import { zipOf as zipBytes } from "../../core/src/pipeline/zip.test-util.js";
 
 export interface ReplicaLake {
   dir: string;
@@ -123,35 +125,7 @@ export async function replicaLake(sets: Omit<ReplicaOptions, "outDir">[]): Promi
 
 /** A one-member zip (deflated), as the archive writes them; for hand-made bad or changed files. */
 export function zipOf(member: string, text: string): Buffer {
-  const data = Buffer.from(text, "utf8");
-  const body = deflateRawSync(data);
-  const name = Buffer.from(member, "utf8");
-  const crc = crc32(data) >>> 0;
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(body.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(name.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(body.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(name.length, 28);
-  const cdOffset = local.length + name.length + body.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + name.length, 12);
-  end.writeUInt32LE(cdOffset, 16);
-  return Buffer.concat([local, name, body, central, name, end]);
+  return zipBytes(member, Buffer.from(text, "utf8"));
 }
 
 /** The CSV text inside a bronze zip. */
