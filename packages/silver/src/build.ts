@@ -13,6 +13,7 @@ import {
   META,
   type StorageBackend,
   silentLogger,
+  stagingName,
 } from "@crypto-lakehouse/core";
 import { runAhead, type Step } from "./ahead.js";
 import { ConversionError, type ConvertResult, type CsvInput, convertCsv, extractZip } from "./convert.js";
@@ -163,10 +164,12 @@ export async function convertBronze(
   progress.planComplete = true;
   emit();
 
+  // Named like collect's staging (`…-<host>-<pid>`), so the stale-staging clean-up knows whose it is and when it is
+  // orphaned, instead of guessing from a name that could parse as someone else's.
+  const scratch = stagingName(`silver-${runId}`);
   const workDir = opts.tempDir
-    ? join(opts.tempDir, `silver-${runId}`)
-    : (storage.localPath?.(`${META}/staging/silver-${runId}`) ??
-      join(tmpdir(), "crypto-lakehouse", `silver-${runId}`));
+    ? join(opts.tempDir, scratch)
+    : (storage.localPath?.(`${META}/staging/${scratch}`) ?? join(tmpdir(), "crypto-lakehouse", scratch));
   await mkdir(workDir, { recursive: true });
   const duck = await openDuck({
     threads: opts.threads ?? 1,
