@@ -27,4 +27,5 @@ export * from "./pipeline/verify.js";
 export * from "./pipeline/zipcheck.js";
 export * from "./plan/planner.js";
 export * from "./plan/series.js";
+export * from "./retry/backoff.js";
 export * from "./tokens.js";

@@ -4,11 +4,12 @@ import { setMaxListeners } from "node:events";
 import { mkdir, rm } from "node:fs/promises";
 import {
   type ArchiveFile,
+  type Backoff,
   type FetchOptions,
   type FetchResult,
   LakehouseError,
+  waitBeforeRetry,
 } from "@crypto-lakehouse/core";
-import { type Backoff, waitBeforeRetry } from "./backoff.js";
 import { type FileState, type RoundContext, runRound } from "./round.js";
 
 export interface FetchContext extends RoundContext {

@@ -1,6 +1,12 @@
 // Lists a prefix with `s5cmd --json ls` (s5cmd follows the pages), in S3 byte order, with our retries.
-import { LakehouseError, type ListOptions, type Logger, type RemoteEntry } from "@crypto-lakehouse/core";
-import { type Backoff, waitBeforeRetry } from "./backoff.js";
+import {
+  type Backoff,
+  LakehouseError,
+  type ListOptions,
+  type Logger,
+  type RemoteEntry,
+  waitBeforeRetry,
+} from "@crypto-lakehouse/core";
 import { bucketUrl, endpointName, globalArgs, type Invocation, s5cmdEnv } from "./invocation.js";
 import { classifyError, parseLine, tidyError, toRemoteEntry } from "./messages.js";
 import { usageProblem } from "./problems.js";

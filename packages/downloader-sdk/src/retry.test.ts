@@ -1,24 +1,9 @@
-// Backoff bounds, retry counting and error classification, without any network.
+// Retry counting and error classification, without any network.
 import { describe, expect, it } from "vitest";
-import { backoffDelay, withRetries } from "./retry.js";
+import { withRetries } from "./retry.js";
 import { httpError, TransferError, toTransferError } from "./transfer-error.js";
 
 const policy = { retries: 3, baseMs: 0, maxMs: 0 };
-
-describe("backoffDelay (full jitter)", () => {
-  const p = { retries: 5, baseMs: 100, maxMs: 1000 };
-  it("doubles the ceiling per retry up to the cap", () => {
-    const top = () => 0.999999;
-    expect(backoffDelay(1, p, top)).toBe(99);
-    expect(backoffDelay(2, p, top)).toBe(199);
-    expect(backoffDelay(3, p, top)).toBe(399);
-    expect(backoffDelay(5, p, top)).toBe(999);
-    expect(backoffDelay(9, p, top)).toBe(999);
-  });
-  it("can be anywhere from zero", () => {
-    expect(backoffDelay(4, p, () => 0)).toBe(0);
-  });
-});
 
 describe("withRetries", () => {
   it("retries retryable failures and reports the attempt count", async () => {

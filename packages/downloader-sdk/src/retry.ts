@@ -1,23 +1,15 @@
 // Runs one request with our own retries: exponential backoff with full jitter, abortable sleeps.
-import { setTimeout as sleep } from "node:timers/promises";
+import { type Backoff, backoffDelay, sleepUnlessAborted } from "@crypto-lakehouse/core";
 import { type TransferError, toTransferError } from "./transfer-error.js";
 
-export interface RetryPolicy {
+export interface RetryPolicy extends Backoff {
   /** Attempts after the first. */
   retries: number;
-  baseMs: number;
-  maxMs: number;
 }
 
 export type RetryOutcome<T> =
   | { ok: true; value: T; attempts: number }
   | { ok: false; error: TransferError; attempts: number };
-
-/** Full jitter (AWS architecture blog): spreads retrying clients out instead of synchronising them. */
-export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, retry - 1));
-  return Math.floor(random() * ceiling);
-}
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason ?? new DOMException("aborted", "AbortError");
@@ -43,7 +35,7 @@ export async function withRetries<T>(
       if (!error.info.retryable || n > policy.retries) return { ok: false, error, attempts: n };
       const delay = backoffDelay(n, policy);
       onRetry?.(error, n, delay);
-      if (delay > 0) await sleep(delay, undefined, signal ? { signal } : undefined);
+      await sleepUnlessAborted(delay, signal);
     }
   }
 }
