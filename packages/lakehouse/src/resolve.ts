@@ -71,7 +71,9 @@ export async function resolveRun(
   const resolved = normalizeConfig(config, catalog, opts);
   resolved.request.notes.unshift(...extraNotes);
   // Relative plugin paths travel with queued jobs to workers whose cwd differs: make them absolute here.
-  resolved.settings.plugins = resolved.settings.plugins.map((p) => (p.startsWith(".") ? resolve(baseDir, p) : p));
+  resolved.settings.plugins = resolved.settings.plugins.map((p) =>
+    p.startsWith(".") ? resolve(baseDir, p) : p,
+  );
   return { ...resolved, catalog, registry };
 }
 
