@@ -39,7 +39,7 @@ GO_VERSION=""
 if ! stamp_ok versitygw "$VERSITYGW_VERSION" versitygw || ! stamp_ok s5cmd "$S5CMD_VERSION" s5cmd ||
   ! stamp_ok toxiproxy "$TOXIPROXY_VERSION" toxiproxy-server toxiproxy-cli; then
   if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then export PATH="$PATH:/usr/local/go/bin"; fi
-  command -v go >/dev/null 2>&1 || die "go not found (looked on PATH and in /usr/local/go/bin); install Go >= 1.25 first"
+  command -v go >/dev/null 2>&1 || die "go not found (looked on PATH and in /usr/local/go/bin); install Go >= 1.25 first (https://go.dev/dl)"
   GO_VERSION=$(go env GOVERSION)
 fi
 

@@ -163,4 +163,37 @@ describe("lakehouse matrix", () => {
     expect(Object.keys(j.markets)).toEqual(["spot", "futures_um", "futures_cm", "options"]);
     expect(j.markets.futures_um.dataTypes.fundingRate.partitions).toEqual(["monthly"]);
   });
+
+  it("says when a dataset was published: bookTicker ended, EOHSummary a few months only", async () => {
+    const um = await lakehouse(["matrix", "--market", "futures_um"]);
+    expect(um.stdout).toMatch(/bookTicker\s+yes \(until 2024-03-30\)\s+yes \(until 2024-04\)/);
+    expect(um.stdout).toMatch(/liquidationSnapshot\s+empty/);
+    const options = await lakehouse(["matrix", "--market", "options"]);
+    expect(options.stdout).toMatch(/EOHSummary\s+yes \(2023-05-18 … 2023-10-23\)/);
+  });
+});
+
+describe("lakehouse plan outside a dataset's window", () => {
+  it("notes, and does not plan, files that cannot exist", async () => {
+    const r = await lakehouse([
+      "plan",
+      "--market",
+      "futures_um",
+      "--symbols",
+      "BTCUSDT",
+      "--data-types",
+      "bookTicker",
+      "--start",
+      "2025-01-01",
+      "--end",
+      "2025-03-31",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.total).toBe(0);
+    const notes = JSON.stringify(doc.notes);
+    expect(notes).toMatch(/bookTicker daily files exist only until 2024-03-30/);
+    expect(notes).toMatch(/bookTicker monthly files exist only until 2024-04/);
+  });
 });

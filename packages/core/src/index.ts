@@ -13,6 +13,7 @@ export * from "./executor/in-process.js";
 export * from "./matrix/compose.js";
 export * from "./matrix/keys.js";
 export * from "./matrix/schema.js";
+export * from "./matrix/window-text.js";
 export * from "./model/types.js";
 export * from "./pipeline/checksum.js";
 export * from "./pipeline/collect.js";

@@ -45,12 +45,12 @@ describe("checkWritable", () => {
     expect(e.message).toBe(`Permission denied writing to output directory: ${root}`);
   });
 
-  it("says STORAGE_FAILED when a parent of the root is a regular file", async () => {
+  it("says CONFIG_INVALID (bad input) when a parent of the root is a regular file", async () => {
     const file = join(tmp.dir, "not-a-folder");
     await writeFile(file, "x");
     const root = join(file, "lake");
     const e = await caught(() => createLocalStorage({ root }).checkWritable());
-    expect(e.code).toBe("STORAGE_FAILED");
+    expect(e.code).toBe("CONFIG_INVALID");
     expect(e.message).toContain(`Cannot write to output directory: ${root}`);
     expect(e.details.join(" ")).toMatch(/is an existing file, not a folder/);
   });
@@ -59,7 +59,7 @@ describe("checkWritable", () => {
     if (process.platform !== "linux") throw new Error("needs Linux procfs");
     const root = "/proc/self/lakehouse-output";
     const e = await caught(() => createLocalStorage({ root }).checkWritable());
-    expect(e.code).toBe("STORAGE_FAILED");
+    expect(e.code).toBe("CONFIG_INVALID");
     expect(e.message).toContain(root);
   });
 });

@@ -35,6 +35,9 @@ function absent(e: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR";
 }
 
+/** Errors that say the output path itself is wrong (a file where a folder must be, a parent that takes no folders). */
+const PATH_CODES = new Set(["ENOTDIR", "EEXIST", "ENOENT"]);
+
 function whyNotWritable(code: string | undefined): string {
   switch (code) {
     case "ENOTDIR":
@@ -86,8 +89,9 @@ class LocalStorage implements LocalStorageBackend {
         );
       }
       const reason = e instanceof Error ? e.message : String(e);
+      // A path that cannot hold a folder is the user's choice to fix (exit 2); a full disk or an I/O error is not.
       throw new LakehouseError(
-        "STORAGE_FAILED",
+        code !== undefined && PATH_CODES.has(code) ? "CONFIG_INVALID" : "STORAGE_FAILED",
         `Cannot write to output directory: ${this.root} (${reason})`,
         {
           cause: e,

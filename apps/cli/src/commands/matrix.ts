@@ -1,5 +1,11 @@
 // `lakehouse matrix`: what the archive publishes, per market, data type, partition and interval.
-import { createCatalog, LakehouseError, loadMatrixOverlay, type MarketMatrix } from "@crypto-lakehouse/core";
+import {
+  createCatalog,
+  LakehouseError,
+  loadMatrixOverlay,
+  type MarketMatrix,
+  windowText,
+} from "@crypto-lakehouse/core";
 import type { Command } from "commander";
 import { table } from "../table.js";
 
@@ -56,7 +62,8 @@ function renderMarket(id: string, label: string, m: MarketMatrix): string {
       const w = s.windows?.[p];
       if (w?.empty) return "empty";
       const iv = s.intervals?.[p];
-      const win = w && (w.from || w.to) ? ` (${w.from ?? "…"} … ${w.to ?? "…"})` : "";
+      const text = windowText(p, w);
+      const win = text ? ` (${text})` : "";
       return `${iv ? iv.join(" ") : "yes"}${win}`;
     };
     return [dt, part("daily"), part("monthly")];

@@ -7,6 +7,7 @@ import type { RemoteEntry } from "../contracts/downloader.js";
 import type { MarketPlugin } from "../contracts/market.js";
 import type { Catalog } from "../matrix/compose.js";
 import type { DataTypeSpec } from "../matrix/schema.js";
+import { windowText } from "../matrix/window-text.js";
 import type { ArchiveFile, Partition } from "../model/types.js";
 import { availability, seriesPeriods } from "./series.js";
 
@@ -238,7 +239,7 @@ function describeSeriesLimits(
       note({
         level: "warn",
         ...base,
-        message: `${market.id} ${dataType} ${p} files exist only ${from ?? "…"} … ${to ?? "…"}; the requested dates are outside, nothing planned there`,
+        message: `${market.id} ${dataType} ${p} files exist only ${windowText(p, win)}; the requested dates are outside, nothing planned there`,
       });
     }
   }
