@@ -34,7 +34,7 @@ export interface CollectApiOptions extends CommonOptions {
 }
 
 export interface CollectResult extends RunSummary {
-  /** True when nothing failed or mismatched. */
+  /** True when the run completed with nothing failed or mismatched (false when it was cancelled). */
   ok: boolean;
 }
 
@@ -59,7 +59,7 @@ export async function collectResolved(
       runId,
       ...(options.today ? { today: options.today } : {}),
     });
-    return { ...summary, ok: summary.counts.failed + summary.counts.checksum_mismatch === 0 };
+    return { ...summary, ok: summary.status === "completed" };
   } finally {
     await runtime.dispose();
   }

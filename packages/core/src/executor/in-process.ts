@@ -10,18 +10,27 @@ export function createInProcessExecutor(): Executor {
     id: "in-process",
     async run({ batches, processor, signal, onFile, onBytes }) {
       const it = batches[Symbol.asyncIterator]();
+      let stopped = false;
       const lane = async () => {
-        while (!signal?.aborted) {
-          const next = await it.next();
-          if (next.done) return;
-          await processor(next.value, {
-            ...(signal ? { signal } : {}),
-            onFile,
-            ...(onBytes ? { onBytes } : {}),
-          });
+        try {
+          while (!signal?.aborted && !stopped) {
+            const next = await it.next();
+            if (next.done) return;
+            await processor(next.value, {
+              ...(signal ? { signal } : {}),
+              onFile,
+              ...(onBytes ? { onBytes } : {}),
+            });
+          }
+        } catch (e) {
+          stopped = true; // the other lanes take no new batch
+          throw e;
         }
       };
-      await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, lane));
+      // Every lane settles before the run returns (a cancelled lane must not leave the other one still storing).
+      const lanes = await Promise.allSettled(Array.from({ length: BATCHES_IN_FLIGHT }, lane));
+      const failed = lanes.find((l): l is PromiseRejectedResult => l.status === "rejected");
+      if (failed) throw failed.reason;
     },
   };
 }

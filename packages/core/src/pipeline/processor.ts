@@ -153,6 +153,8 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     const results: FileResult[] = [];
     const started = Date.now();
     const finish = (res: FileResult) => {
+      // A file cut short by cancelling the run did not fail: it is left unfinished, and the next run collects it.
+      if (res.outcome === "failed" && ctx.signal?.aborted) return;
       results.push(res);
       ctx.onFile?.(res);
     };
@@ -210,10 +212,16 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     // Verify and store several results at once: each needs many file-system round trips (hash, zip test,
     // three atomic puts), and handling them one by one left the downloader waiting on the pipeline.
     const inFlight = new Set<Promise<void>>();
-    for await (const r of downloader.fetch(batch.files, stagingDir, fetchOpts)) {
-      const p: Promise<void> = handle(r, false).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      if (inFlight.size >= RESULTS_IN_FLIGHT) await Promise.race(inFlight);
+    try {
+      for await (const r of downloader.fetch(batch.files, stagingDir, fetchOpts)) {
+        const p: Promise<void> = handle(r, false).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= RESULTS_IN_FLIGHT) await Promise.race(inFlight);
+      }
+    } finally {
+      // Also when the fetch ends early (cancelled): files being stored finish and are counted before the batch
+      // returns, so nothing is written after the run's summary (or into a staging folder already removed).
+      await Promise.allSettled(inFlight);
     }
     await Promise.all(inFlight);
     // A downloader must answer for every file; anything it dropped is a failure, never a silent success.
@@ -225,7 +233,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
           outcome: "failed",
           bytes: 0,
           durationMs: Date.now() - started,
-          reason: ctx.signal?.aborted ? "cancelled" : "no result from the downloader",
+          reason: "no result from the downloader",
         });
       }
     }
