@@ -74,6 +74,9 @@ export function registerReplica(program: Command): void {
     .option("--port <port>", "port on 127.0.0.1 (default: a free one)")
     .action(async (dir: string, f: { port?: string }) => {
       const { startVersitygw } = await import("@crypto-lakehouse/testkit");
+      process.stderr.write(
+        "Starting versitygw… (its first start computes every object's ETag: a large replica takes a minute)\n",
+      );
       const gw = await startVersitygw({
         root: resolve(dir),
         buckets: [BUCKET],
