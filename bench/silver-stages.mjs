@@ -74,7 +74,8 @@ try {
 
   const scanOnly = extractScan - extract;
   const total = extractScan + copySilver;
-  const row = (what, s) => `  ${what.padEnd(54)} ${s.toFixed(3)} s   ${(csvMb / s).toFixed(0).padStart(5)} MB/s`;
+  const row = (what, s) =>
+    `  ${what.padEnd(54)} ${s.toFixed(3)} s   ${(csvMb / s).toFixed(0).padStart(5)} MB/s`;
   console.log(
     [
       `one spot trades file: ${csvMb.toFixed(1)} MB of CSV, ${file.rows.toLocaleString("en")} rows; CPU-seconds, best of ${rounds}`,
