@@ -34,6 +34,7 @@ export interface RunFlags extends SelectionFlags {
   checksum?: boolean;
   zipTest?: string;
   queue?: string;
+  executor?: string;
 }
 
 const collectList = (v: string, prev: string[] = []) => [
@@ -93,7 +94,11 @@ export function addRunFlags(cmd: Command): Command {
       "--zip-test <depth>",
       "how deeply to test-open verified zips: structure (default) or crc (zip_test)",
     )
-    .option("--queue <redis-url>", "run through a BullMQ queue on this Redis (workers: lakehouse-worker)");
+    .option("--queue <redis-url>", "run through a BullMQ queue on this Redis (workers: lakehouse-worker)")
+    .option(
+      "--executor <id>",
+      "executor plugin running the batches: in-process (default), bullmq (with --queue) or a plugin's id",
+    );
 }
 
 const num = (v: string | undefined) => (v === undefined ? undefined : /^-?\d+$/.test(v) ? Number(v) : v);
@@ -168,5 +173,10 @@ export function mergeFlags(f: RunFlags): MergedConfig {
   if (f.checksum === false) set("download_checksum", "--no-checksum", false);
   if (f.zipTest !== undefined) set("zip_test", "--zip-test", f.zipTest);
   set("queue", "--queue", f.queue);
+  if (f.executor !== undefined) {
+    // The config's options for the same executor stay; naming another executor replaces them.
+    const prev = config.executor as { kind?: unknown } | undefined;
+    set("executor", "--executor", prev?.kind === f.executor ? prev : f.executor);
+  }
   return { config, sources, baseDir: f.config ? dirname(resolve(f.config)) : process.cwd() };
 }

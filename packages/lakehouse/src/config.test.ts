@@ -179,14 +179,14 @@ describe("bad input gets one clear message naming every problem", () => {
 
   it("numbers are bounded, unknown keys are named", async () => {
     const msg = await errorOf({ ...ok, max_parallel_downloads: 0, batch_size: 1e9, timeout_secs: 5 });
-    expect(msg).toMatch(/max_parallel_downloads: Too small: expected number to be >=1/);
-    expect(msg).toMatch(/batch_size: Too big: expected number to be <=10000/);
-    expect(msg).toMatch(/timeout_secs/);
+    expect(msg).toContain("max_parallel_downloads: 0 is too small (allowed: an integer from 1 to 256)");
+    expect(msg).toContain("batch_size: 1000000000 is too big (allowed: an integer from 1 to 10000)");
+    expect(msg).toMatch(/timeout_secs: unknown key \(allowed keys: .*timeout_seconds/);
   });
 
   it("zip_test names the allowed depths, and defaults to structure", async () => {
     expect(await errorOf({ ...ok, zip_test: "full" })).toContain(
-      'zip_test: Invalid option: expected one of "structure"|"crc"',
+      "zip_test: 'full' is not a valid choice (allowed: one of structure, crc)",
     );
     expect((await resolveRun(ok)).settings.zipTest).toBe("structure");
     expect((await resolveRun({ ...ok, zip_test: "crc" })).settings.zipTest).toBe("crc");
@@ -206,5 +206,93 @@ describe("bad input gets one clear message naming every problem", () => {
   it("per-market symbols must cover every selected market", async () => {
     const msg = await errorOf({ ...ok, markets: ["spot", "futures_um"], symbols: { spot: ["BTCUSDT"] } });
     expect(msg).toContain("symbols.futures_um: no symbols for market 'futures_um'");
+  });
+
+  it("shape errors and archive errors are reported together, once each, in config-path order", async () => {
+    const msg = await errorOf({
+      batch_size: 0,
+      date_range: { start: "2025-07-02", end: "2025-07-01" },
+      data_types: ["klines", "unknown_type"],
+      symbols: ["../x", "BTCUSDT"],
+      markets: ["spot", "margin"],
+      zip_test: "full",
+    });
+    expect(msg).toBe(
+      [
+        "Invalid configuration (6 problems):",
+        "  - markets[1]: 'margin' is not a valid market (valid: spot, futures_um, futures_cm, options)",
+        "  - symbols[0]: '../x' is not a valid symbol (allowed: upper-case A-Z, 0-9 and _)",
+        "  - data_types[1]: 'unknown_type' is not a valid data type (valid for spot: aggTrades, klines, trades)",
+        "  - date_range.end: '2025-07-01' is before date_range.start '2025-07-02' (the end must be on or after the start)",
+        "  - batch_size: 0 is too small (allowed: an integer from 1 to 10000)",
+        "  - zip_test: 'full' is not a valid choice (allowed: one of structure, crc)",
+      ].join("\n"),
+    );
+  });
+
+  it("keys whose own shape is wrong do not hide the checks of the others", async () => {
+    // markets is unusable: data types are checked against every market, symbols for their form.
+    const msg = await errorOf({ ...ok, markets: "spot", data_types: ["nope"], symbols: { spot: ["a/b"] } });
+    expect(msg).toContain("markets: 'spot' is a string, not a list (allowed: a non-empty list of markets)");
+    expect(msg).toContain("data_types[0]: 'nope' is not a valid data type (valid for spot, futures_um,");
+    expect(msg).toContain("symbols.spot[0]: 'a/b' is not a valid symbol");
+    expect(msg).toContain("(3 problems)");
+    // A bad key is reported for its shape only: no "required"/"no symbols" noise on top.
+    const shapeOnly = await errorOf({ ...ok, data_types: "klines", symbols: 5, date_range: "2025-07-01" });
+    expect(shapeOnly.split("\n").slice(1)).toEqual([
+      "  - symbols: 5 has the wrong type (allowed: a symbol, a list of symbols, or an object of such lists by market)",
+      "  - data_types: 'klines' is a string, not a list (allowed: a non-empty list of data types)",
+      "  - date_range: '2025-07-01' is a string, not an object (allowed: an object with keys start, end)",
+    ]);
+  });
+
+  it("a problem found for several markets is reported once", async () => {
+    const msg = await errorOf({ ...ok, markets: ["spot", "futures_um"], symbols: ["../x"] });
+    expect(msg).toBe(
+      "Invalid configuration: symbols[0]: '../x' is not a valid symbol (allowed: upper-case A-Z, 0-9 and _)",
+    );
+  });
+
+  it("number and type errors name the value and what is allowed", async () => {
+    const msg = await errorOf({
+      ...ok,
+      batch_size: "100",
+      retries: 1.5,
+      enable_resume: "yes",
+      endpoint: "not a url",
+      symbols: ["BTCUSDT", 7],
+      intervals: { klines: [1] },
+      date_range: { start: "2025-07-01", stop: "2025-07-02" },
+      storage: {},
+    });
+    for (const line of [
+      "symbols[1]: 7 is a number, not a string",
+      "intervals.klines[0]: 1 is a number, not a string",
+      "date_range.stop: unknown key (allowed keys: start, end)",
+      "batch_size: '100' is a string, not a number (allowed: an integer from 1 to 10000)",
+      "enable_resume: 'yes' is a string, not true or false",
+      "retries: 1.5 is not an integer (allowed: an integer from 0 to 20)",
+      "endpoint: 'not a url' is not a valid URL (allowed: a URL such as http://host:port)",
+      "storage.kind: missing (allowed: a non-empty string)",
+    ])
+      expect(msg).toContain(`  - ${line}`);
+    expect(msg).toContain("(8 problems)");
+    // Flags are named as flags here too.
+    const run = resolveRun({ ...ok, batch_size: 0 }, { sources: { batch_size: "--batch-size" } });
+    await expect(run).rejects.toThrow("--batch-size: 0 is too small (allowed: an integer from 1 to 10000)");
+  });
+
+  it("long values are cut short in messages", async () => {
+    const huge = "x".repeat(5000);
+    const msg = await errorOf({
+      ...ok,
+      symbols: [huge],
+      output_directory: { huge },
+      markets: ["spot", huge],
+    });
+    expect(msg.length).toBeLessThan(1000);
+    expect(msg).toContain("symbols[0]: 'xxxxxxxx");
+    expect(msg).toContain("…' is not a valid symbol");
+    expect(msg).toMatch(/output_directory: \{"huge":"x+… is an object, not a string/);
   });
 });

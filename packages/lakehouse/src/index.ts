@@ -15,4 +15,4 @@ export { builtinRegistry, register } from "./registry.js";
 export type { ResolvedRun, ResolveOptions } from "./resolve.js";
 export { configBaseDir, readConfigFile, resolveRun } from "./resolve.js";
 export type { Runtime, RuntimeOptions } from "./runtime.js";
-export { createRuntime, downloaderSettings, storageSelection } from "./runtime.js";
+export { createRuntime, downloaderSettings, executorSelection, storageSelection } from "./runtime.js";

@@ -119,6 +119,39 @@ export function storageSelection(
   throw new LakehouseError("UNSUPPORTED", `No storage backend accepts the output '${s.output}'`);
 }
 
+/**
+ * Which executor plugin runs the batches, and its options: `executor` in config (or `--executor`), else `bullmq`
+ * when `queue` is given (its URL becomes the `url` option), else `in-process`.
+ */
+export function executorSelection(
+  registry: PluginRegistry,
+  s: ResolvedConfig["settings"],
+): { id: string; options: unknown } {
+  const { kind: id, ...options } = s.executor ?? { kind: s.queue ? "bullmq" : "in-process" };
+  if (!registry.executors.has(id)) {
+    if (id === "bullmq" && s.queue) {
+      throw new LakehouseError(
+        "UNSUPPORTED",
+        "--queue needs the bullmq executor (@crypto-lakehouse/queue-bullmq), which is not installed",
+      );
+    }
+    throw new LakehouseError(
+      "UNSUPPORTED",
+      `executor: '${id}' is not a known executor (known: ${[...registry.executors.keys()].join(", ")})`,
+    );
+  }
+  if (id !== "bullmq") return { id, options };
+  // `queue` is the bullmq executor's URL; a URL in the executor's own options also works without it.
+  const url = s.queue ?? options.url;
+  if (url === undefined) {
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "executor: 'bullmq' needs a Redis URL — pass --queue redis://HOST:PORT (queue), or set executor.url",
+    );
+  }
+  return { id, options: { ...options, url } };
+}
+
 /** Queue workers run in another directory or on another machine: a relative local root travels absolute. */
 function portable(sel: { id: string; options: unknown }): { id: string; options: unknown } {
   const o = sel.options as { root?: unknown } | undefined;
@@ -143,29 +176,24 @@ export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {})
       `'${settings.downloader}' is not a known downloader (known: ${[...registry.downloaders.keys()].join(", ")})`,
     );
   }
-  const downloader = await dp.create(
-    downloaderSettings(settings),
-    parseOptions(dp.optionsSchema, {}, `downloader ${dp.id}`),
-    deps,
-  );
+  // Every selection and its options are checked before anything is created: a bad one leaks no connection.
+  const dpOptions = parseOptions(dp.optionsSchema, {}, `downloader ${dp.id}`);
   const sel = storageSelection(registry, settings);
   const sp = registry.storages.get(sel.id)!;
-  const storage = await sp.create(parseOptions(sp.optionsSchema, sel.options, `storage ${sp.id}`), deps);
-  const ep = settings.queue ? registry.executors.get("bullmq") : registry.executors.get("in-process");
-  if (!ep) {
-    throw new LakehouseError(
-      "UNSUPPORTED",
-      "--queue needs the bullmq executor (@crypto-lakehouse/queue-bullmq), which is not installed",
-    );
-  }
-  const executor = await ep.create(
-    parseOptions(ep.optionsSchema, settings.queue ? { url: settings.queue } : {}, `executor ${ep.id}`),
-    deps,
-  );
+  const spOptions = parseOptions(sp.optionsSchema, sel.options, `storage ${sp.id}`);
+  const exe = executorSelection(registry, settings);
+  const ep = registry.executors.get(exe.id)!;
+  const epOptions = parseOptions(ep.optionsSchema, exe.options, `executor ${ep.id}`);
+  const downloader = await dp.create(downloaderSettings(settings), dpOptions, deps);
+  const storage = await sp.create(spOptions, deps);
+  const executor = await ep.create(epOptions, deps);
   c.register(TOKENS.Downloader, { useValue: downloader });
   c.register(TOKENS.Storage, { useValue: storage });
   c.register(TOKENS.Executor, { useValue: executor });
   const service = c.resolve(CollectService);
+  // The pipeline records its settings in the run summary: executor options may hold credentials (as storage
+  // options may), and the pipeline has the executor itself, so it sees only the executor's id.
+  const recorded = settings.executor ? { ...run, settings: { ...settings, executor: { kind: ep.id } } } : run;
 
   return {
     container: c,
@@ -175,7 +203,7 @@ export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {})
     executor,
     logger,
     collect: (o) =>
-      service.run(run, {
+      service.run(recorded, {
         ...o,
         job: {
           downloader: { id: dp.id, settings: { ...downloaderSettings(settings) } },

@@ -6,7 +6,7 @@ import { LakehouseError } from "../errors.js";
 import type { Catalog } from "../matrix/compose.js";
 import type { ZipTestMode } from "../model/types.js";
 import { addDays, isRealDate, toDayNumber, todayUtc } from "./dates.js";
-import { formatZodIssues } from "./issues.js";
+import { explainZodIssue, formatIssuePath, showValue } from "./issues.js";
 import { CONFIG_DEFAULTS, type PartitionMode, type RawConfig, RawConfigSchema } from "./schema.js";
 
 export interface DataTypeSelection {
@@ -61,6 +61,8 @@ export interface CollectSettings {
   region: string;
   bucket: string;
   storage?: { kind: string } & Record<string, unknown>;
+  /** `executor` in config (a bare id becomes `{ kind: id }`); absent = in-process, or bullmq with `queue`. */
+  executor?: { kind: string } & Record<string, unknown>;
   plugins: string[];
   queue?: string;
   stagingDir?: string;
@@ -91,40 +93,108 @@ function list(values: readonly string[]): string {
   return values.length ? values.join(", ") : "(none)";
 }
 
+type Path = readonly PropertyKey[];
+
+/** One problem with the config: its path (from the config's root) and what is wrong there. */
+interface Problem {
+  path: Path;
+  message: string;
+}
+
+/**
+ * Shape-checks the config. Where that fails, every top-level key whose own value passes is kept, so the
+ * archive checks still run on it and all problems are reported together; `bad` holds the keys that failed.
+ * `raw` is undefined when the config is not an object at all.
+ */
+function parseParts(input: unknown, problems: Problem[]): { raw?: RawConfig; bad: Set<string> } {
+  const parsed = RawConfigSchema.safeParse(input, { reportInput: true });
+  if (parsed.success) return { raw: parsed.data, bad: new Set() };
+  for (const issue of parsed.error.issues) problems.push(...explainZodIssue(issue, RawConfigSchema));
+  if (!input || typeof input !== "object" || Array.isArray(input)) return { bad: new Set() };
+  const raw: Record<string, unknown> = {};
+  const bad = new Set<string>();
+  for (const [key, schema] of Object.entries(RawConfigSchema.shape)) {
+    if (!Object.hasOwn(input, key)) continue;
+    const one = schema.safeParse((input as Record<string, unknown>)[key]);
+    if (one.success) raw[key] = one.data;
+    else bad.add(key);
+  }
+  return { raw: raw as RawConfig, bad };
+}
+
+const KEY_ORDER = Object.keys(RawConfigSchema.shape);
+
+/** Sort key of a path: top-level keys in the schema's order (unknown ones after), list items by index, other keys as written. */
+function sortKey(path: Path, input: unknown): [number, string][] {
+  let node: unknown = input;
+  return path.map((seg, level) => {
+    const here = node;
+    node = here && typeof here === "object" ? (here as Record<PropertyKey, unknown>)[seg] : undefined;
+    if (typeof seg === "number") return [seg, ""];
+    const name = String(seg);
+    const known = level === 0 ? KEY_ORDER.indexOf(name) : -1;
+    if (known >= 0) return [known, name];
+    const written =
+      here && typeof here === "object" && !Array.isArray(here) ? Object.keys(here).indexOf(name) : -1;
+    return [(level === 0 ? KEY_ORDER.length : 0) + (written >= 0 ? written : Number.MAX_SAFE_INTEGER), name];
+  });
+}
+
+function compareKeys(a: [number, string][], b: [number, string][]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (x[0] !== y[0]) return x[0] - y[0];
+    if (x[1] !== y[1]) return x[1] < y[1] ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** Every problem once, as "path: message", in config-path order (a stable order, whatever found it). */
+function report(problems: readonly Problem[], input: unknown, where: (path: Path) => string): string[] {
+  const keyed = problems.map((p) => ({
+    key: sortKey(p.path, input),
+    line: `${where(p.path)}: ${p.message}`,
+  }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  return [...new Set(keyed.map((k) => k.line))];
+}
+
 export function normalizeConfig(
   input: unknown,
   catalog: Catalog,
   opts: NormalizeOptions = {},
 ): ResolvedConfig {
-  const parsed = RawConfigSchema.safeParse(input);
   const label = (key: string) => opts.sources?.[key as keyof RawConfig] ?? key;
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const [head, ...rest] = i.path;
-      const shown = formatZodIssues([{ ...i, path: rest }], label(String(head ?? "")))[0]!;
-      return i.code === "unrecognized_keys"
-        ? `${shown.replace(/^\(config\): /, "")} (allowed keys: ${Object.keys(RawConfigSchema.shape).join(", ")})`
-        : shown;
-    });
-    throw invalid(lines);
-  }
-  const raw = parsed.data;
-  const problems: string[] = [];
+  /** A path as the user wrote it: keys given as flags are named as flags (`--market[0]`, `--start`). */
+  const where = (path: Path): string => {
+    const [head, ...rest] = path;
+    const flag = head === undefined ? undefined : opts.sources?.[String(head) as keyof RawConfig];
+    if (!flag) return formatIssuePath(path);
+    if (head === "date_range" && (rest[0] === "start" || rest[0] === "end"))
+      return formatIssuePath(rest.slice(1), `--${rest[0]}`);
+    return formatIssuePath(rest, flag);
+  };
+  // Shape problems and archive problems are collected together and reported at once.
+  const problems: Problem[] = [];
+  const problem = (path: Path, message: string) => problems.push({ path, message });
+  const { raw, bad } = parseParts(input, problems);
+  if (!raw) throw invalid(report(problems, input, where));
   const notes: PlanNote[] = [];
   const today = opts.today ?? todayUtc();
 
   // Markets.
   const known = [...catalog.markets.keys()];
   const markets: string[] = [];
-  (raw.markets ?? [...CONFIG_DEFAULTS.markets]).forEach((m, i) => {
+  (bad.has("markets") ? [] : (raw.markets ?? [...CONFIG_DEFAULTS.markets])).forEach((m, i) => {
     if (catalog.markets.has(m)) {
       if (!markets.includes(m)) markets.push(m);
-    } else problems.push(`${label("markets")}[${i}]: '${m}' is not a valid market (valid: ${list(known)})`);
+    } else problem(["markets", i], `${showValue(m)} is not a valid market (valid: ${list(known)})`);
   });
 
   // Data types: each must exist in at least one selected market; skipped (with a note) where it does not.
   const dataTypes = raw.data_types ?? [];
-  if (!raw.data_types) problems.push(`${label("data_types")}: required — list the data types to collect`);
+  if (!raw.data_types && !bad.has("data_types"))
+    problem(["data_types"], "required — list the data types to collect");
   const perMarketTypes = new Map<string, string[]>(markets.map((m) => [m, []]));
   dataTypes.forEach((dt, i) => {
     const owners = markets.filter((m) => catalog.market(m).matrix.dataTypes[dt]);
@@ -138,12 +208,15 @@ export function normalizeConfig(
       });
       return;
     }
-    if (owners.length === 0 && markets.length > 0) {
+    if (owners.length === 0) {
+      // With no usable market (all invalid, or markets itself bad), check against every market.
+      const scope = markets.length ? markets : known;
       const valid = [
-        ...new Set(markets.flatMap((m) => Object.keys(catalog.market(m).matrix.dataTypes))),
+        ...new Set(scope.flatMap((m) => Object.keys(catalog.market(m).matrix.dataTypes))),
       ].sort();
-      problems.push(
-        `${label("data_types")}[${i}]: '${dt}' is not a valid data type (valid for ${markets.join(", ")}: ${list(valid)})`,
+      problem(
+        ["data_types", i],
+        `${showValue(dt)} is not a valid data type (valid for ${scope.join(", ")}: ${list(valid)})`,
       );
       return;
     }
@@ -162,11 +235,11 @@ export function normalizeConfig(
   });
 
   // Intervals: per data type (object) or for every kline-class type (array / CLI flag).
-  const intervalsFor = (dt: string): { values: string[]; path: string } | undefined => {
+  const intervalsFor = (dt: string): { values: string[]; path: Path } | undefined => {
     if (!raw.intervals) return undefined;
-    if (Array.isArray(raw.intervals)) return { values: raw.intervals, path: label("intervals") };
+    if (Array.isArray(raw.intervals)) return { values: raw.intervals, path: ["intervals"] };
     const v = raw.intervals[dt];
-    return v ? { values: v, path: `${label("intervals")}.${dt}` } : undefined;
+    return v ? { values: v, path: ["intervals", dt] } : undefined;
   };
   if (raw.intervals && !Array.isArray(raw.intervals)) {
     for (const dt of Object.keys(raw.intervals)) {
@@ -228,8 +301,9 @@ export function normalizeConfig(
             message: `${m} ${dt} has no ${c} interval; skipped there`,
           });
         else
-          problems.push(
-            `${asked.path}[${i}]: '${iv}' is not a valid interval for ${dt} (valid: ${list(available)})`,
+          problem(
+            [...asked.path, i],
+            `${showValue(iv)} is not a valid interval for ${dt} (valid: ${list(available)})`,
           );
       });
       if (chosen.length) sel.dataTypes.push({ dataType: dt, intervals: chosen });
@@ -238,17 +312,32 @@ export function normalizeConfig(
   }
 
   // Symbols: a flat list for every market, or one list per market; '*' and globs are resolved by listing.
-  const symbolsFor = (m: string): { values: string[]; path: string } | undefined => {
-    const s = raw.symbols;
-    if (s === undefined) return undefined;
-    if (typeof s === "string") return { values: [s], path: label("symbols") };
-    if (Array.isArray(s)) return { values: s, path: label("symbols") };
-    const v = s[m];
+  const symbols = raw.symbols;
+  const perMarket = symbols !== undefined && typeof symbols === "object" && !Array.isArray(symbols);
+  const symbolsFor = (m: string): { values: string[]; path: Path; single: boolean } | undefined => {
+    if (symbols === undefined) return undefined;
+    if (typeof symbols === "string") return { values: [symbols], path: ["symbols"], single: true };
+    if (Array.isArray(symbols)) return { values: symbols, path: ["symbols"], single: false };
+    const v = symbols[m];
     if (v === undefined) return undefined;
-    return { values: typeof v === "string" ? [v] : v, path: `${label("symbols")}.${m}` };
+    return { values: typeof v === "string" ? [v] : v, path: ["symbols", m], single: typeof v === "string" };
   };
-  if (raw.symbols && typeof raw.symbols === "object" && !Array.isArray(raw.symbols)) {
-    for (const k of Object.keys(raw.symbols)) {
+  /** Whether `s` is a well-formed symbol or pattern; reports it at `path` when it is neither. */
+  const formOf = (s: string, path: Path): "symbol" | "pattern" | undefined => {
+    if (GLOB.test(s)) {
+      if (GLOB_CHARS.test(s)) return "pattern";
+      problem(path, `${showValue(s)} is not a valid symbol pattern (allowed: A-Z, 0-9, _, * and ?)`);
+      return undefined;
+    }
+    if (SYMBOL_CHARS.test(s)) return "symbol";
+    const upper = s.toUpperCase();
+    const hint =
+      upper !== s && SYMBOL_CHARS.test(upper) ? ` — symbols are upper case: ${showValue(upper)}` : "";
+    problem(path, `${showValue(s)} is not a valid symbol (allowed: upper-case A-Z, 0-9 and _)${hint}`);
+    return undefined;
+  };
+  if (perMarket) {
+    for (const k of Object.keys(symbols)) {
       if (!markets.includes(k) && markets.length > 0) {
         notes.push({
           level: "info",
@@ -262,58 +351,61 @@ export function normalizeConfig(
     const market = catalog.market(sel.market);
     const given = symbolsFor(sel.market);
     if (!given || given.values.length === 0) {
-      problems.push(
-        `${raw.symbols && !Array.isArray(raw.symbols) && typeof raw.symbols === "object" ? `${label("symbols")}.${sel.market}` : label("symbols")}: no symbols for market '${sel.market}' — list symbols (e.g. BTCUSDT) or "*" for all`,
-      );
+      if (!bad.has("symbols"))
+        problem(
+          perMarket ? ["symbols", sel.market] : ["symbols"],
+          `no symbols for market ${showValue(sel.market)} — list symbols (e.g. BTCUSDT) or "*" for all`,
+        );
       continue;
     }
     given.values.forEach((s, i) => {
-      const where = `${given.path}[${i}]`;
-      if (GLOB.test(s)) {
-        if (!GLOB_CHARS.test(s))
-          problems.push(`${where}: '${s}' is not a valid symbol pattern (allowed: A-Z, 0-9, _, * and ?)`);
-        else if (!sel.patterns.includes(s)) sel.patterns.push(s);
-        return;
-      }
-      if (!SYMBOL_CHARS.test(s)) {
-        const upper = s.toUpperCase();
-        const hint = upper !== s && SYMBOL_CHARS.test(upper) ? ` — symbols are upper case: '${upper}'` : "";
-        problems.push(`${where}: '${s}' is not a valid symbol (allowed: upper-case A-Z, 0-9 and _)${hint}`);
-        return;
-      }
+      const path = given.single ? given.path : [...given.path, i];
+      const form = formOf(s, path);
+      if (form === "pattern" && !sel.patterns.includes(s)) sel.patterns.push(s);
+      if (form !== "symbol") return;
       const types = sel.dataTypes.map((d) => d.dataType);
       const ok = types.length === 0 || types.some((dt) => market.resolveSymbol(dt, s) !== undefined);
       if (!ok) {
-        problems.push(
-          `${where}: '${s}' is not a valid ${sel.market} symbol (pattern ${market.matrix.symbolPattern})`,
+        problem(
+          path,
+          `${showValue(s)} is not a valid ${sel.market} symbol (pattern ${market.matrix.symbolPattern})`,
         );
         return;
       }
       if (!sel.symbols.includes(s)) sel.symbols.push(s);
     });
   }
+  if (selections.length === 0 && symbols !== undefined) {
+    // No usable market to check them against: still check their form.
+    for (const given of (perMarket ? Object.keys(symbols) : [""]).map(symbolsFor)) {
+      given?.values.forEach((s, i) => {
+        formOf(s, given.single ? given.path : [...given.path, i]);
+      });
+    }
+  }
 
   // Dates.
   let start: string | undefined;
   let end: string = today;
   const dr = raw.date_range;
-  const startPath = opts.sources?.date_range ? "--start" : "date_range.start";
-  const endPath = opts.sources?.date_range ? "--end" : "date_range.end";
+  const startPath = where(["date_range", "start"]);
   if (!dr) {
     start = addDays(today, -1);
     end = start;
   } else {
     if (dr.start !== undefined) {
       if (isRealDate(dr.start)) start = dr.start;
-      else problems.push(`${startPath}: '${dr.start}' is not a real date (expected YYYY-MM-DD)`);
+      else
+        problem(["date_range", "start"], `${showValue(dr.start)} is not a real date (expected YYYY-MM-DD)`);
     }
     if (dr.end !== undefined) {
       if (isRealDate(dr.end)) end = dr.end;
-      else problems.push(`${endPath}: '${dr.end}' is not a real date (expected YYYY-MM-DD)`);
+      else problem(["date_range", "end"], `${showValue(dr.end)} is not a real date (expected YYYY-MM-DD)`);
     }
     if (start && isRealDate(end) && toDayNumber(end) < toDayNumber(start)) {
-      problems.push(
-        `${endPath}: '${end}' is before ${startPath} '${start}' (the end must be on or after the start)`,
+      problem(
+        ["date_range", "end"],
+        `${showValue(end)} is before ${startPath} ${showValue(start)} (the end must be on or after the start)`,
       );
     }
   }
@@ -323,11 +415,20 @@ export function normalizeConfig(
     dataTypes.length > 0 &&
     selections.every((sel) => sel.dataTypes.length === 0)
   ) {
-    problems.push(
-      `${label("data_types")}: none of ${dataTypes.join(", ")} is published for ${markets.join(", ")} — nothing to collect`,
+    problem(
+      ["data_types"],
+      `none of ${dataTypes.join(", ")} is published for ${markets.join(", ")} — nothing to collect`,
     );
   }
-  if (problems.length) throw invalid(problems);
+  // `queue` is shorthand for the bullmq executor: naming another one as well is contradictory.
+  const executor = typeof raw.executor === "string" ? { kind: raw.executor } : raw.executor;
+  if (raw.queue && executor && executor.kind !== "bullmq") {
+    problem(
+      ["executor"],
+      `${showValue(executor.kind)} conflicts with ${label("queue")}, which runs batches through the 'bullmq' executor — drop one of them`,
+    );
+  }
+  if (problems.length) throw invalid(report(problems, input, where));
 
   const settings: CollectSettings = {
     output: raw.output_directory ?? CONFIG_DEFAULTS.output_directory,
@@ -349,6 +450,7 @@ export function normalizeConfig(
     ...(raw.matrix_path ? { matrixPath: raw.matrix_path } : {}),
     ...(raw.endpoint ? { endpoint: raw.endpoint } : {}),
     ...(raw.storage ? { storage: raw.storage as CollectSettings["storage"] } : {}),
+    ...(executor ? { executor: executor as CollectSettings["executor"] } : {}),
     ...(raw.queue ? { queue: raw.queue } : {}),
     ...(raw.staging_directory ? { stagingDir: raw.staging_directory } : {}),
   };

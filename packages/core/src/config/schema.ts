@@ -14,10 +14,16 @@ export const RawConfigSchema = z
     workflow_type: z.literal("archive_collection").optional(),
     matrix_path: z.string().min(1).optional(),
     output_directory: z.string().min(1).optional(),
-    markets: z.array(z.string()).min(1, "list at least one market").optional(),
-    symbols: z.union([symbolsValue, z.record(z.string(), symbolsValue)]).optional(),
-    data_types: z.array(z.string()).min(1, "list at least one data type").optional(),
-    intervals: z.union([stringList, z.record(z.string(), stringList)]).optional(),
+    markets: z.array(z.string()).min(1).describe("a non-empty list of markets").optional(),
+    symbols: z
+      .union([symbolsValue, z.record(z.string(), symbolsValue)])
+      .describe("a symbol, a list of symbols, or an object of such lists by market")
+      .optional(),
+    data_types: z.array(z.string()).min(1).describe("a non-empty list of data types").optional(),
+    intervals: z
+      .union([stringList, z.record(z.string(), stringList)])
+      .describe("a list of intervals, or an object of such lists by data type")
+      .optional(),
     date_range: z.object({ start: z.string().optional(), end: z.string().optional() }).strict().optional(),
     partitions: z.enum(PARTITION_MODES).optional(),
     batch_size: z.number().int().min(1).max(10_000).optional(),
@@ -40,6 +46,8 @@ export const RawConfigSchema = z
       .object({ kind: z.string().min(1) })
       .loose()
       .optional(),
+    // An executor plugin by id ("in-process", "bullmq", a plugin's), or `{ kind: id, …options }` like storage.
+    executor: z.union([z.string().min(1), z.object({ kind: z.string().min(1) }).loose()]).optional(),
     plugins: z.array(z.string().min(1)).optional(),
     queue: z.string().optional(),
     staging_directory: z.string().min(1).optional(),
