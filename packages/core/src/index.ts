@@ -30,3 +30,4 @@ export * from "./plan/planner.js";
 export * from "./plan/series.js";
 export * from "./retry/backoff.js";
 export * from "./tokens.js";
+export * from "./util/redact.js";

@@ -41,15 +41,34 @@ export function createPinoLogger(o: PinoLoggerOptions): Logger {
         { level, base },
         pretty({ destination: o.fd, colorize: true, ignore: "pid,hostname", sync: true }),
       );
-  return adapt(p);
+  return adapt(p, base);
 }
 
-function adapt(p: pino.Logger): Logger {
+/**
+ * `fields` without those the logger already carries with the same value: pino would print such a key twice
+ * (a run-bound logger handed to a plugin that binds the run id again, for callers that did not).
+ */
+function unbound(bound: LogFields, fields: LogFields | undefined): LogFields {
+  if (!fields) return {};
+  let out: LogFields | undefined;
+  for (const [k, v] of Object.entries(fields)) {
+    if (Object.hasOwn(bound, k) && Object.is(bound[k], v)) {
+      out ??= { ...fields };
+      delete out[k];
+    }
+  }
+  return out ?? fields;
+}
+
+function adapt(p: pino.Logger, bound: LogFields): Logger {
   return {
-    debug: (msg: string, f?: LogFields) => p.debug(f ?? {}, msg),
-    info: (msg: string, f?: LogFields) => p.info(f ?? {}, msg),
-    warn: (msg: string, f?: LogFields) => p.warn(f ?? {}, msg),
-    error: (msg: string, f?: LogFields) => p.error(f ?? {}, msg),
-    child: (f: LogFields) => adapt(p.child(f)),
+    debug: (msg: string, f?: LogFields) => p.debug(unbound(bound, f), msg),
+    info: (msg: string, f?: LogFields) => p.info(unbound(bound, f), msg),
+    warn: (msg: string, f?: LogFields) => p.warn(unbound(bound, f), msg),
+    error: (msg: string, f?: LogFields) => p.error(unbound(bound, f), msg),
+    child: (f: LogFields) => {
+      const own = unbound(bound, f);
+      return adapt(p.child(own), { ...bound, ...own });
+    },
   };
 }

@@ -333,6 +333,8 @@ export function createBullmqExecutor(
           `Run id '${input.runId}' contains ':', which BullMQ job ids may not; choose another --run-id`,
         );
       }
+      // `collect` hands plugins a logger bound to the run already; others (verify's repair) do not. The CLI's and
+      // the worker's loggers drop a binding repeated with the same value, so the run id is named once either way.
       const log = logger.child({ runId: input.runId, queue: o.queue });
       const lost = (e: Error) => log.warn("lost the connection to Redis; reconnecting", { error: e.message });
       const redis = connect(o.url, lost);

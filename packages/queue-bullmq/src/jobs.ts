@@ -1,5 +1,11 @@
 // What travels through Redis: batch job data, compact per-file results, and the key names we add beside BullMQ's.
-import type { ArchiveFile, CollectJob, FileResult, Outcome } from "@crypto-lakehouse/core";
+import {
+  type ArchiveFile,
+  type CollectJob,
+  type FileResult,
+  type Outcome,
+  redactUrlsIn,
+} from "@crypto-lakehouse/core";
 import type { ResolvedBullmqOptions } from "./options.js";
 
 /** A file's result as stored in Redis: the key stands for the file (the submitter holds the files). */
@@ -37,15 +43,15 @@ export interface BatchProgress {
 const MAX_REASON = 300;
 
 export function toStored(r: FileResult): StoredResult {
+  // Masked before it is cut short, so no part of a URL's password is kept.
+  const reason = r.reason ? redactUrlsIn(r.reason) : undefined;
   return {
     key: r.file.key,
     outcome: r.outcome,
     bytes: r.bytes,
     ms: Math.round(r.durationMs),
     ...(r.attempts !== undefined ? { attempts: r.attempts } : {}),
-    ...(r.reason
-      ? { reason: r.reason.length > MAX_REASON ? `${r.reason.slice(0, MAX_REASON)}…` : r.reason }
-      : {}),
+    ...(reason ? { reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason } : {}),
   };
 }
 

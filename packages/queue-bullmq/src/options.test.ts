@@ -33,6 +33,14 @@ describe("resolveOptions", () => {
 
   it("masks passwords when printing", () => {
     expect(redactUrl("redis://user:secret@h:1/0")).toBe("redis://user:***@h:1/0");
+    expect(redactUrl("redis://h:1?password=secret&queue=q")).toBe("redis://h:1?password=***&queue=q");
+  });
+
+  it("never quotes a password in its errors", () => {
+    for (const bad of ["http://:s3cret@h:1", "redis://:s3cret@h:notaport"]) {
+      expect(() => resolveOptions(bad)).toThrow(/queue: '\w+:\/\/:\*\*\*@h:/);
+      expect(() => resolveOptions(bad)).not.toThrow(/s3cret/);
+    }
   });
 });
 
@@ -69,5 +77,23 @@ describe("stripSecrets", () => {
         "job.storage.options.sessionToken",
       ].sort(),
     );
+  });
+
+  it("masks credentials inside URL values, and reports them", () => {
+    const { job, dropped } = stripSecrets({
+      runId: "r",
+      downloader: {
+        id: "sdk",
+        settings: { endpoint: "https://u:s3cret@mirror.local", args: ["http://h/?token=t0k"] },
+      },
+      storage: { id: "local", options: { root: "/lake" } },
+      verify: true,
+    });
+    expect(job.downloader.settings).toEqual({
+      endpoint: "https://u:***@mirror.local",
+      args: ["http://h/?token=***"],
+    });
+    expect(job.storage.options).toEqual({ root: "/lake" });
+    expect(dropped).toEqual(["job.downloader.settings.endpoint", "job.downloader.settings.args[0]"]);
   });
 });

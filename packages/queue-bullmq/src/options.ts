@@ -1,6 +1,9 @@
 // Where the queue lives and how jobs behave: parsed from the executor options and from `?key=value` on the Redis URL.
-import { formatZodIssues, LakehouseError } from "@crypto-lakehouse/core";
+import { formatZodIssues, LakehouseError, redactUrl } from "@crypto-lakehouse/core";
 import { z } from "zod";
+
+/** Masks the password (and credential-like query parameters): now core's, kept here for importers. */
+export { redactUrl };
 
 const name = z
   .string()
@@ -59,12 +62,15 @@ export function splitUrl(url: string): { url: string; params: Record<string, str
   try {
     u = new URL(url);
   } catch {
-    throw new LakehouseError("CONFIG_INVALID", `queue: '${url}' is not a URL; expected redis://HOST:PORT`);
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `queue: '${redactUrl(url)}' is not a URL; expected redis://HOST:PORT`,
+    );
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
     throw new LakehouseError(
       "CONFIG_INVALID",
-      `queue: '${url}' is not a Redis URL; expected redis://HOST:PORT (or rediss://)`,
+      `queue: '${redactUrl(url)}' is not a Redis URL; expected redis://HOST:PORT (or rediss://)`,
     );
   }
   const params: Record<string, string | number> = {};
@@ -87,15 +93,4 @@ export function resolveOptions(input: BullmqOptions | string): ResolvedBullmqOpt
     });
   }
   return r.data;
-}
-
-/** A URL safe to print: the password masked. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return url;
-  }
 }

@@ -8,6 +8,7 @@ import {
   type FileResult,
   isLakehouseError,
   type Logger,
+  redactUrlsIn,
   silentLogger,
 } from "@crypto-lakehouse/core";
 import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from "bullmq";
@@ -93,6 +94,15 @@ interface Running {
   cancelled: boolean;
 }
 
+/**
+ * The error to rethrow for a retry: BullMQ keeps its message (and stack) in Redis as the job's failedReason, so
+ * one that quoted a URL's credentials is replaced by the masked `msg`; any other is kept, stack and all.
+ */
+function retryable(e: unknown, msg: string): unknown {
+  const said = e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e);
+  return redactUrlsIn(said) === said ? e : new Error(msg);
+}
+
 /** Only errors that say so are worth a retry; a bad job stays bad on every worker. */
 function isPermanent(e: unknown): boolean {
   return (
@@ -157,10 +167,11 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     try {
       processor = await opts.processorFor(d.job);
     } catch (e) {
-      const msg = isLakehouseError(e) ? e.describe() : (e as Error).message;
+      // The message becomes the job's failedReason in Redis and the files' reason in the run summary.
+      const msg = redactUrlsIn(isLakehouseError(e) ? e.describe() : (e as Error).message);
       blog.error("cannot build the pipeline for this batch", { error: msg });
       end("failed", msg);
-      throw isPermanent(e) ? new UnrecoverableError(msg) : e;
+      throw isPermanent(e) ? new UnrecoverableError(msg) : retryable(e, msg);
     }
 
     const done = new Map((d.done ?? []).map((r) => [r.key, r]));
@@ -250,11 +261,11 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       throw new WaitingError();
     }
     if (error !== undefined) {
-      const msg = isLakehouseError(error) ? error.describe() : (error as Error).message;
+      const msg = redactUrlsIn(isLakehouseError(error) ? error.describe() : (error as Error).message);
       blog.error("batch crashed", { error: msg });
       end(isPermanent(error) ? "failed" : "retry", msg);
       await persist().catch(() => {});
-      throw isPermanent(error) ? new UnrecoverableError(msg) : error;
+      throw isPermanent(error) ? new UnrecoverableError(msg) : retryable(error, msg);
     }
     await flush();
     const failed = results.filter((r) => r.outcome === "failed").map(toStored);

@@ -6,6 +6,7 @@ import {
   type Logger,
   OUTCOMES,
   type RunSummary,
+  redactUrl,
   type StorageBackend,
 } from "@crypto-lakehouse/core";
 import type { ResolvedRun } from "@crypto-lakehouse/lakehouse";
@@ -182,7 +183,7 @@ export function registerRuns(program: Command): void {
           process.stdout.write(
             queued.length
               ? `In the queue:\n${renderQueuedTable(queued)}\n\n`
-              : `No runs in the queue ${f.queue}\n\n`,
+              : `No runs in the queue ${redactUrl(f.queue)}\n\n`,
           );
         }
         if (f.json) {

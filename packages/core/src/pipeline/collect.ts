@@ -8,6 +8,7 @@ import type { StorageBackend } from "../contracts/storage.js";
 import type { Catalog } from "../matrix/compose.js";
 import type { ArchiveFile, Outcome } from "../model/types.js";
 import { planFiles } from "../plan/planner.js";
+import { redactSecrets } from "../util/redact.js";
 import type { RunSummary } from "./records.js";
 import { BronzeIndex } from "./resume.js";
 import { executeRun, type RunTally } from "./run.js";
@@ -123,8 +124,15 @@ export async function runCollection(
   return summary;
 }
 
-/** Settings as recorded: never credentials (storage options may hold some). */
+/**
+ * Settings as recorded: never credentials. Storage options may hold some (only their kind is kept); URL-valued
+ * settings (queue, endpoint, output, extra args) may carry `user:password@` or `?token=` (masked).
+ */
 function publicSettings(s: ResolvedConfig["settings"]): Record<string, unknown> {
-  const { storage, ...rest } = s;
-  return { ...rest, ...(storage ? { storage: { kind: storage.kind } } : {}) };
+  const { storage, executor, ...rest } = s;
+  return redactSecrets({
+    ...rest,
+    ...(storage ? { storage: { kind: storage.kind } } : {}),
+    ...(executor ? { executor: { kind: executor.kind } } : {}),
+  });
 }

@@ -6,6 +6,7 @@ import type { Batch, CollectJob, FileResult } from "../contracts/executor.js";
 import type { Logger } from "../contracts/logger.js";
 import { isLakehouseError } from "../errors.js";
 import { type ArchiveFile, emptyCounts, type ZipTestMode } from "../model/types.js";
+import { redactSecrets } from "../util/redact.js";
 import type { CollectDeps, Progress } from "./collect.js";
 import { runSummaryKey } from "./layout.js";
 import { createBatchProcessor } from "./processor.js";
@@ -165,7 +166,8 @@ export async function executeRun(
         : "completed";
 
   const { request, settings, notes } = spec.record();
-  const summary: RunSummary = {
+  // Settings, notes, failure reasons and the cancel reason may quote a URL: none keeps its credentials.
+  const summary: RunSummary = redactSecrets({
     runId,
     status,
     ...(cancelReason !== undefined ? { cancelReason } : {}),
@@ -183,7 +185,7 @@ export async function executeRun(
     output: storage.location,
     downloader: downloader.id,
     executor: executor.id,
-  };
+  });
   await storage.put(
     runSummaryKey(runId),
     { data: JSON.stringify(summary, null, 2) },

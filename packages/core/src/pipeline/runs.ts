@@ -1,6 +1,7 @@
 // Reads the run summaries kept under _meta/runs/ (what `lakehouse runs` shows), from any storage backend.
 import type { StorageBackend } from "../contracts/storage.js";
 import { LakehouseError } from "../errors.js";
+import { redactSecrets } from "../util/redact.js";
 import { META, runSummaryKey } from "./layout.js";
 import type { RunSummary } from "./records.js";
 
@@ -19,7 +20,8 @@ function parseSummary(key: string, data: Buffer): RunSummary {
   if (!v || typeof v !== "object" || typeof v.runId !== "string" || typeof v.counts !== "object") {
     throw new Error(`${key} is not a run summary`);
   }
-  return v;
+  // Summaries written before credentials were masked in them must not show any either.
+  return redactSecrets(v);
 }
 
 /** Newest first: by start time, then run id. */
