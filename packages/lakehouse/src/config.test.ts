@@ -296,3 +296,17 @@ describe("bad input gets one clear message naming every problem", () => {
     expect(msg).toMatch(/output_directory: \{"huge":"x+… is an object, not a string/);
   });
 });
+
+describe("a config that is not an object", () => {
+  it("is rejected with a clear message, not a crash", async () => {
+    for (const [bad, what] of [
+      [null, "null"],
+      [[], "an array"],
+      ["spot", "string"],
+    ] as const) {
+      expect(await errorOf(bad as unknown as Record<string, unknown>)).toMatch(
+        new RegExp(`The config must be an object .*not ${what}`),
+      );
+    }
+  });
+});

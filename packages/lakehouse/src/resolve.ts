@@ -50,6 +50,12 @@ export async function resolveRun(
 ): Promise<ResolvedRun> {
   const baseDir = opts.baseDir ?? process.cwd();
   const registry = opts.registry ?? builtinRegistry();
+  if (!config || typeof config !== "object" || Array.isArray(config)) {
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `The config must be an object (the JSON config's shape), not ${Array.isArray(config) ? "an array" : config === null ? "null" : typeof config}`,
+    );
+  }
   const raw = config as Record<string, unknown>;
   const extraNotes: PlanNote[] = [];
   if (Array.isArray(raw.plugins) && raw.plugins.every((p) => typeof p === "string")) {
