@@ -32,9 +32,9 @@ export const DEFAULT_SETTINGS = {
 } as const;
 
 export function resolveOptions(options: S5cmdDownloaderOptions | undefined): ResolvedS5cmdOptions {
-  const parsed = s5cmdDownloaderOptionsSchema.safeParse(options ?? {});
+  const parsed = s5cmdDownloaderOptionsSchema.safeParse(options ?? {}, { reportInput: true });
   if (!parsed.success) {
-    const details = formatZodIssues(parsed.error.issues, "downloader.options");
+    const details = formatZodIssues(parsed.error.issues, "downloader.options", s5cmdDownloaderOptionsSchema);
     throw new LakehouseError(
       "CONFIG_INVALID",
       `invalid options for the s5cmd downloader: ${details.join("; ")}`,

@@ -31,9 +31,9 @@ export const DEFAULT_SETTINGS = {
 } as const;
 
 export function resolveOptions(options: SdkDownloaderOptions | undefined): ResolvedSdkOptions {
-  const parsed = sdkDownloaderOptionsSchema.safeParse(options ?? {});
+  const parsed = sdkDownloaderOptionsSchema.safeParse(options ?? {}, { reportInput: true });
   if (!parsed.success) {
-    const details = formatZodIssues(parsed.error.issues, "downloader.options");
+    const details = formatZodIssues(parsed.error.issues, "downloader.options", sdkDownloaderOptionsSchema);
     throw new LakehouseError(
       "CONFIG_INVALID",
       `invalid options for the sdk downloader: ${details.join("; ")}`,

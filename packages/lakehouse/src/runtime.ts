@@ -56,16 +56,23 @@ export interface Runtime {
 
 function parseOptions<O>(
   schema:
-    | { safeParse(v: unknown): { success: boolean; data?: O; error?: { issues: z.core.$ZodIssue[] } } }
+    | {
+        safeParse(
+          v: unknown,
+          params?: { reportInput?: boolean },
+        ): { success: boolean; data?: O; error?: { issues: z.core.$ZodIssue[] } };
+      }
     | undefined,
   value: unknown,
   where: string,
 ): O {
   if (!schema) return value as O;
-  const r = schema.safeParse(value);
+  const r = schema.safeParse(value, { reportInput: true });
   if (!r.success) {
+    // A zod 4 schema can say what is allowed; a plugin built on another zod keeps its own messages.
+    const described = "_zod" in schema ? (schema as unknown as z.core.$ZodType) : undefined;
     throw new LakehouseError("CONFIG_INVALID", `Invalid options for ${where}`, {
-      details: formatZodIssues(r.error!.issues, where),
+      details: formatZodIssues(r.error!.issues, where, described),
     });
   }
   return r.data as O;

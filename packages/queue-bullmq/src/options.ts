@@ -86,10 +86,10 @@ export function splitUrl(url: string): { url: string; params: Record<string, str
 export function resolveOptions(input: BullmqOptions | string): ResolvedBullmqOptions {
   const raw = typeof input === "string" ? { url: input } : input;
   const { url, params } = splitUrl(String(raw.url ?? ""));
-  const r = bullmqOptionsSchema.safeParse({ ...params, ...raw, url });
+  const r = bullmqOptionsSchema.safeParse({ ...params, ...raw, url }, { reportInput: true });
   if (!r.success) {
     throw new LakehouseError("CONFIG_INVALID", "Invalid options for the bullmq executor", {
-      details: formatZodIssues(r.error.issues, "queue"),
+      details: formatZodIssues(r.error.issues, "queue", bullmqOptionsSchema),
     });
   }
   return r.data;

@@ -214,10 +214,10 @@ export function createLocalStorage(
   options: LocalStorageOptions,
   deps?: Partial<PluginDeps>,
 ): LocalStorageBackend {
-  const parsed = localStorageOptionsSchema.safeParse(options);
+  const parsed = localStorageOptionsSchema.safeParse(options, { reportInput: true });
   if (!parsed.success) {
     throw new LakehouseError("CONFIG_INVALID", "Invalid options for the local storage backend", {
-      details: formatZodIssues(parsed.error.issues, "storage"),
+      details: formatZodIssues(parsed.error.issues, "storage", localStorageOptionsSchema),
     });
   }
   const root = resolveRoot(parsed.data.root);

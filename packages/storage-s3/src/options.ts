@@ -109,11 +109,11 @@ export function normalizePrefix(prefix: string | undefined): string {
 
 /** Validates options (refusing credentials) and fills in the environment's endpoint and region. */
 export function resolveS3Options(options: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedS3Options {
-  const parsed = s3StorageOptionsSchema.safeParse(options);
+  const parsed = s3StorageOptionsSchema.safeParse(options, { reportInput: true });
   if (!parsed.success) {
     throw invalid(
       "Invalid options for the s3 storage backend",
-      formatZodIssues(parsed.error.issues, "storage"),
+      formatZodIssues(parsed.error.issues, "storage", s3StorageOptionsSchema),
     );
   }
   const o = parsed.data;

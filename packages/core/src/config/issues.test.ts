@@ -90,3 +90,29 @@ describe("explaining zod issues", () => {
     ).toEqual([{ path: ["n"], message: "0 is too small (allowed: at least 1)" }]);
   });
 });
+
+describe("values shown in messages never carry secrets", () => {
+  it("masks URL credentials and anything under a credential-like key", () => {
+    const schema = z
+      .object({
+        queue: z.string().url().max(10),
+        options: z.object({ password: z.string().min(20), nested: z.object({ n: z.number() }) }),
+      })
+      .strict();
+    const r = schema.safeParse(
+      {
+        queue: "redis://:pa55word@host:6379",
+        options: { password: "pa55word", nested: { n: "x", api_key: "pa55word" } },
+      },
+      { reportInput: true },
+    );
+    expect(r.success).toBe(false);
+    const text = formatZodIssues(r.error!.issues, "config", schema).join("\n");
+    expect(text).toContain("config.queue: 'redis://:***@host:6379' is too long");
+    expect(text).toContain("config.options.password: *** is too short");
+    expect(text).not.toContain("pa55word");
+    expect(showValue({ token: "pa55word", url: "https://u:pa55word@h/" })).toBe(
+      '{"token":"***","url":"https://u:***@h/"}',
+    );
+  });
+});

@@ -1,5 +1,6 @@
 // Turns zod issues into "path: problem" lines a person can act on: the bad value, what is wrong, what is allowed.
 import type { z } from "zod";
+import { isSecretName, REDACTED, redactUrlsIn } from "../util/redact.js";
 
 type Schema = z.core.$ZodType;
 type Issue = z.core.$ZodIssue;
@@ -30,10 +31,14 @@ export function formatIssuePath(path: readonly PropertyKey[], root?: string): st
 /** A short printable form of a user's value: strings in single quotes, control characters escaped, long values cut. */
 export function showValue(v: unknown, max = MAX_SHOWN): string {
   if (v === undefined) return "nothing";
-  if (typeof v === "string") return `'${cut(JSON.stringify(v).slice(1, -1).replaceAll('\\"', '"'), max)}'`;
+  // Never a secret: URL credentials are masked, and so is anything under a credential-like key.
+  if (typeof v === "string")
+    return `'${cut(JSON.stringify(redactUrlsIn(v)).slice(1, -1).replaceAll('\\"', '"'), max)}'`;
   if (typeof v === "bigint" || typeof v === "symbol" || typeof v === "function") return cut(String(v), max);
   try {
-    return cut(JSON.stringify(v) ?? String(v), max);
+    const masked = (key: string, x: unknown) =>
+      key && isSecretName(key) ? REDACTED : typeof x === "string" ? redactUrlsIn(x) : x;
+    return cut(JSON.stringify(v, masked) ?? String(v), max);
   } catch {
     return Object.prototype.toString.call(v);
   }
@@ -185,7 +190,8 @@ function closest(
  */
 export function explainZodIssue(issue: Issue, schema?: Schema): IssueLine[] {
   const at = schema && schemaAt(schema, issue.path);
-  const v = showValue(issue.input);
+  const secret = issue.path.some((p) => typeof p === "string" && isSecretName(p));
+  const v = secret ? REDACTED : showValue(issue.input);
   const line = (message: string, fallback?: string, said?: string): IssueLine[] => {
     const allowed = (at && describeSchema(at)) ?? fallback;
     const tail = allowed && allowed !== said ? ` (allowed: ${allowed})` : "";
@@ -237,7 +243,7 @@ export function explainZodIssue(issue: Issue, schema?: Schema): IssueLine[] {
       return line(issue.errors.every(wrongType) ? `${v} has the wrong type` : `${v} is not valid`);
     }
     default:
-      return line(issue.input === undefined ? issue.message : `${v}: ${issue.message}`);
+      return line(issue.input === undefined || secret ? issue.message : `${v}: ${issue.message}`);
   }
 }
 

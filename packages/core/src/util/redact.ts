@@ -7,6 +7,11 @@ export const REDACTED = "***";
 const SECRET_PARAM =
   /pass(word|wd)?$|^pwd$|secret|token|signature|credential|^sig$|^auth|api[-_]?key|access[-_]?key|private[-_]?key|session[-_]?key/i;
 
+/** Whether a parameter or option name (`password`, `secretAccessKey`, `api_key` …) names a credential. */
+export function isSecretName(name: string): boolean {
+  return SECRET_PARAM.test(name);
+}
+
 /** `scheme://` followed by the rest of the URL up to whitespace or a quote (URLs inside messages). */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]+/gi;
 
