@@ -1,8 +1,11 @@
+// `lakehouse collect` end to end against the archive replica, for any downloader and any lakehouse storage.
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { STAGING } from "@crypto-lakehouse/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, lakehouse } from "./cli.js";
-import { sha256, walk } from "./files.js";
+import { walk } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
 
 // Written out from ARCHIVE.md §3 (not read from the plugins), so the test checks the matrix rather than repeating it.
@@ -32,12 +35,15 @@ const START = "2023-07-01";
 const END = "2023-07-31";
 
 /** bronze/<market>/<type>/<partition>/<symbol>/[<interval>/]<file> for an archive key. */
-function bronzePath(
-  root: string,
-  f: { market: string; dataType: string; partition: string; symbol: string; interval?: string; key: string },
-): string {
-  return join(
-    root,
+function bronzeKey(f: {
+  market: string;
+  dataType: string;
+  partition: string;
+  symbol: string;
+  interval?: string;
+  key: string;
+}): string {
+  return [
     "bronze",
     f.market,
     f.dataType,
@@ -45,17 +51,78 @@ function bronzePath(
     f.symbol,
     ...(f.interval ? [f.interval] : []),
     f.key.split("/").pop()!,
-  );
+  ].join("/");
+}
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * Where the suite's lakehouse lives and how the test reads it back on its own (not through the CLI). Keys are
+ * relative to the lakehouse root, `/`-separated (`bronze/…`, `_meta/…`).
+ */
+export interface E2EStorage {
+  /** For the suite's title, e.g. `<dir>` or `s3://<bucket>/<prefix>`. */
+  name: string;
+  /** Starts what the store needs (once, before the suite); returns environment for every CLI run. */
+  start?(): Promise<Record<string, string>>;
+  stop?(): Promise<void>;
+  /** A fresh, empty lakehouse root for `--output` / `output_directory`. */
+  output(): string;
+  /** Every key under `root` that starts with `prefix`. */
+  keys(root: string, prefix: string): Promise<string[]>;
+  /** An object's bytes, or undefined when it is not there. */
+  read(root: string, key: string): Promise<Buffer | undefined>;
+  /** The local folder where runs on `root` make their staging folders (a finished run removes its own). */
+  stagingDir(root: string): string;
+  /** An output the CLI must refuse before downloading, with the exit code and message it gives. */
+  unwritable: { output: string; code: number; stderr: RegExp };
+}
+
+/** The lakehouse in a local folder, read back with plain fs calls. */
+export const localFolder: E2EStorage = {
+  name: "<dir>",
+  output: () => tempDir("lh-bronze-"),
+  keys: async (root, prefix) => walk(join(root, prefix)).map((p) => relative(root, p)),
+  read: async (root, key) => {
+    const p = join(root, ...key.split("/"));
+    return existsSync(p) ? readFileSync(p) : undefined;
+  },
+  stagingDir: (root) => join(root, ...STAGING.split("/")),
+  // Root can write almost anywhere; /sys refuses new folders even to root.
+  unwritable: {
+    output: "/sys/lakehouse",
+    code: 2,
+    stderr: /Permission denied writing to output directory: \/sys\/lakehouse/,
+  },
+};
+
+/** Runs `fn` on every item, `limit` at a time. */
+async function eachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
 }
 
 export interface CollectE2EOptions {
   /** Environment for every CLI run (e.g. S5CMD_PATH), computed when the suite starts. */
   env?: () => Record<string, string>;
+  /** Where the lakehouse goes (default: a local folder). */
+  storage?: E2EStorage;
 }
 
-/** Registers the collect end-to-end cases for one downloader (`--downloader <id>`, `downloader` in config). */
+/**
+ * Registers the collect end-to-end cases for one downloader (`--downloader <id>`, `downloader` in config) and one
+ * storage (`--output <dir>`, `--output s3://…`).
+ */
 export function describeCollectE2E(downloader: string, options: CollectE2EOptions = {}): void {
-  describe(`lakehouse collect --downloader ${downloader} against the replica`, () => {
+  const storage = options.storage ?? localFolder;
+  describe(`lakehouse collect --downloader ${downloader} --output ${storage.name} against the replica`, () => {
     let replica: ServedReplica;
     let env: Record<string, string> = {};
     /** The CLI with this suite's environment; collect and plan get `--downloader`. */
@@ -68,20 +135,22 @@ export function describeCollectE2E(downloader: string, options: CollectE2EOption
       );
 
     beforeAll(async () => {
-      env = options.env?.() ?? {};
+      env = { ...options.env?.(), ...(await storage.start?.()) };
       replica = await serveReplica({
         start: START,
         end: END,
         intervals: ["1s", "1h", "1d", "1mo"],
         rowsPerFile: 20,
+        // One month only: a one-file series may lose its file, so there is a monthly hole beside the daily one.
+        holeMinFiles: 1,
       });
-    });
+    }, 120_000);
     afterAll(async () => {
-      await replica?.stop();
+      await Promise.all([replica?.stop(), storage.stop?.()]);
     });
 
     it("collects all four markets and every data type: bronze equals the replica, stale checksums and holes reported", async () => {
-      const out = tempDir("lh-bronze-");
+      const out = storage.output();
       const cfg = join(tempDir("lh-cfg-"), "config.json");
       writeFileSync(
         cfg,
@@ -107,6 +176,7 @@ export function describeCollectE2E(downloader: string, options: CollectE2EOption
       const r = await cli(["collect", "--config", cfg, "--json"]);
       expect(r.code, r.stderr).toBe(1); // the stale CHECKSUM is a failure the exit code must show
       const summary = JSON.parse(r.stdout);
+      expect(summary.output).toBe(out);
       const files = replica.manifest.files;
       const stale = new Set(replica.manifest.stale);
       const good = files.filter((f) => !stale.has(f.key));
@@ -120,12 +190,14 @@ export function describeCollectE2E(downloader: string, options: CollectE2EOption
           ).toBe(true);
         }
       }
-      for (const f of good) {
-        const p = bronzePath(out, f);
-        expect(existsSync(p), p).toBe(true);
-        expect(sha256(p)).toBe(f.sha256);
-        expect(existsSync(`${p}.CHECKSUM`)).toBe(true);
-      }
+      const bronze = new Set(await storage.keys(out, "bronze/"));
+      await eachLimit(good, 16, async (f) => {
+        const key = bronzeKey(f);
+        expect(bronze.has(key), key).toBe(true);
+        expect(bronze.has(`${key}.CHECKSUM`), `${key}.CHECKSUM`).toBe(true);
+        const bytes = await storage.read(out, key);
+        expect(bytes && sha256(bytes), key).toBe(f.sha256);
+      });
       expect(summary.counts.downloaded).toBe(good.length);
       expect(summary.counts.checksum_mismatch).toBe(stale.size);
       expect(stale.size).toBeGreaterThan(0);
@@ -133,28 +205,30 @@ export function describeCollectE2E(downloader: string, options: CollectE2EOption
         const failure = summary.failures.find((x: { key: string }) => x.key === key);
         expect(failure?.outcome).toBe("checksum_mismatch");
         expect(failure?.reason).toMatch(/CHECKSUM is stale/);
-        const f = files.find((x) => x.key === key)!;
-        expect(existsSync(bronzePath(out, f))).toBe(false);
+        expect(bronze.has(bronzeKey(files.find((x) => x.key === key)!))).toBe(false);
       }
-      const quarantined = walk(join(out, "_meta", "quarantine")).filter((p) => p.endsWith(".zip"));
+      const quarantined = (await storage.keys(out, "_meta/quarantine/")).filter((k) => k.endsWith(".zip"));
       expect(quarantined).toHaveLength(stale.size);
+      // A missing day and a missing month, each reported as such.
       const holes = replica.manifest.holes;
-      expect(holes.length).toBeGreaterThan(0);
+      expect(holes.filter((k) => k.includes("/daily/"))).toHaveLength(1);
+      expect(holes.filter((k) => k.includes("/monthly/"))).toHaveLength(1);
       for (const key of holes) {
         expect(summary.failures.find((x: { key: string }) => x.key === key)?.outcome, key).toBe("missing");
       }
       expect(summary.counts.missing).toBe(holes.length);
       expect(summary.counts.failed).toBe(0);
-      // Nothing partial or unverified under a final name.
-      const bronzeZips = walk(join(out, "bronze")).filter((p) => p.endsWith(".zip"));
-      expect(bronzeZips).toHaveLength(good.length);
-      expect(walk(out).filter((p) => /\.tmp$|\.part$/.test(p))).toEqual([]);
+      // Nothing partial or unverified under a final name, nothing left in staging.
+      expect([...bronze].filter((k) => k.endsWith(".zip"))).toHaveLength(good.length);
+      expect((await storage.keys(out, "")).filter((k) => /\.tmp$|\.part$/.test(k))).toEqual([]);
+      expect(existsSync(storage.stagingDir(out)), "the runs staged there").toBe(true);
+      expect(walk(storage.stagingDir(out))).toEqual([]);
       // Run metadata: the summary and a record per stored file.
-      const run = JSON.parse(readFileSync(join(out, "_meta", "runs", `${summary.runId}.json`), "utf8"));
+      const json = async (key: string) =>
+        JSON.parse((await storage.read(out, key))?.toString("utf8") ?? "null");
+      const run = await json(`_meta/runs/${summary.runId}.json`);
       expect(run.counts).toEqual(summary.counts);
-      const rec = JSON.parse(
-        readFileSync(join(out, "_meta", "files", `${relative(out, bronzePath(out, good[0]!))}.json`), "utf8"),
-      );
+      const rec = await json(`_meta/files/${bronzeKey(good[0]!)}.json`);
       expect(rec).toMatchObject({
         key: good[0]!.key,
         sha256: good[0]!.sha256,
@@ -173,7 +247,7 @@ export function describeCollectE2E(downloader: string, options: CollectE2EOption
     }, 300_000);
 
     it("resolves symbol globs and open start dates by listing", async () => {
-      const out = tempDir("lh-glob-");
+      const out = storage.output();
       const r = await cli([
         "collect",
         "--endpoint",
@@ -206,6 +280,9 @@ export function describeCollectE2E(downloader: string, options: CollectE2EOption
       expect(expected.length).toBeGreaterThan(0);
       expect(s.counts.downloaded).toBe(expected.length);
       expect(s.planned).toBe(expected.length);
+      expect((await storage.keys(out, "bronze/")).filter((k) => k.endsWith(".zip")).sort()).toEqual(
+        expected.map(bronzeKey).sort(),
+      );
       const plan = await cli([
         "plan",
         "--endpoint",
@@ -260,7 +337,7 @@ export function describeCollectE2E(downloader: string, options: CollectE2EOption
       );
     }, 120_000);
 
-    it("bad input exits 2 with a clear message; an unreachable endpoint is a network error, exit 1", async () => {
+    it("bad input exits 2 with a clear message, an unwritable output is refused; an unreachable endpoint is a network error, exit 1", async () => {
       const sel = [
         "--market",
         "spot",
@@ -283,7 +360,7 @@ export function describeCollectE2E(downloader: string, options: CollectE2EOption
         "margin",
         ...sel.slice(2),
         "--output",
-        tempDir("lh-x-"),
+        storage.output(),
       ]);
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toMatch(/--market\[0\]: 'margin' is not a valid market/);
@@ -297,28 +374,27 @@ export function describeCollectE2E(downloader: string, options: CollectE2EOption
         "--end",
         "2023-07-01",
         "--output",
-        tempDir("lh-x-"),
+        storage.output(),
       ]);
       expect(dates.code).toBe(2);
       expect(dates.stderr).toMatch(/'2023-07-01' is before --start '2023-07-09'/);
-      // Root can write almost anywhere; /sys refuses new folders even to root.
       const unwritable = await cli([
         "collect",
         "--endpoint",
         replica.endpoint,
         ...sel,
         "--output",
-        "/sys/lakehouse",
+        storage.unwritable.output,
       ]);
-      expect(unwritable.code).toBe(2);
-      expect(unwritable.stderr).toMatch(/Permission denied writing to output directory: \/sys\/lakehouse/);
+      expect(unwritable.code, unwritable.stderr).toBe(storage.unwritable.code);
+      expect(unwritable.stderr).toMatch(storage.unwritable.stderr);
       const down = await cli([
         "collect",
         "--endpoint",
         "http://127.0.0.1:9",
         ...sel,
         "--output",
-        tempDir("lh-x-"),
+        storage.output(),
         "--retries",
         "1",
         "--json",

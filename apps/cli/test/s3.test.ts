@@ -1,10 +1,17 @@
 // `lakehouse collect --output s3://…` end to end: the archive replica on one versitygw (public bucket), the
 // lakehouse in a private bucket of a second versitygw, credentials only in the environment.
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { bronzeKey, fileRecordKey, type StorageBackend, silentLogger } from "@crypto-lakehouse/core";
+import {
+  bronzeKey,
+  fileRecordKey,
+  parseStagingName,
+  type StorageBackend,
+  silentLogger,
+  stagingHost,
+} from "@crypto-lakehouse/core";
 import { builtinRegistry } from "@crypto-lakehouse/lakehouse";
 import { startToxiproxy, startVersitygw, type Toxiproxy, type VersityGw } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -244,22 +251,30 @@ describe("lakehouse on S3 (versitygw)", () => {
       "daily",
       "--output",
       `s3://${LAKE}/kill`,
+      // One file at a time: the second large file is still uploading after the first one is stored.
       "--concurrency",
-      "2",
+      "1",
       "--json",
     ];
     const store = await inspect("kill");
-    const first = startLakehouse(args, { env: { AWS_ENDPOINT_URL_S3: proxy.endpoint } });
+    // With a remote store a run stages its downloads under <TMPDIR>/crypto-lakehouse.
+    const tmp = tempDir("lh-killtmp-");
+    const staging = join(tmp, "crypto-lakehouse");
+    const first = startLakehouse(args, { env: { AWS_ENDPOINT_URL_S3: proxy.endpoint, TMPDIR: tmp } });
     const deadline = Date.now() + 60_000;
+    // Killed once a file is stored and another is mid-upload: the re-run has something to skip and to finish.
     let inFlight: string[] = [];
-    while (inFlight.length === 0 && Date.now() < deadline && first.exitCode === null) {
+    let stored = 0;
+    while ((inFlight.length === 0 || stored === 0) && Date.now() < deadline && first.exitCode === null) {
+      stored = (await collectKeys(store, "_meta/files/")).length;
       inFlight = [];
       for await (const u of store.listIncompleteUploads()) inFlight.push(u.key);
-      if (inFlight.length === 0) await new Promise((r) => setTimeout(r, 25));
+      if (inFlight.length === 0 || stored === 0) await new Promise((r) => setTimeout(r, 25));
     }
     first.kill("SIGKILL");
     await first;
     expect(inFlight.length, "a multipart upload was in flight when killed").toBeGreaterThan(0);
+    expect(stored, "a file was stored before the kill").toBeGreaterThan(0);
 
     // Nothing partial under a final name: every stored zip is whole; the interrupted ones are not there at all.
     const bySha = new Map(bench.map((f) => [bronzeKey(f), f.sha256]));
@@ -268,9 +283,15 @@ describe("lakehouse on S3 (versitygw)", () => {
     for (const key of inFlight) expect(await store.head(key)).toBeUndefined();
     const recorded = (await collectKeys(store, "_meta/files/")).length;
     expect(recorded).toBeLessThan(bench.length);
+    // The kill left the run's staging folder behind, named after this host and the killed process.
+    const killedStaging = readdirSync(staging).filter((n) => {
+      const owner = parseStagingName(n);
+      return owner?.host === stagingHost() && owner.pid === first.pid;
+    });
+    expect(killedStaging).toHaveLength(1);
 
     // Re-run straight to the store (no proxy).
-    const second = await run(args);
+    const second = await run(args, { TMPDIR: tmp });
     expect(second.code, second.stderr).toBe(0);
     const s = JSON.parse(second.stdout);
     expect(s.planned).toBe(bench.length);
@@ -279,6 +300,9 @@ describe("lakehouse on S3 (versitygw)", () => {
     const after = (await collectKeys(store, "bronze/")).filter((k) => k.endsWith(".zip"));
     expect(after.sort()).toEqual([...bySha.keys()].sort());
     for (const key of inFlight) expect(await hash(await store.get(key))).toBe(bySha.get(key));
+    // The re-run removed the killed run's staging folder (its pid is dead) and its own when it finished.
+    expect(existsSync(join(staging, killedStaging[0]!))).toBe(false);
+    expect(readdirSync(staging)).toEqual([]);
     // The killed run's parts are invisible but billed: the backend can clean them up.
     expect(await store.abortIncompleteUploads({ olderThanMs: 0 })).toBeGreaterThanOrEqual(inFlight.length);
     const left: string[] = [];

@@ -6,7 +6,13 @@ import { spotMarket } from "@crypto-lakehouse/market-spot";
 import { afterEach, describe, expect, it } from "vitest";
 import { klineGrid, wholeMonthsBetween } from "./calendar.js";
 import { fixed, plain, significantDigits, units } from "./decimal.js";
-import { generatedColumns, planReplica, replicaKeysFor, replicaSymbolFor } from "./index.js";
+import {
+  generatedColumns,
+  planReplica,
+  type ReplicaSelection,
+  replicaKeysFor,
+  replicaSymbolFor,
+} from "./index.js";
 import { createRng } from "./prng.js";
 import { flavorOf } from "./profile.js";
 import { zipBuffer, zipMtime } from "./zip.js";
@@ -95,6 +101,29 @@ describe("planReplica", () => {
     expect(replicaSymbolFor(optionsMarket, "EOHSummary", "BTC")).toBe("BTCUSDT");
     expect(replicaSymbolFor(optionsMarket, "BVOLIndex", "BTCUSDT")).toBeUndefined();
     expect(replicaSymbolFor(optionsMarket, "EOHSummary", "BTCBVOLUSDT")).toBeUndefined();
+  });
+
+  it("holeMinFiles: 1 gives a one-month range a monthly hole too; the default (3) leaves it only the daily one", () => {
+    const sel: ReplicaSelection = {
+      start: "2023-07-01",
+      end: "2023-07-31",
+      markets: ["spot"],
+      dataTypes: ["klines"],
+      symbols: { spot: ["BTCUSDT"] },
+      intervals: ["1d", "1mo"],
+    };
+    const daily = "data/spot/daily/klines/BTCUSDT/1d/BTCUSDT-1d-2023-07-16.zip";
+    expect(planReplica(sel).holes).toEqual([daily]);
+    const forced = planReplica({ ...sel, holeMinFiles: 1 });
+    expect(forced.holes).toEqual([daily, "data/spot/monthly/klines/BTCUSDT/1d/BTCUSDT-1d-2023-07.zip"]);
+    // The stale sidecar avoids holes as before.
+    expect(forced.holes).not.toContain(forced.stale);
+    expect(() => planReplica({ ...sel, holeMinFiles: 0 })).toThrow(
+      expect.objectContaining({
+        code: "CONFIG_INVALID",
+        details: [expect.stringMatching(/holeMinFiles: must be a whole number ≥ 1 \(got 0\)/)],
+      }),
+    );
   });
 });
 

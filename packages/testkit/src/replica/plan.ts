@@ -37,7 +37,16 @@ export const DEFAULT_REPLICA_SYMBOLS: Record<BuiltinMarketId, string[]> = {
 
 export type ReplicaSelection = Pick<
   ReplicaOptions,
-  "markets" | "dataTypes" | "symbols" | "start" | "end" | "intervals" | "partitions" | "quirks" | "plugins"
+  | "markets"
+  | "dataTypes"
+  | "symbols"
+  | "start"
+  | "end"
+  | "intervals"
+  | "partitions"
+  | "quirks"
+  | "holeMinFiles"
+  | "plugins"
 >;
 
 export interface PlannedFile extends ArchiveFile {
@@ -119,6 +128,9 @@ function validate(sel: ReplicaSelection, plugins: ReadonlyMap<string, MarketPlug
   }
   for (const p of sel.partitions ?? [])
     if (p !== "daily" && p !== "monthly") problems.push(`partitions: '${p}' is not daily or monthly`);
+  const h = sel.holeMinFiles;
+  if (h !== undefined && (!Number.isInteger(h) || h < 1))
+    problems.push(`holeMinFiles: must be a whole number ≥ 1 (got ${h})`);
   if (problems.length > 0) throw invalid("Replica options are invalid", problems);
 }
 
@@ -174,7 +186,7 @@ export function planReplica(sel: ReplicaSelection): ReplicaPlan {
     }
   }
   files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const holes = quirks ? chooseHoles(files) : [];
+  const holes = quirks ? chooseHoles(files, sel.holeMinFiles) : [];
   const stale = quirks ? chooseStale(files, holes) : undefined;
   return { files, holes, ...(stale ? { stale } : {}), emptyDataTypes };
 }

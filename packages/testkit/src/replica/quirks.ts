@@ -68,8 +68,9 @@ const KLINE_CLASS = new Set(["klines", "indexPriceKlines", "markPriceKlines", "p
 /**
  * One hole per partition, strictly inside a series (its neighbours exist, like spot BTCUSDT 1mo 2024-03 between
  * 2024-02 and 2024-04): the middle file of the first kline-class series with at least three files, else of any.
+ * `minFiles` lowers that length (1: a series of one file loses it, so short ranges get a monthly hole too).
  */
-export function chooseHoles(files: readonly ArchiveFile[]): string[] {
+export function chooseHoles(files: readonly ArchiveFile[], minFiles = 3): string[] {
   const holes: string[] = [];
   for (const partition of ["daily", "monthly"] as const) {
     const series = new Map<string, ArchiveFile[]>();
@@ -81,7 +82,7 @@ export function chooseHoles(files: readonly ArchiveFile[]): string[] {
       series.set(id, list);
     }
     const candidates = [...series.entries()]
-      .filter(([, list]) => list.length >= 3)
+      .filter(([, list]) => list.length >= minFiles)
       .sort(([a, la], [b, lb]) => {
         const ka = KLINE_CLASS.has(la[0]!.dataType) ? 0 : 1;
         const kb = KLINE_CLASS.has(lb[0]!.dataType) ? 0 : 1;

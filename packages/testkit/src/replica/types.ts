@@ -21,6 +21,11 @@ export interface ReplicaOptions {
   rowsPerFile?: number;
   /** Reproduce the archive's quirks (default true); see the README for the list. */
   quirks?: boolean;
+  /**
+   * Fewest files a series needs for one of them to become a hole (default 3: the hole has a neighbour on each
+   * side). 1 gives a one-month range a monthly hole too.
+   */
+  holeMinFiles?: number;
   /** PRNG seed (default 1): same options and seed → byte-identical files. */
   seed?: number;
   /** Extra large spot trades files for benchmarks (`BENCH0001USDT`…), each a `sizeMb` zip (±10%). */
