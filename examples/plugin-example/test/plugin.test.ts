@@ -181,7 +181,9 @@ describe("a third-party plugin module loaded from config", () => {
     ]);
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toMatch(/Invalid options for executor journal/);
-    expect(bad.stderr).toMatch(/journal: .*expected string/);
+    expect(bad.stderr).toMatch(
+      /executor journal.journal: 5 is a number, not a string \(allowed: a non-empty string\)/,
+    );
     const unknown = await lakehouse([
       "collect",
       "--config",
