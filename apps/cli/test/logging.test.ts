@@ -70,4 +70,24 @@ describe("logging", () => {
     expect(msgs).toContain("collect started");
     expect(msgs).toContain("collect finished");
   });
+
+  it("LOG_LEVEL takes other tools' spellings; an unknown level is bad input, before anything runs", async () => {
+    const out = tempDir("lh-log-");
+    const warning = await lakehouse([...sel(), "--output", out], { env: { LOG_LEVEL: "WARNING" } });
+    expect(warning.code, warning.stderr).not.toBe(2);
+    // The selection holds a stale CHECKSUM: its warning shows, info lines do not.
+    const levels = warning.stderr
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).level);
+    expect(levels.length).toBeGreaterThan(0);
+    expect(levels.every((l) => l >= 40)).toBe(true);
+    const bad = await lakehouse([...sel(), "--output", tempDir("lh-log-")], { env: { LOG_LEVEL: "loud" } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /LOG_LEVEL: 'loud' is not a log level \(allowed: trace, debug, info, warn, error, fatal, silent\)/,
+    );
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
 });

@@ -90,7 +90,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   const f = program.opts<WorkerFlags>();
   const name = f.name ?? `${hostname()}:${process.pid}`;
-  const log = createWorkerLogger(f, { worker: name });
+  let log: Logger;
+  try {
+    log = createWorkerLogger(f, { worker: name });
+  } catch (e) {
+    // No logger yet (e.g. a bad LOG_LEVEL): say it plainly on stderr.
+    process.stderr.write(`${isLakehouseError(e) ? e.describe() : String(e)}\n`);
+    return 2;
+  }
   try {
     return await runWorker(f, name, log);
   } catch (e) {

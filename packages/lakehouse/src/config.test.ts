@@ -1,5 +1,6 @@
 // Config acceptance: the specification's example configs, flags-style configs, and every documented bad input.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isLakehouseError } from "@crypto-lakehouse/core";
 import { describe, expect, it } from "vitest";
@@ -307,6 +308,65 @@ describe("a config that is not an object", () => {
       expect(await errorOf(bad as unknown as Record<string, unknown>)).toMatch(
         new RegExp(`The config must be an object .*not ${what}`),
       );
+    }
+  });
+});
+
+describe("the specification's spellings and settings still make a working run", () => {
+  const base = {
+    markets: ["futures_um"],
+    symbols: ["BTCUSDT"],
+    date_range: { start: "2025-07-01", end: "2025-07-01" },
+  };
+
+  it("premiumIndex is collected as premiumIndexKlines, its intervals too, with a note", async () => {
+    const { keys, notes } = await keysOf({
+      ...base,
+      data_types: ["premiumIndex"],
+      intervals: { premiumIndex: ["1d"] },
+    });
+    expect(keys).toEqual(["data/futures/um/daily/premiumIndexKlines/BTCUSDT/1d/BTCUSDT-1d-2025-07-01.zip"]);
+    expect(notes.join("\n")).toContain("premiumIndex is called premiumIndexKlines in the archive");
+  });
+
+  it("s5cmd settings with another downloader are reported as unused", async () => {
+    const spec = {
+      ...base,
+      data_types: ["klines"],
+      enable_batch_mode: true,
+      s5cmd_extra_args: ["--retry-count=3"],
+    };
+    const notes = (await resolveRun(spec)).request.notes.map((n) => n.message);
+    expect(notes).toContain(
+      "enable_batch_mode and s5cmd_extra_args apply to the s5cmd downloader only; this run uses 'sdk' (set downloader to s5cmd to use them)",
+    );
+    const withS5cmd = (await resolveRun({ ...spec, downloader: "s5cmd" })).request.notes.map(
+      (n) => n.message,
+    );
+    expect(withS5cmd.join("\n")).not.toContain("apply to the s5cmd downloader only");
+  });
+
+  it("the specification's matrix file, present in its own format, gives way to the built-in matrix", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lh-spec-matrix-"));
+    try {
+      writeFileSync(
+        join(dir, "enhanced_binance_archive_matrix.json"),
+        JSON.stringify({ spot: { daily: { klines: { intervals: ["1M"], available_from: "2017-08-17" } } } }),
+      );
+      const run = await resolveRun(
+        { ...base, data_types: ["klines"], matrix_path: "enhanced_binance_archive_matrix.json" },
+        { baseDir: dir },
+      );
+      expect(run.request.notes.map((n) => n.message).join("\n")).toContain(
+        "the specification's matrix file is superseded by the built-in matrix",
+      );
+      // Any other file that does not match the schema is still an error.
+      writeFileSync(join(dir, "mine.json"), "{}");
+      await expect(
+        resolveRun({ ...base, data_types: ["klines"], matrix_path: "mine.json" }, { baseDir: dir }),
+      ).rejects.toThrow(/does not match the matrix schema/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

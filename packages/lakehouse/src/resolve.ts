@@ -4,6 +4,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import {
   type Catalog,
   createCatalog,
+  isLakehouseError,
   LakehouseError,
   loadMatrixOverlay,
   type NormalizeOptions,
@@ -64,11 +65,23 @@ export async function resolveRun(
   let overlay: ReturnType<typeof loadMatrixOverlay> | undefined;
   if (typeof raw.matrix_path === "string" && raw.matrix_path) {
     const p = isAbsolute(raw.matrix_path) ? raw.matrix_path : resolve(baseDir, raw.matrix_path);
-    if (!existsSync(p) && raw.matrix_path.endsWith(SPEC_MATRIX_NAME)) {
+    const superseded = () =>
       extraNotes.push({
         level: "info",
         message: `matrix_path ${raw.matrix_path}: the specification's matrix file is superseded by the built-in matrix (see \`lakehouse matrix\`)`,
       });
+    if (raw.matrix_path.endsWith(SPEC_MATRIX_NAME)) {
+      // The specification's own matrix (absent, or in its old format) gives way to the built-in one; a file of
+      // that name in our overlay format is still used.
+      if (!existsSync(p)) superseded();
+      else {
+        try {
+          overlay = loadMatrixOverlay(p);
+        } catch (e) {
+          if (!isLakehouseError(e, "CONFIG_INVALID")) throw e;
+          superseded();
+        }
+      }
     } else {
       overlay = loadMatrixOverlay(p);
     }

@@ -1,5 +1,5 @@
 // pino behind the core `Logger` interface, shared by the CLI (stderr) and the worker (stdout).
-import type { LogFields, Logger } from "@crypto-lakehouse/core";
+import { LakehouseError, type LogFields, type Logger } from "@crypto-lakehouse/core";
 import { pino } from "pino";
 import pretty from "pino-pretty";
 
@@ -19,11 +19,24 @@ export interface PinoLoggerOptions extends LogOptions {
   base?: LogFields;
 }
 
+/** The levels LOG_LEVEL may name (pino's), and spellings other tools use for them. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+const LEVEL_ALIASES: Readonly<Record<string, string>> = { warning: "warn", critical: "fatal", off: "silent" };
+
 /** --verbose beats --quiet beats LOG_LEVEL beats the app's default. */
 export function logLevel(o: PinoLoggerOptions): string {
   if (o.verbose) return "debug";
   if (o.quiet) return o.quietLevel ?? "error";
-  return process.env.LOG_LEVEL ?? o.defaultLevel;
+  const env = process.env.LOG_LEVEL?.trim();
+  if (!env) return o.defaultLevel;
+  const level = LEVEL_ALIASES[env.toLowerCase()] ?? env.toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `LOG_LEVEL: '${env}' is not a log level (allowed: ${LOG_LEVELS.join(", ")})`,
+    );
+  }
+  return level;
 }
 
 /** JSON lines when the stream is not a TTY (or with logFormat json); pretty otherwise. */

@@ -6,4 +6,6 @@ export const futuresCmMarket: MarketPlugin = defineMarket({
   id: "futures_cm",
   label: "COIN-M futures",
   matrix: futuresCmMatrix,
+  // Index price klines are per pair: a perpetual's name (the usual way to name a COIN-M symbol) means its pair.
+  symbolRewrites: { indexPriceKlines: [{ pattern: "^([A-Z0-9]+)_PERP$", replacement: "$1" }] },
 });

@@ -38,7 +38,11 @@ describe("COIN-M symbols", () => {
 
   it("files indexPriceKlines under the bare pair and premiumIndexKlines under perpetuals only", () => {
     expect(futuresCmMarket.resolveSymbol("indexPriceKlines", "ETHUSD")).toEqual({ symbol: "ETHUSD" });
-    expect(futuresCmMarket.resolveSymbol("indexPriceKlines", "ETHUSD_PERP")).toBeUndefined();
+    expect(futuresCmMarket.resolveSymbol("indexPriceKlines", "ETHUSD_PERP")).toEqual({
+      symbol: "ETHUSD",
+      note: "futures_cm/indexPriceKlines: symbol ETHUSD_PERP is ETHUSD in the archive",
+    });
+    expect(futuresCmMarket.resolveSymbol("indexPriceKlines", "ETHUSD_230331")).toBeUndefined();
     expect(futuresCmMarket.resolveSymbol("premiumIndexKlines", "BTCUSD_PERP")).toEqual({
       symbol: "BTCUSD_PERP",
     });

@@ -89,6 +89,9 @@ export function canonicalInterval(i: string): string {
   return i === "1M" ? "1mo" : i;
 }
 
+/** Data-type names from the specification that the archive spells otherwise (ARCHIVE.md §7). */
+const DATA_TYPE_ALIASES: Readonly<Record<string, string>> = { premiumIndex: "premiumIndexKlines" };
+
 function list(values: readonly string[]): string {
   return values.length ? values.join(", ") : "(none)";
 }
@@ -192,7 +195,19 @@ export function normalizeConfig(
   });
 
   // Data types: each must exist in at least one selected market; skipped (with a note) where it does not.
-  const dataTypes = raw.data_types ?? [];
+  const knownType = (dt: string) => Object.values(catalog.matrix.markets).some((m) => m.dataTypes[dt]);
+  // An alias applies only while no market (a matrix overlay included) publishes the name itself.
+  const aliasOf = (dt: string) => (DATA_TYPE_ALIASES[dt] && !knownType(dt) ? DATA_TYPE_ALIASES[dt] : dt);
+  const dataTypes = (raw.data_types ?? []).map((dt) => {
+    const real = aliasOf(dt);
+    if (real !== dt)
+      notes.push({
+        level: "info",
+        dataType: real,
+        message: `${dt} is called ${real} in the archive; collecting ${real}`,
+      });
+    return real;
+  });
   if (!raw.data_types && !bad.has("data_types"))
     problem(["data_types"], "required — list the data types to collect");
   const perMarketTypes = new Map<string, string[]>(markets.map((m) => [m, []]));
@@ -238,11 +253,12 @@ export function normalizeConfig(
   const intervalsFor = (dt: string): { values: string[]; path: Path } | undefined => {
     if (!raw.intervals) return undefined;
     if (Array.isArray(raw.intervals)) return { values: raw.intervals, path: ["intervals"] };
-    const v = raw.intervals[dt];
-    return v ? { values: v, path: ["intervals", dt] } : undefined;
+    const key = Object.keys(raw.intervals).find((k) => aliasOf(k) === dt);
+    const v = key === undefined ? undefined : raw.intervals[key];
+    return v && key !== undefined ? { values: v, path: ["intervals", key] } : undefined;
   };
   if (raw.intervals && !Array.isArray(raw.intervals)) {
-    for (const dt of Object.keys(raw.intervals)) {
+    for (const dt of Object.keys(raw.intervals).map(aliasOf)) {
       const specs = markets.map((m) => catalog.market(m).matrix.dataTypes[dt]).filter((s) => s !== undefined);
       if (!dataTypes.includes(dt)) {
         notes.push({
@@ -430,6 +446,19 @@ export function normalizeConfig(
   }
   if (problems.length) throw invalid(report(problems, input, where));
 
+  // The specification's examples tune s5cmd; say so when another downloader will run them.
+  const downloader = raw.downloader ?? CONFIG_DEFAULTS.downloader;
+  const s5cmdKeys = [
+    ...(raw.enable_batch_mode !== undefined ? ["enable_batch_mode"] : []),
+    ...(raw.s5cmd_extra_args?.length ? ["s5cmd_extra_args"] : []),
+  ];
+  if (downloader !== "s5cmd" && s5cmdKeys.length) {
+    notes.push({
+      level: "info",
+      message: `${s5cmdKeys.map(label).join(" and ")} apply to the s5cmd downloader only; this run uses '${downloader}' (set ${label("downloader")} to s5cmd to use them)`,
+    });
+  }
+
   const settings: CollectSettings = {
     output: raw.output_directory ?? CONFIG_DEFAULTS.output_directory,
     batchSize: raw.batch_size ?? CONFIG_DEFAULTS.batch_size,
@@ -443,7 +472,7 @@ export function normalizeConfig(
     retries: raw.retries ?? CONFIG_DEFAULTS.retries,
     extraArgs: raw.s5cmd_extra_args ?? [...CONFIG_DEFAULTS.s5cmd_extra_args],
     partSizeMb: raw.part_size_mb ?? CONFIG_DEFAULTS.part_size_mb,
-    downloader: raw.downloader ?? CONFIG_DEFAULTS.downloader,
+    downloader,
     region: raw.region ?? REAL_ARCHIVE.region,
     bucket: raw.bucket ?? REAL_ARCHIVE.bucket,
     plugins: raw.plugins ?? [],

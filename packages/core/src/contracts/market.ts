@@ -30,6 +30,11 @@ export interface MarketDefinition {
   matrix: MarketMatrix;
   /** Aliases per data type: user spelling → archive spelling. */
   symbolAliases?: Record<string, Record<string, string>>;
+  /**
+   * Rewrites per data type, tried in order when a symbol does not fit the type's pattern: a regular expression and
+   * its replacement (`$1`…), e.g. COIN-M index price klines file `BTCUSD_PERP` under the bare pair `BTCUSD`.
+   */
+  symbolRewrites?: Record<string, readonly { pattern: string; replacement: string }[]>;
 }
 
 /** Builds a market plugin from its data; key rules come from the matrix fragment. */
@@ -43,14 +48,22 @@ export function defineMarket(def: MarketDefinition): MarketPlugin {
     matrix: def.matrix,
     ...rules,
     resolveSymbol(dataType, symbol) {
-      const alias = def.symbolAliases?.[dataType]?.[symbol];
-      const resolved = alias ?? symbol;
       const spec = def.matrix.dataTypes[dataType];
       const pattern = spec?.symbolPattern ? new RegExp(spec.symbolPattern) : marketPattern;
-      if (!pattern.test(resolved)) return undefined;
-      return alias
-        ? { symbol: alias, note: `${def.id}/${dataType}: symbol ${symbol} is ${alias} in the archive` }
-        : { symbol };
+      const renamed = (to: string) => ({
+        symbol: to,
+        note: `${def.id}/${dataType}: symbol ${symbol} is ${to} in the archive`,
+      });
+      const alias = def.symbolAliases?.[dataType]?.[symbol];
+      if (alias !== undefined) return pattern.test(alias) ? renamed(alias) : undefined;
+      if (pattern.test(symbol)) return { symbol };
+      for (const r of def.symbolRewrites?.[dataType] ?? []) {
+        const re = new RegExp(r.pattern);
+        if (!re.test(symbol)) continue;
+        const to = symbol.replace(re, r.replacement);
+        if (pattern.test(to)) return renamed(to);
+      }
+      return undefined;
     },
     withMatrix(matrix) {
       return defineMarket({ ...def, matrix });
