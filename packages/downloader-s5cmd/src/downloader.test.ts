@@ -14,7 +14,11 @@ import {
 } from "@crypto-lakehouse/testkit/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS5cmdDownloader, findS5cmd } from "./index.js";
-import { type ObservingProxy, startObservingProxy } from "./test-support/observing-proxy.js";
+import {
+  type ObservingProxy,
+  type SeenRequest,
+  startObservingProxy,
+} from "./test-support/observing-proxy.js";
 
 let archive: ContractArchive;
 let binary: string;
@@ -177,13 +181,57 @@ describe("settings", () => {
         expect(runs).toHaveLength(1);
         expect(runs[0]!.fields).toMatchObject({ files: 12, commands: 12 });
         expect(runs[0]!.fields!.command).toMatch(
-          /--json --no-sign-request --numworkers 3 --endpoint-url http:\/\/127\.0\.0\.1:\d+ --retry-count 0 run /,
+          /--json --no-sign-request --numworkers 3 --endpoint-url http:\/\/127\.0\.0\.1:\d+ --retry-count 0 run$/,
         );
       } else {
         expect(runs).toHaveLength(12);
         for (const run of runs) expect(run.fields).toMatchObject({ files: 1, commands: 1 });
       }
       // Never more than 3 files at once (one request each here: no CHECKSUMs asked for).
+      expect(proxy.maxInFlight).toBeLessThanOrEqual(3);
+      expect(proxy.maxInFlight).toBeGreaterThan(1);
+    }
+  });
+
+  it("keeps max_parallel_downloads as the cap across concurrent fetch calls of one downloader, CHECKSUMs included", async () => {
+    const futuresUm = contractKlineFile("futures_um", "1m", CONTRACT_DAYS[0]!);
+    const hourly = contractKlineFile("spot", "1h", CONTRACT_DAYS[0]!);
+    const pages = (from: number) => Array.from({ length: 6 }, (_, i) => contractPageFile(from + i));
+    // Three batches at once, as the executor's lanes or a worker's --batches run them; page files have no CHECKSUM
+    // (a HEAD that answers 404), the others have one (HEAD + GET).
+    const batches = [
+      [...pages(0), ...CONTRACT_DAYS.map((day) => contractKlineFile("spot", "1m", day))],
+      [...pages(10), futuresUm, hourly],
+      pages(20),
+    ];
+    for (const batchMode of [true, false]) {
+      const proxy = await startObservingProxy(archive.endpoint, 25);
+      proxies.push(proxy);
+      const d = await createS5cmdDownloader(
+        { ...base(), endpoint: proxy.endpoint, concurrency: 3, batchMode },
+        { binary },
+      );
+      const dir = await tempDir();
+      const results = await Promise.all(
+        batches.map((files) => collect(d.fetch(files, dir, { withChecksum: true }))),
+      );
+      for (const [i, files] of batches.entries()) {
+        expect(results[i]!.map((r) => r.status)).toEqual(Array(files.length).fill("fetched"));
+        expect(results[i]!.map((r) => r.file.key).sort()).toEqual(files.map((f) => f.key).sort());
+      }
+      const withSidecar = results.flat().filter((r) => (r as FetchedFile).checksumText !== undefined);
+      expect(withSidecar).toHaveLength(CONTRACT_DAYS.length - 1 + 2);
+      // The batches really ran side by side at the server: each one's requests began before another's ended.
+      const objectRequests = proxy.requests.filter((q) => !q.url.includes("?"));
+      const batchOf = (q: SeenRequest) => batches.findIndex((fs) => fs.some((f) => q.url.includes(f.key)));
+      const order = objectRequests.map(batchOf);
+      for (const b of [0, 1, 2]) {
+        expect(order.indexOf(b)).toBeGreaterThanOrEqual(0);
+        expect(order.indexOf(b)).toBeLessThan(
+          Math.max(...[0, 1, 2].filter((o) => o !== b).map((o) => order.lastIndexOf(o))),
+        );
+      }
+      // One budget of 3 for the downloader, not 3 per call (which allowed 9 here).
       expect(proxy.maxInFlight).toBeLessThanOrEqual(3);
       expect(proxy.maxInFlight).toBeGreaterThan(1);
     }

@@ -12,6 +12,7 @@ import {
   silentLogger,
 } from "@crypto-lakehouse/core";
 import { checkS5cmd, findS5cmd } from "./binary.js";
+import { createTransferBudget } from "./budget.js";
 import { type FetchContext, fetchFiles } from "./fetch.js";
 import { type ListContext, listPrefix } from "./list.js";
 import {
@@ -48,7 +49,16 @@ export async function createS5cmdDownloader(
   const logger = (deps?.logger ?? silentLogger).child({ downloader: "s5cmd" });
   const backoff = { baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
   const listCtx: ListContext = { binary, settings: s, backoff, logger, pollMs: o.progressIntervalMs };
-  const fetchCtx: FetchContext = { binary, settings: s, backoff, logger, pollMs: o.progressIntervalMs };
+  // One budget for every fetch call of this instance: batches run side by side must share max_parallel_downloads.
+  const budget = createTransferBudget(s.concurrency);
+  const fetchCtx: FetchContext = {
+    binary,
+    settings: s,
+    backoff,
+    logger,
+    pollMs: o.progressIntervalMs,
+    budget,
+  };
 
   return {
     kind: "downloader",

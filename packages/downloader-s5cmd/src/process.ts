@@ -1,14 +1,19 @@
 // Runs one s5cmd process through execa and streams its output lines, with a no-progress timeout and abort.
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { execa } from "execa";
 
 export interface RunOptions {
   binary: string;
   args: readonly string[];
   env: Record<string, string>;
-  /** Written to stdin (e.g. commands for `s5cmd run` without a file); stdin is closed otherwise. */
-  input?: string;
+  /**
+   * Written to stdin (commands for `s5cmd run`), then stdin is closed; an iterable is written as it yields, so
+   * `s5cmd run` gets each command when the caller hands it over. Without input stdin is closed at once.
+   */
+  input?: string | AsyncIterable<string>;
+  /** Called with each line the moment it is read, before it is queued for the iterator. */
+  onLine?: (line: OutputLine) => void;
   /** Kill the process when neither a line nor `poll()` progress was seen for this long. */
   idleTimeoutMs: number;
   /** Called every `pollMs` while the process runs; resolve true when there was progress (bytes arrived). */
@@ -28,6 +33,25 @@ export interface RunEnd {
   textTail: string[];
 }
 
+/**
+ * Writes each chunk as the source yields it, then closes stdin. Chunks are command lines (~200 bytes, a batch's
+ * worth at most), so the pipe's buffer is never a concern. A source that throws (its caller stopping) ends stdin.
+ */
+async function writeAll(source: AsyncIterable<string>, stdin: Writable): Promise<void> {
+  // EPIPE once s5cmd has exited: how it ended is reported from its exit, not from here.
+  stdin.on("error", () => undefined);
+  try {
+    for await (const chunk of source) {
+      if (stdin.destroyed || stdin.writableEnded) break;
+      stdin.write(chunk);
+    }
+  } catch {
+    // The source stops by throwing when its caller aborts: nothing more to write.
+  } finally {
+    if (!stdin.destroyed) stdin.end();
+  }
+}
+
 /** One output line: parsed JSON when it is JSON, else the raw text. */
 export type OutputLine = { json: Record<string, unknown>; text: string } | { json?: undefined; text: string };
 
@@ -41,7 +65,9 @@ export async function* runS5cmd(opts: RunOptions): AsyncGenerator<OutputLine, Ru
   const sub = execa(opts.binary, [...opts.args], {
     env: opts.env,
     extendEnv: true,
-    ...(opts.input !== undefined ? { input: opts.input } : { stdin: "ignore" as const }),
+    ...(typeof opts.input === "string"
+      ? { input: opts.input }
+      : { stdin: opts.input ? ("pipe" as const) : ("ignore" as const) }),
     buffer: false,
     reject: false,
     // If this Node process dies, do not leave s5cmd running.
@@ -75,12 +101,13 @@ export async function* runS5cmd(opts: RunOptions): AsyncGenerator<OutputLine, Ru
           // Not JSON after all: keep it as text.
         }
       }
-      if (json) queue.push({ json, text });
-      else {
+      const line: OutputLine = json ? { json, text } : { text };
+      if (!json) {
         textTail.push(text);
         if (textTail.length > TAIL_LINES) textTail.shift();
-        queue.push({ text });
       }
+      opts.onLine?.(line);
+      queue.push(line);
       notify();
     });
     rl.on("close", () => {
@@ -90,6 +117,7 @@ export async function* runS5cmd(opts: RunOptions): AsyncGenerator<OutputLine, Ru
   };
   follow(sub.stdout);
   follow(sub.stderr);
+  if (typeof opts.input === "object" && sub.stdin) void writeAll(opts.input, sub.stdin);
 
   let exited = false;
   const result = sub.then((r) => {

@@ -1,6 +1,7 @@
-// One s5cmd `run` over a set of files: writes the command file, turns its JSON lines into per-file outcomes.
+// One s5cmd `run` over a set of files: hands it cp commands as the transfer budget allows, turns its JSON lines
+// into per-file outcomes.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
   type ArchiveFile,
@@ -10,20 +11,22 @@ import {
   LakehouseError,
   type Logger,
 } from "@crypto-lakehouse/core";
+import type { Release, TransferBudget } from "./budget.js";
 import { listingPrefixes, listRemote, type RemoteInfo } from "./etags.js";
 import { bucketUrl, endpointName, globalArgs, type Invocation, s5cmdEnv, shellQuote } from "./invocation.js";
-import { classifyError, parseLine, tidyError } from "./messages.js";
+import { type CommandFailed, classifyError, parseLine, tidyError } from "./messages.js";
 import { usageProblem } from "./problems.js";
 import { runS5cmd } from "./process.js";
 import { createProgress } from "./progress.js";
 
 /** A CHECKSUM is ~90 bytes; anything far larger is not a CHECKSUM. */
 const MAX_CHECKSUM_BYTES = 64 * 1024;
-const COMMAND_FILE = "commands.txt";
 
 export interface RoundContext extends Invocation {
   logger: Logger;
   pollMs: number;
+  /** The downloader's max_parallel_downloads, shared by every round of every fetch call. */
+  budget: TransferBudget;
 }
 
 /** Where one archive file stands across retry rounds. */
@@ -56,6 +59,11 @@ export interface RoundOptions {
 }
 
 type Part = "zip" | "checksum";
+
+/** The `s3://` URLs of a failed command, without the quotes our shell quoting may have left on them. */
+function commandUrls(line: CommandFailed): string[] {
+  return line.sources.map((u) => u.replace(/['"]+$/, ""));
+}
 
 function keyOf(state: FileState, part: Part): string {
   return part === "zip" ? state.file.key : state.file.key + CHECKSUM_SUFFIX;
@@ -110,7 +118,7 @@ export async function* runRound(
 ): AsyncGenerator<FetchResult> {
   const workDir = await mkdtemp(join(opts.stagingDir, ".s5cmd-"));
   const byUrl = new Map<string, { state: FileState; part: Part; dest: string }>();
-  const lines: string[] = [];
+  const commands: { url: string; line: string }[] = [];
   const partFlags = ["--raw", "--part-size", String(ctx.settings.partSizeMb)];
   for (const state of states) {
     state.attempts++;
@@ -124,13 +132,12 @@ export async function* runRound(
       const dest = join(workDir, `${part === "zip" ? "z" : "c"}${state.index}-${basename(key)}`);
       const url = `${bucketUrl(ctx)}${key}`;
       byUrl.set(url, { state, part, dest });
-      lines.push(["cp", ...partFlags, url, dest].map(shellQuote).join(" "));
+      commands.push({ url, line: ["cp", ...partFlags, url, dest].map(shellQuote).join(" ") });
     }
   }
   const destNames = new Set([...byUrl.values()].map((t) => basename(t.dest)));
-  const commandFile = join(workDir, COMMAND_FILE);
 
-  const progress = createProgress(workDir, new Set([COMMAND_FILE, ...destNames]), opts.onBytes);
+  const progress = createProgress(workDir, destNames, opts.onBytes);
   const pending = new Set(states);
   const settle = (state: FileState) => {
     state.final = true;
@@ -256,23 +263,72 @@ export async function* runRound(
     return fail(state, keyOf(state, part), error);
   };
 
+  // Each command handed to s5cmd holds a permit of the downloader's budget until its result line (or the end of
+  // the process): the commands in flight across all our s5cmd processes never exceed max_parallel_downloads.
+  const permits = new Map<string, Release>();
+  /** Stops handing out commands: the round is over, or s5cmd has ended. */
+  const feedStop = new AbortController();
+  const onStop = () => feedStop.abort(stop.signal.reason);
+  if (stop.signal.aborted) onStop();
+  else stop.signal.addEventListener("abort", onStop, { once: true });
+  const releaseOne = (url: string) => {
+    permits.get(url)?.();
+    permits.delete(url);
+  };
+  const releaseAll = () => {
+    for (const release of permits.values()) release();
+    permits.clear();
+  };
+  /** Waits for a permit for this command; false when the feed stopped first. */
+  const take = async (url: string): Promise<boolean> => {
+    let release: Release;
+    try {
+      release = await ctx.budget.acquire(feedStop.signal);
+    } catch {
+      return false;
+    }
+    if (feedStop.signal.aborted) {
+      release();
+      return false;
+    }
+    permits.set(url, release);
+    return true;
+  };
+  /** s5cmd's stdin: each command once it has a permit (the first one has it already). */
+  async function* feed(): AsyncGenerator<string> {
+    for (const [i, c] of commands.entries()) {
+      if (i > 0 && !(await take(c.url))) return;
+      yield `${c.line}\n`;
+    }
+  }
+
   // s5cmd's lines are handled as they come (staging renames, CHECKSUM reads) in this pump, not when our caller
   // asks for the next result: the caller's verify-and-store of one file overlaps our work on the next ones.
   let run: ReturnType<typeof runS5cmd> | undefined;
   const pump = async (): Promise<void> => {
-    await writeFile(commandFile, `${lines.join("\n")}\n`);
-    const args = [...globalArgs(ctx, opts.numworkers), "run", commandFile];
+    // s5cmd starts once its first command has a permit: a process waiting for the budget would only sit there.
+    const first = commands[0];
+    if (first && !(await take(first.url))) throw stop.signal.reason;
+    const args = [...globalArgs(ctx, opts.numworkers), "run"];
     ctx.logger.debug("running s5cmd", {
       command: [ctx.binary, ...args].join(" "),
       files: states.length,
-      commands: lines.length,
+      commands: commands.length,
     });
     run = runS5cmd({
       binary: ctx.binary,
       args,
       env: s5cmdEnv(ctx),
+      input: feed(),
+      // A result line gives the permit back at once, not when the pump gets to it (it may be busy staging files).
+      onLine: ({ json }) => {
+        const line = json && parseLine(json);
+        if (line && line.kind === "done") releaseOne(line.source);
+        if (line && line.kind === "failed") for (const url of commandUrls(line)) releaseOne(url);
+      },
       idleTimeoutMs: ctx.settings.timeoutSeconds * 1000,
-      poll: progress.poll,
+      // Waiting for permits with nothing in flight is not a hang.
+      poll: async () => (await progress.poll()) || permits.size === 0,
       pollMs: ctx.pollMs,
       signal: stop.signal,
     });
@@ -284,6 +340,9 @@ export async function* runRound(
     for (;;) {
       const next = await run.next();
       if (next.done) {
+        // s5cmd is gone: its unreported commands are no longer in flight, and the rest will not be handed out.
+        feedStop.abort();
+        releaseAll();
         const end = next.value;
         if (end.spawnError) {
           throw new LakehouseError("TOOL_MISSING", `s5cmd command not available: ${end.spawnError}`);
@@ -312,7 +371,7 @@ export async function* runRound(
         const target = byUrl.get(line.source);
         if (target) push(await onDone(target, line.size));
       } else if (line.kind === "failed") {
-        for (const url of line.sources.map((u) => u.replace(/['"]+$/, ""))) {
+        for (const url of commandUrls(line)) {
           const target = byUrl.get(url);
           if (target) push(await onFailed(target, line.error));
         }
@@ -356,6 +415,8 @@ export async function* runRound(
     opts.signal.removeEventListener("abort", onAbort);
     await pumping;
     await run?.return(undefined as never).catch(() => undefined);
+    // Only now that s5cmd is gone may its permits go to other transfers.
+    releaseAll();
     await listing.catch(() => undefined);
     await rm(workDir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 // The default executor: runs batches in this process, a few at a time, pulling lazily from the plan stream.
 import type { Executor, ExecutorPlugin } from "../contracts/executor.js";
 
-/** Batches in flight at once; each batch already downloads `concurrency` files in parallel. */
+/** Batches in flight at once (so one batch's slow tail does not idle the downloader, whose `concurrency` they share). */
 const BATCHES_IN_FLIGHT = 2;
 
 export function createInProcessExecutor(): Executor {

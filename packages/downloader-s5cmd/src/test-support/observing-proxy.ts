@@ -12,7 +12,7 @@ export interface SeenRequest {
 export interface ObservingProxy {
   endpoint: string;
   requests: SeenRequest[];
-  /** Most object GETs (listings not counted) that were open at the same time. */
+  /** Most object requests (GETs and HEADs of a key; listings not counted) that were open at the same time. */
   maxInFlight: number;
   close(): Promise<void>;
 }
@@ -24,11 +24,12 @@ export async function startObservingProxy(upstream: string, holdMs = 0): Promise
     const seen: SeenRequest = { method: req.method ?? "GET", url: req.url ?? "/" };
     if (typeof req.headers.range === "string") seen.range = req.headers.range;
     state.requests.push(seen);
-    // A listing is `GET /bucket?list-type=2…`; object GETs have a key and no query.
-    const isObjectGet = seen.method === "GET" && !seen.url.includes("?");
-    if (isObjectGet) state.inFlight++;
+    // A listing is `GET /bucket?list-type=2…`; object requests have a key and no query. s5cmd sends a HEAD,
+    // then the GET(s), for each cp: a CHECKSUM that is missing gets only the HEAD.
+    const isObject = (seen.method === "GET" || seen.method === "HEAD") && !seen.url.includes("?");
+    if (isObject) state.inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
-    let done = !isObjectGet;
+    let done = !isObject;
     const finish = () => {
       if (!done) state.inFlight--;
       done = true;
