@@ -1,5 +1,5 @@
 // How long deciding what to skip takes for 100k planned files already in bronze (issue 3: seconds, not minutes).
-// Builds a local bronze tree of 100,000 zips + records, then streams the plan through the resume index.
+// Builds a local bronze tree of 100,000 zips + .CHECKSUMs + records, then streams the plan through the resume index.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,11 +32,12 @@ for await (const f of p.files) {
     }
   }
   writeFileSync(zip, "");
+  writeFileSync(`${zip}.CHECKSUM`, ""); // stored verified: resume skips only those in a verifying run
   writeFileSync(rec, "{}");
   n++;
 }
 console.log(
-  `setup: ${n.toLocaleString("en")} bronze files + records in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  `setup: ${n.toLocaleString("en")} bronze files + .CHECKSUMs + records in ${((performance.now() - t) / 1000).toFixed(1)} s`,
 );
 
 const storage = createLocalStorage({ root });
@@ -44,7 +45,8 @@ const index = new BronzeIndex(storage);
 t = performance.now();
 let skipped = 0;
 const again = await plan(config);
-for await (const f of again.files) if (await index.isDone(f)) skipped++;
+// As collect runs it: the plan streamed through checkAll.
+for await (const [, d] of index.checkAll(again.files)) if (d.done) skipped++;
 const secs = (performance.now() - t) / 1000;
 console.log(
   `resume: ${skipped.toLocaleString("en")} of ${n.toLocaleString("en")} planned files found done in ${secs.toFixed(2)} s (${Math.round(n / secs).toLocaleString("en")} files/s); peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,

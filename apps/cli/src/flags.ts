@@ -31,6 +31,7 @@ export interface RunFlags extends SelectionFlags {
   retries?: string;
   resume?: boolean;
   force?: boolean;
+  refreshChanged?: boolean;
   checksum?: boolean;
   zipTest?: string;
   queue?: string;
@@ -89,6 +90,10 @@ export function addRunFlags(cmd: Command): Command {
     .option("--retries <n>", "retries for retryable failures")
     .option("--no-resume", "re-check nothing: do not skip files already in bronze (enable_resume: false)")
     .option("--force", "re-download files even when bronze has them (force_redownload)")
+    .option(
+      "--refresh-changed",
+      "also list the archive and re-fetch stored files whose ETag or size changed there since (refresh_changed)",
+    )
     .option("--no-checksum", "do not verify SHA-256 / test-open zips (download_checksum: false)")
     .option(
       "--zip-test <depth>",
@@ -170,6 +175,7 @@ export function mergeFlags(f: RunFlags): MergedConfig {
   set("retries", "--retries", num(f.retries));
   if (f.resume === false) set("enable_resume", "--no-resume", false);
   if (f.force) set("force_redownload", "--force", true);
+  if (f.refreshChanged) set("refresh_changed", "--refresh-changed", true);
   if (f.checksum === false) set("download_checksum", "--no-checksum", false);
   if (f.zipTest !== undefined) set("zip_test", "--zip-test", f.zipTest);
   set("queue", "--queue", f.queue);

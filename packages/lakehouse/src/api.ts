@@ -2,6 +2,10 @@
 //   const result = await collect({ markets: ["spot"], symbols: ["BTCUSDT"], data_types: ["klines"], … });
 import {
   type ArchiveFile,
+  type FailedRun,
+  failedRunOf,
+  isLakehouseError,
+  LakehouseError,
   type Logger,
   newRunId,
   type Outcome,
@@ -40,6 +44,42 @@ export interface CollectResult extends RunSummary {
 
 export type Config = RawConfig | Record<string, unknown>;
 
+/**
+ * What `collect()` rejects with when a run fails fatally after it started (a listing that fails, a store that
+ * breaks, a queue that goes away): the original error's code, message, details and retryability (it is the
+ * `cause`), plus the run's id and its summary (`status: "failed"`, the counts and bytes so far, the error).
+ * The summary is in the store at `_meta/runs/<runId>.json` unless `recorded` is false (the store is what broke).
+ * Errors before a run starts (invalid config, an unwritable output, a missing tool) are thrown as they are.
+ */
+export class CollectRunError extends LakehouseError {
+  readonly runId: string;
+  readonly summary: RunSummary;
+  /** Whether the summary reached `_meta/runs/` in the store. */
+  readonly recorded: boolean;
+
+  constructor(cause: unknown, run: FailedRun) {
+    // Message and details as recorded: masked like the summary, so a URL's credentials are not printed.
+    const { code, message, details } = run.summary.error ?? {
+      code: "INTERNAL" as const,
+      message: String(cause),
+    };
+    super(code, message, {
+      cause,
+      retryable: isLakehouseError(cause) && cause.retryable,
+      ...(details ? { details } : {}),
+    });
+    this.runId = run.summary.runId;
+    this.summary = run.summary;
+    this.recorded = run.recorded;
+  }
+}
+
+/**
+ * Plans, downloads, verifies and stores the selection; resolves with the run's summary (also written to
+ * `_meta/runs/<runId>.json`), whatever the files' outcomes. Rejects when the run cannot go on: with a
+ * `CollectRunError` (carrying the run id and its failed summary) once the run has started, else with the
+ * `LakehouseError` that stopped it before (bad config, unwritable output).
+ */
 export async function collect(config: Config, options: CollectApiOptions = {}): Promise<CollectResult> {
   const run = await resolveRun(config, options);
   return collectResolved(run, options);
@@ -60,6 +100,9 @@ export async function collectResolved(
       ...(options.today ? { today: options.today } : {}),
     });
     return { ...summary, ok: summary.status === "completed" };
+  } catch (e) {
+    const failed = failedRunOf(e);
+    throw failed ? new CollectRunError(e, failed) : e;
   } finally {
     await runtime.dispose();
   }

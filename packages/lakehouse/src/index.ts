@@ -6,7 +6,7 @@ export type {
   PlanCounts,
   PlanResult,
 } from "./api.js";
-export { collect, collectResolved, groupKey, plan, planResolved } from "./api.js";
+export { CollectRunError, collect, collectResolved, groupKey, plan, planResolved } from "./api.js";
 export type { JobRuntime, JobRuntimeOptions } from "./job.js";
 export { createJobRuntime } from "./job.js";
 export { loadPluginModule, loadPlugins } from "./plugins.js";

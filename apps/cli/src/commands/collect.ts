@@ -1,8 +1,9 @@
 // `lakehouse collect`: the main job — plan, download, verify, store in bronze, record; resumable.
-import { OUTCOMES, type RunSummary } from "@crypto-lakehouse/core";
+import { OUTCOMES, type RunSummary, runSummaryKey } from "@crypto-lakehouse/core";
+import type { CollectRunError } from "@crypto-lakehouse/lakehouse";
 import type { SilverRunSummary } from "@crypto-lakehouse/silver";
 import type { Command } from "commander";
-import { EXIT } from "../errors.js";
+import { EXIT, reportError } from "../errors.js";
 import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
@@ -23,7 +24,7 @@ export function registerCollect(program: Command): void {
     .option("--run-id <id>", "use this run id (default: a new one)")
     .option("--silver", "convert what bronze holds for this selection to silver Parquet afterwards")
     .action(async (f: CollectFlags, cmd: Command) => {
-      const { collectResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+      const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
       const globals = cmd.optsWithGlobals() as LogOptions;
       const merged = mergeFlags(f);
       const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
@@ -42,6 +43,13 @@ export function registerCollect(program: Command): void {
           onProgress: (p) => view.update(p),
           ...(f.runId ? { runId: f.runId } : {}),
         });
+      } catch (e) {
+        // A run that started and then failed: scripts still get its summary, people the error and the record.
+        if (!(e instanceof CollectRunError)) throw e;
+        if (jsonOut(f)) process.stdout.write(`${JSON.stringify(e.summary, null, 2)}\n`);
+        process.exitCode = reportError(e);
+        process.stderr.write(`${recordLine(e)}\n`);
+        return;
       } finally {
         view.stop();
         process.off("SIGINT", onSignal);
@@ -49,7 +57,7 @@ export function registerCollect(program: Command): void {
       }
       const silverSummary =
         f.silver && !controller.signal.aborted ? await convertToSilver(f, globals, interactive) : undefined;
-      if (f.json || !process.stdout.isTTY) {
+      if (jsonOut(f)) {
         const doc = silverSummary ? { ...summary, silver: silverSummary } : summary;
         process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       } else {
@@ -67,6 +75,19 @@ export function registerCollect(program: Command): void {
           ? EXIT.failed
           : EXIT.ok;
     });
+}
+
+/** The summary goes to stdout as JSON with --json, and whenever stdout is not a terminal (piped to a script). */
+function jsonOut(f: CollectFlags): boolean {
+  return Boolean(f.json) || !process.stdout.isTTY;
+}
+
+/** Where a failed run's record is (or why there is none). */
+function recordLine(e: CollectRunError): string {
+  const where = `${e.summary.output.replace(/\/+$/, "")}/${runSummaryKey(e.runId)}`;
+  return e.recorded
+    ? `Run ${e.runId} failed; its record: ${where}`
+    : `Run ${e.runId} failed; its record could not be written to ${where} (see the warning above)`;
 }
 
 /** `collect --silver`: the same conversion as `lakehouse silver` with the same selection, right after the run. */

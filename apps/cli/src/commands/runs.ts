@@ -99,6 +99,13 @@ export function renderRunsTable(entries: readonly RunListEntry[]): string {
 export function renderRun(s: RunSummary): string {
   const lines = [
     `Run ${s.runId}: ${s.status.replace(/_/g, " ")}`,
+    // A failed run says what ended it; its counts are what was done before.
+    ...(s.error
+      ? [
+          `  error     ${s.error.code}: ${s.error.message}`,
+          ...(s.error.details ?? []).map((d) => `              ${d}`),
+        ]
+      : []),
     `  started   ${s.startedAt}`,
     `  finished  ${s.finishedAt} (${formatDuration(s.durationMs)})`,
     `  output    ${s.output}`,

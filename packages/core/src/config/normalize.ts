@@ -52,6 +52,8 @@ export interface CollectSettings {
   /** How deeply a verified zip is test-opened (zip_test). */
   zipTest: ZipTestMode;
   forceRedownload: boolean;
+  /** refresh_changed: re-fetch stored files whose archive ETag or size has changed since (lists the archive). */
+  refreshChanged: boolean;
   timeoutSeconds: number;
   retries: number;
   extraArgs: string[];
@@ -468,6 +470,7 @@ export function normalizeConfig(
     verify: raw.download_checksum ?? CONFIG_DEFAULTS.download_checksum,
     zipTest: raw.zip_test ?? CONFIG_DEFAULTS.zip_test,
     forceRedownload: raw.force_redownload ?? CONFIG_DEFAULTS.force_redownload,
+    refreshChanged: raw.refresh_changed ?? CONFIG_DEFAULTS.refresh_changed,
     timeoutSeconds: raw.timeout_seconds ?? CONFIG_DEFAULTS.timeout_seconds,
     retries: raw.retries ?? CONFIG_DEFAULTS.retries,
     extraArgs: raw.s5cmd_extra_args ?? [...CONFIG_DEFAULTS.s5cmd_extra_args],

@@ -10,10 +10,10 @@ import type { ArchiveFile, Outcome } from "../model/types.js";
 import { planFiles } from "../plan/planner.js";
 import { redactSecrets } from "../util/redact.js";
 import type { RunSummary } from "./records.js";
-import { BronzeIndex } from "./resume.js";
+import { BronzeIndex, RefetchNotes } from "./resume.js";
 import { executeRun, type RunTally } from "./run.js";
 
-export { batchId } from "./run.js";
+export { batchId, type FailedRun, failedRunOf } from "./run.js";
 
 export interface CollectDeps {
   catalog: Catalog;
@@ -60,6 +60,7 @@ export async function runCollection(
   const { catalog, downloader, storage, executor } = deps;
   const { request, settings } = config;
   let notes: PlanNote[] = [];
+  const refetched = new RefetchNotes();
 
   /** The plan, minus what bronze already holds (counted as skipped); started once the store is writable. */
   function toFetch({ progress, onFile, planComplete }: RunTally): AsyncIterable<ArchiveFile> {
@@ -73,11 +74,30 @@ export async function runCollection(
       ...(opts.today ? { today: opts.today } : {}),
     });
     notes = plan.notes;
-    const index = settings.resume && !settings.forceRedownload ? new BronzeIndex(storage) : undefined;
+    const index =
+      settings.resume && !settings.forceRedownload
+        ? new BronzeIndex(storage, {
+            verify: settings.verify,
+            ...(settings.refreshChanged
+              ? {
+                  remote: (prefix: string) =>
+                    downloader.list(prefix, {
+                      delimiter: "/",
+                      ...(opts.signal ? { signal: opts.signal } : {}),
+                    }),
+                }
+              : {}),
+          })
+        : undefined;
     return (async function* () {
-      for await (const f of plan.files) {
+      const decided = index
+        ? index.checkAll(plan.files)
+        : (async function* () {
+            for await (const f of plan.files) yield [f, undefined] as const;
+          })();
+      for await (const [f, decision] of decided) {
         progress.planned++;
-        if (index && (await index.isDone(f))) {
+        if (decision?.done) {
           onFile({
             file: f,
             outcome: "skipped",
@@ -86,6 +106,10 @@ export async function runCollection(
             reason: "already in bronze and verified",
           });
           continue;
+        }
+        if (decision && decision.why !== "absent") {
+          refetched.add(f, decision);
+          deps.logger.info("fetching a stored file again", { key: f.key, reason: decision.reason });
         }
         yield f;
       }
@@ -113,7 +137,7 @@ export async function runCollection(
     record: () => ({
       request: { ...request, notes: undefined },
       settings: publicSettings(settings),
-      notes: notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`),
+      notes: [...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`), ...refetched.notes()],
     }),
   });
   deps.logger.info("collect finished", {

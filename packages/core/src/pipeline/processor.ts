@@ -107,6 +107,9 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
 
   async function store(r: FetchedFile, v: Extract<Verdict, { ok: true }>): Promise<void> {
     const key = bronzeKey(r.file);
+    // A .CHECKSUM beside a zip tells resume the zip was verified: one from an earlier copy must not vouch for
+    // these unverified bytes. Removed first, so a crash in between leaves the old zip unvouched, never the new.
+    if (r.checksumText === undefined) await storage.delete(key + CHECKSUM_SUFFIX);
     await storage.put(
       key,
       { path: r.zipPath, consume: true },

@@ -1,4 +1,5 @@
 // Metadata records kept under `_meta/`: one per stored file, one summary per run.
+import type { ErrorCode } from "../errors.js";
 import type { OutcomeCounts, ZipTestMode } from "../model/types.js";
 
 export interface FileRecord {
@@ -25,11 +26,20 @@ export interface FailureRecord {
   reason: string;
 }
 
+export interface RunError {
+  /** A `LakehouseError` code (`INTERNAL` for anything else thrown). */
+  code: ErrorCode;
+  message: string;
+  details?: string[];
+}
+
 export interface RunSummary {
   runId: string;
   status: "completed" | "completed_with_failures" | "cancelled" | "failed";
   /** Why a run was cancelled from outside (`lakehouse cancel`), and how to finish it. */
   cancelReason?: string;
+  /** What ended a `failed` run (planning, listing, the store, the executor); counts are what was done before. */
+  error?: RunError;
   startedAt: string;
   finishedAt: string;
   durationMs: number;

@@ -177,6 +177,23 @@ describe("verifyStoredFile", () => {
       ["missing", "not in the store; last attempt: failed in run 20230703T000000Z-bbbbbb: timeout"],
     ]);
   });
+
+  it("a file stored with download_checksum: false is unverified, whatever its sound bytes", async () => {
+    const s = memoryStorage();
+    const f = file("2023-07-01");
+    const key = store(s, f, zip("nc"), "r9");
+    s.objects.delete(`${key}.CHECKSUM`);
+    const rec = JSON.parse(s.objects.get(fileRecordKey(key))!.toString());
+    s.objects.set(fileRecordKey(key), Buffer.from(JSON.stringify({ ...rec, verified: false })));
+    expect(await verifyStoredFile(s, key, f)).toMatchObject({
+      status: "unverified",
+      sha256: sha(zip("nc")),
+      zipTest: "tested",
+      reason:
+        "stored without verification (download_checksum: false) by run r9; no .CHECKSUM stored to compare with",
+    });
+    expect((await verifyStore(s)).counts).toMatchObject({ ok: 0, unverified: 1 });
+  });
 });
 
 describe("verify's zip test", () => {

@@ -274,6 +274,15 @@ export async function verifyStoredFile(
       const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
       return { ...item, status: "unverified", reason: `${why}; ${sums}` };
     }
+    if (rec.verified === false) {
+      // Its bytes were never compared with the archive's .CHECKSUM when stored; collect re-fetches it to do that.
+      const sums = checksum ? "it matches the stored .CHECKSUM" : "no .CHECKSUM stored to compare with";
+      return {
+        ...item,
+        status: "unverified",
+        reason: `stored without verification (download_checksum: false) by run ${rec.runId}; ${sums}`,
+      };
+    }
     return item;
   } finally {
     if (spool) await rm(spool, { force: true });
