@@ -90,13 +90,19 @@ export async function runCollection(
           })
         : undefined;
     return (async function* () {
+      // Counted as the plan yields a file, before its resume check (which may fail, or look ahead).
+      const planned = (async function* () {
+        for await (const f of plan.files) {
+          progress.planned++;
+          yield f;
+        }
+      })();
       const decided = index
-        ? index.checkAll(plan.files)
+        ? index.checkAll(planned)
         : (async function* () {
-            for await (const f of plan.files) yield [f, undefined] as const;
+            for await (const f of planned) yield [f, undefined] as const;
           })();
       for await (const [f, decision] of decided) {
-        progress.planned++;
         if (decision?.done) {
           onFile({
             file: f,
