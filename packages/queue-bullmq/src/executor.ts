@@ -6,9 +6,11 @@ import {
   type Batch,
   type Executor,
   type ExecutorRunInput,
+  isLakehouseError,
   LakehouseError,
   type Logger,
   type PluginDeps,
+  redactUrlsIn,
   silentLogger,
 } from "@crypto-lakehouse/core";
 import { type Job, Queue, QueueEvents } from "bullmq";
@@ -26,7 +28,7 @@ import {
   type StoredResult,
 } from "./jobs.js";
 import { type BullmqOptions, type ResolvedBullmqOptions, redactUrl, resolveOptions } from "./options.js";
-import { addRunCounts, runStatus } from "./runs.js";
+import { addRunCounts, markRunFailed, runStatus } from "./runs.js";
 import { stripSecrets } from "./secrets.js";
 import { Wakeup } from "./wakeup.js";
 
@@ -75,6 +77,54 @@ class RunFollower {
   }
 
   async run(events: QueueEvents): Promise<void> {
+    try {
+      await this.follow(events);
+    } catch (e) {
+      await this.recordStop(e);
+      throw e;
+    }
+  }
+
+  /**
+   * A submitter that stops with an error must not leave its run `running` forever: interrupted, the run is
+   * cancelled as below; any other error marks it failed with the reason, and its batches not yet started are
+   * removed (none runs unobserved, as in-process takes no new batch after an error). Batches already running
+   * finish and keep their results, so `--run-id` re-submits only the rest. Best effort: the error itself is what
+   * the caller must see, even when Redis is what broke.
+   */
+  private async recordStop(e: unknown): Promise<void> {
+    if (isLakehouseError(e, "CANCELLED")) return; // the flag is set already
+    const { runId, signal } = this.input;
+    let timer: NodeJS.Timeout | undefined;
+    const record = async () => {
+      if (signal?.aborted) {
+        const { removed } = await cancelQueued(this.redis, this.queue, this.o, runId);
+        this.log.warn("run interrupted; its queued batches were removed", { removed });
+        return;
+      }
+      const reason = e instanceof Error ? e.message : String(e);
+      if (!(await markRunFailed(this.redis, this.o, runId, reason))) return;
+      const removed = await removeNotStarted(this.queue, runId);
+      this.log.info("run marked failed in the queue; its batches not started were removed", { removed });
+    };
+    try {
+      if (this.redis.status !== "ready") throw new Error(`the connection is ${this.redis.status}`);
+      await Promise.race([
+        record(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("no answer within 5000 ms")), 5_000);
+        }),
+      ]);
+    } catch (err) {
+      this.log.warn("could not mark the run failed in the queue (it may still show as running)", {
+        error: redactUrlsIn((err as Error).message),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async follow(events: QueueEvents): Promise<void> {
     const { runId, signal } = this.input;
     events.on("completed", ({ jobId, returnvalue }) => this.settle(jobId, parseResult(returnvalue)));
     events.on("failed", ({ jobId, failedReason }) => void this.onFailedEvent(jobId, failedReason));
@@ -83,6 +133,8 @@ class RunFollower {
     signal?.addEventListener("abort", onAbort);
 
     const existed = (await this.redis.exists(this.key)) === 1;
+    // A re-submission (`--run-id`) of a failed or cancelled run runs again: its old ending no longer holds.
+    if (existed) await this.redis.hdel(this.key, "error", "finishedAt");
     await this.touch({ status: "running", planComplete: "0", submitter: `${hostname()}:${process.pid}` });
     await this.redis.hsetnx(this.key, "startedAt", new Date().toISOString());
     await this.redis.zadd(runsIndexKey(this.o), "NX", Date.now(), runId);
@@ -299,6 +351,17 @@ class RunFollower {
   }
 }
 
+/** Removes a run's batches that have not started (a batch a worker has just locked stays; it checks the flag). */
+async function removeNotStarted(queue: BatchQueue, runId: string): Promise<number> {
+  let removed = 0;
+  for (const type of ["waiting", "prioritized", "delayed"] as const) {
+    for (const id of await queue.getRanges([type], 0, -1)) {
+      if (runOfJobId(id) === runId) removed += await queue.remove(id).catch(() => 0);
+    }
+  }
+  return removed;
+}
+
 /** Removes a run's batches that have not started and marks it cancelled. */
 export async function cancelQueued(
   redis: Redis,
@@ -308,13 +371,7 @@ export async function cancelQueued(
 ): Promise<{ removed: number }> {
   const now = new Date().toISOString();
   await redis.hset(runKey(o, runId), { status: "cancelled", cancelledAt: now, updatedAt: now });
-  let removed = 0;
-  for (const type of ["waiting", "prioritized", "delayed"] as const) {
-    for (const id of await queue.getRanges([type], 0, -1)) {
-      if (runOfJobId(id) === runId) removed += await queue.remove(id).catch(() => 0);
-    }
-  }
-  return { removed };
+  return { removed: await removeNotStarted(queue, runId) };
 }
 
 export function createBullmqExecutor(

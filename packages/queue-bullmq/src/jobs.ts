@@ -42,16 +42,20 @@ export interface BatchProgress {
 /** Reasons can be whole stack-ish messages; Redis keeps every result for days, so keep them short. */
 const MAX_REASON = 300;
 
+/** A reason fit for Redis: URLs' credentials masked before it is cut short, so no part of a password is kept. */
+export function shortReason(text: string): string {
+  const reason = redactUrlsIn(text);
+  return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
+}
+
 export function toStored(r: FileResult): StoredResult {
-  // Masked before it is cut short, so no part of a URL's password is kept.
-  const reason = r.reason ? redactUrlsIn(r.reason) : undefined;
   return {
     key: r.file.key,
     outcome: r.outcome,
     bytes: r.bytes,
     ms: Math.round(r.durationMs),
     ...(r.attempts !== undefined ? { attempts: r.attempts } : {}),
-    ...(reason ? { reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason } : {}),
+    ...(r.reason ? { reason: shortReason(r.reason) } : {}),
   };
 }
 
@@ -99,5 +103,5 @@ export function jobOptions(o: ResolvedBullmqOptions, jobId: string) {
   };
 }
 
-export const RUN_STATUSES = ["running", "completed", "cancelled"] as const;
+export const RUN_STATUSES = ["running", "completed", "cancelled", "failed"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -10,6 +10,7 @@ import {
   runOfJobId,
   runsIndexKey,
   type StoredResult,
+  shortReason,
 } from "./jobs.js";
 import { type BullmqOptions, redactUrl, resolveOptions } from "./options.js";
 
@@ -56,10 +57,41 @@ export async function runStatus(
   return ((await redis.hget(runKey(names, runId), "status")) as RunStatus | null) ?? undefined;
 }
 
+/**
+ * Marks a run failed with `reason` (its submitter stopped with an error): workers take none of its batches still
+ * queued. A cancelled run stays cancelled. Returns false when the run has no record.
+ */
+const MARK_FAILED = `
+local s = redis.call('hget', KEYS[1], 'status')
+if not s then return 0 end
+if s == 'cancelled' then return 1 end
+redis.call('hset', KEYS[1], 'status', 'failed', 'error', ARGV[1], 'finishedAt', ARGV[2], 'updatedAt', ARGV[2])
+return 1`;
+
+export async function markRunFailed(
+  redis: Redis,
+  names: QueueNames,
+  runId: string,
+  reason: string,
+): Promise<boolean> {
+  const now = new Date().toISOString();
+  return (await redis.eval(MARK_FAILED, 1, runKey(names, runId), shortReason(reason), now)) === 1;
+}
+
+/** A run whose remaining batches no worker should run: cancelled, or failed (its submitter stopped with an error). */
+export function isStopped(status: RunStatus | "unknown" | undefined): boolean {
+  return status === "cancelled" || status === "failed";
+}
+
 export interface QueuedRun {
   runId: string;
-  /** `running` while a submitter follows it (see `heartbeatAt`), then `completed` or `cancelled`; `unknown` when only jobs remain. */
+  /**
+   * `running` while a submitter follows it (see `heartbeatAt`), then `completed`, `cancelled` or `failed` (its
+   * submitter stopped with an error, see `error`); `unknown` when only jobs remain.
+   */
   status: RunStatus | "unknown";
+  /** Why a `failed` run failed (masked, short). */
+  error?: string;
   startedAt?: string;
   updatedAt?: string;
   finishedAt?: string;
@@ -110,6 +142,7 @@ function toRun(runId: string, h: Record<string, string>): QueuedRun {
     ...(h.startedAt ? { startedAt: h.startedAt } : {}),
     ...(h.updatedAt ? { updatedAt: h.updatedAt } : {}),
     ...(h.finishedAt ? { finishedAt: h.finishedAt } : {}),
+    ...(h.status === "failed" && h.error ? { error: h.error } : {}),
     ...(h.heartbeatAt ? { heartbeatAt: Number(h.heartbeatAt) } : {}),
     ...(h.submitter ? { submitter: h.submitter } : {}),
     planComplete: h.planComplete === "1",
@@ -182,7 +215,8 @@ export async function cancelRun(url: string | BullmqOptions, runId: string): Pro
       );
     }
     const unfinished = ids.filter(([, b]) => b !== "completed" && b !== "failed");
-    if (previous === "completed" && unfinished.length === 0)
+    // A finished run keeps its status; a failed one's still-running batches can still be stopped.
+    if ((previous === "completed" || previous === "failed") && unfinished.length === 0)
       return { runId, removed: 0, active: 0, previous };
     const now = new Date().toISOString();
     await redis.hset(key, { runId, status: "cancelled", cancelledAt: now, updatedAt: now });

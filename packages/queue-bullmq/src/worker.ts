@@ -21,7 +21,7 @@ import {
   toStored,
 } from "./jobs.js";
 import { type BullmqOptions, redactUrl, resolveOptions } from "./options.js";
-import { addRunCounts, runStatus } from "./runs.js";
+import { addRunCounts, isStopped, runStatus } from "./runs.js";
 
 export type BatchEnd = "completed" | "retry" | "failed" | "handed_back" | "cancelled";
 
@@ -159,9 +159,15 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       );
     const blog = log.child({ runId: d.runId, batch: jobId, attempt });
 
-    if ((await runStatus(redis, o, d.runId)) === "cancelled") {
+    // A batch of a stopped run ends without work: `cancelled` also counts those of a run whose submitter failed.
+    const status = await runStatus(redis, o, d.runId);
+    if (isStopped(status)) {
       end("cancelled");
-      throw new UnrecoverableError(`run ${d.runId} was cancelled`);
+      throw new UnrecoverableError(
+        status === "failed"
+          ? `run ${d.runId} failed (its submitter stopped with an error); its queued batches are not run`
+          : `run ${d.runId} was cancelled`,
+      );
     }
     let processor: BatchProcessor;
     try {
@@ -221,6 +227,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         .then(flush)
         .catch((e) => blog.warn("could not publish progress", { error: (e as Error).message }));
     }, progressMs);
+    // Only a cancel stops a running batch: one of a run whose submitter failed finishes, as in-process, and its
+    // results are kept for a re-submission.
     const cancelTimer = setInterval(() => {
       runStatus(redis, o, d.runId)
         .then((s) => {

@@ -137,12 +137,19 @@ async function queuedRuns(url: string) {
   return listQueuedRuns(url);
 }
 
+/** A queued run's status; a failed one says why, cut to fit a table row (`--json` has the whole reason). */
+function queuedStatus(r: { status: string; error?: string }): string {
+  if (r.status !== "failed" || !r.error) return r.status;
+  const why = r.error.split("\n")[0]!;
+  return `failed: ${why.length > 160 ? `${why.slice(0, 160)}…` : why}`;
+}
+
 function renderQueuedTable(runs: Awaited<ReturnType<typeof queuedRuns>>): string {
   return table(
     ["run", "status", "batches done", "files done", "downloaded", "failed", "updated"],
     runs.map((r) => [
       r.runId,
-      r.status,
+      queuedStatus(r),
       `${r.batches.completed}/${r.batches.total}${r.planComplete ? "" : "+"}`,
       `${r.files.done}/${r.files.queued}`,
       r.counts.downloaded,
