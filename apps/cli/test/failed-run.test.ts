@@ -1,15 +1,15 @@
 // `lakehouse collect` runs that fail fatally: the run is recorded as failed (error, counts so far), --json still
 // prints one summary, the exit code is 1, `lakehouse runs` lists it; bad input fails before any run is recorded.
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RedisServer, startRedis } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
-import { walk } from "./files.js";
+import { loopBronzeFolder, walk } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { END, SPOT_THEN_FUTURES, SPOT_THEN_FUTURES_REPLICA, START } from "./spot-then-futures.js";
 
-const START = "2023-07-01";
-const END = "2023-07-03";
 /** Nothing listens on port 9 (discard): connections are refused at once. */
 const UNREACHABLE = "http://127.0.0.1:9";
 
@@ -32,22 +32,36 @@ function record(out: string, runId: string): Summary | undefined {
 }
 
 /** A glob needs the archive listing: against an unreachable endpoint, planning fails before any file. */
-const globSelection = [
-  "--market",
-  "spot",
-  "--symbols",
-  "BTC*",
-  "--data-types",
-  "klines",
-  "--intervals",
-  "1d",
-  "--start",
-  START,
-  "--end",
-  END,
-  "--retries",
-  "1",
-];
+const GLOB = {
+  market: "spot",
+  symbols: "BTC*",
+  dataTypes: "klines",
+  intervals: "1d",
+  start: START,
+  end: END,
+};
+
+/** `lakehouse collect` of GLOB from the unreachable endpoint into `out`, then `extra`. */
+function collectGlobUnreachable(out: string, ...extra: string[]): string[] {
+  return [
+    "collect",
+    "--endpoint",
+    UNREACHABLE,
+    ...selection(GLOB),
+    "--retries",
+    "1",
+    "--output",
+    out,
+    ...extra,
+  ];
+}
+
+/** Runs the CLI, which must exit 1, and returns the run summary it printed (JSON) and its stderr. */
+async function failedRun(args: string[]): Promise<{ s: Summary; stderr: string }> {
+  const r = await lakehouse(args);
+  expect(r.code, r.stderr).toBe(1);
+  return { s: JSON.parse(r.stdout) as Summary, stderr: r.stderr };
+}
 
 async function listedRuns(out: string): Promise<Summary[]> {
   const r = await lakehouse(["runs", "--output", out, "--json"]);
@@ -59,17 +73,7 @@ describe("lakehouse collect: a run that fails fatally is recorded as failed", ()
   let replica: ServedReplica;
 
   beforeAll(async () => {
-    replica = await serveReplica({
-      markets: ["spot", "futures_um"],
-      dataTypes: ["klines"],
-      intervals: ["1d"],
-      partitions: ["daily"],
-      symbols: { spot: ["BTCUSDT"], futures_um: ["BTCUSDT"] },
-      start: START,
-      end: END,
-      rowsPerFile: 5,
-      quirks: false,
-    });
+    replica = await serveReplica(SPOT_THEN_FUTURES_REPLICA);
   }, 120_000);
   afterAll(async () => {
     await replica?.stop();
@@ -79,28 +83,14 @@ describe("lakehouse collect: a run that fails fatally is recorded as failed", ()
     const out = tempDir("lh-failed-mid-");
     // A symbolic link to itself where the futures_um bronze folder is: reading it (the resume check before the
     // futures file is fetched) fails with ELOOP, while spot, planned first, is collected normally.
-    mkdirSync(join(out, "bronze"), { recursive: true });
-    symlinkSync("futures_um", join(out, "bronze", "futures_um"));
+    loopBronzeFolder(out, "futures_um");
     const spot = replica.manifest.files.filter((f) => f.market === "spot");
     expect(spot).toHaveLength(3);
-    const r = await lakehouse([
+    const { s, stderr } = await failedRun([
       "collect",
       "--endpoint",
       replica.endpoint,
-      "--market",
-      "spot,futures_um",
-      "--symbols",
-      "BTCUSDT",
-      "--data-types",
-      "klines",
-      "--intervals",
-      "1d",
-      "--partitions",
-      "daily",
-      "--start",
-      START,
-      "--end",
-      END,
+      ...selection(SPOT_THEN_FUTURES),
       // Spot's three files fill the first batch exactly: the run stores them before planning reaches futures_um.
       "--batch-size",
       "3",
@@ -108,8 +98,6 @@ describe("lakehouse collect: a run that fails fatally is recorded as failed", ()
       out,
       "--json",
     ]);
-    expect(r.code, r.stderr).toBe(1);
-    const s = JSON.parse(r.stdout) as Summary;
     expect(s).toMatchObject({
       status: "failed",
       planned: 4,
@@ -123,8 +111,8 @@ describe("lakehouse collect: a run that fails fatally is recorded as failed", ()
       /^Failed listing .*bronze\/futures_um\/klines\/daily\/BTCUSDT\/1d: ELOOP/,
     );
     // The error on stderr as for any error, then where the record is.
-    expect(r.stderr).toContain(`Error: ${s.error?.message}`);
-    expect(r.stderr).toContain(`Run ${s.runId} failed; its record: ${out}/_meta/runs/${s.runId}.json`);
+    expect(stderr).toContain(`Error: ${s.error?.message}`);
+    expect(stderr).toContain(`Run ${s.runId} failed; its record: ${out}/_meta/runs/${s.runId}.json`);
     expect(record(out, s.runId)).toEqual(s);
     // What was stored before the failure is kept (and a re-run would skip it).
     expect(
@@ -146,17 +134,7 @@ describe("lakehouse collect: a run that fails fatally is recorded as failed", ()
 
   it("discovery fails (a symbol glob against an unreachable endpoint): failed, nothing planned, exit 1", async () => {
     const out = tempDir("lh-failed-list-");
-    const r = await lakehouse([
-      "collect",
-      "--endpoint",
-      UNREACHABLE,
-      ...globSelection,
-      "--output",
-      out,
-      "--json",
-    ]);
-    expect(r.code, r.stderr).toBe(1);
-    const s = JSON.parse(r.stdout) as Summary;
+    const { s } = await failedRun(collectGlobUnreachable(out, "--json"));
     expect(s).toMatchObject({
       status: "failed",
       planned: 0,
@@ -172,12 +150,10 @@ describe("lakehouse collect: a run that fails fatally is recorded as failed", ()
     expect((await listedRuns(out)).map((x) => [x.runId, x.status])).toEqual([[s.runId, "failed"]]);
 
     // Without --json on a terminal-less stdout the summary is still JSON; the message and the record line as above.
-    const plain = await lakehouse(["collect", "--endpoint", UNREACHABLE, ...globSelection, "--output", out]);
-    expect(plain.code).toBe(1);
-    const again = JSON.parse(plain.stdout) as Summary;
+    const plain = await failedRun(collectGlobUnreachable(out));
     expect(plain.stderr).toMatch(/^Error: listing s3:\/\/data\.binance\.vision\/.*ECONNREFUSED/);
-    expect(plain.stderr).toContain(`its record: ${out}/_meta/runs/${again.runId}.json`);
-    expect(new Set((await listedRuns(out)).map((x) => x.runId))).toEqual(new Set([s.runId, again.runId]));
+    expect(plain.stderr).toContain(`its record: ${out}/_meta/runs/${plain.s.runId}.json`);
+    expect(new Set((await listedRuns(out)).map((x) => x.runId))).toEqual(new Set([s.runId, plain.s.runId]));
   }, 60_000);
 
   it("when the run record cannot be written either: the original error, a warning, the summary on stdout, exit 1", async () => {
@@ -185,25 +161,13 @@ describe("lakehouse collect: a run that fails fatally is recorded as failed", ()
     const runId = "20230704T000000Z-n0r3c0";
     // A folder where the record must go: storing the summary fails (a file and a folder would share a name).
     mkdirSync(join(out, "_meta", "runs", `${runId}.json`), { recursive: true });
-    const r = await lakehouse([
-      "collect",
-      "--endpoint",
-      UNREACHABLE,
-      ...globSelection,
-      "--output",
-      out,
-      "--run-id",
-      runId,
-      "--json",
-    ]);
-    expect(r.code, r.stderr).toBe(1);
-    const s = JSON.parse(r.stdout) as Summary;
+    const { s, stderr } = await failedRun(collectGlobUnreachable(out, "--run-id", runId, "--json"));
     expect(s).toMatchObject({ runId, status: "failed", planned: 0 });
     expect(s.error?.message).toMatch(/^listing .*ECONNREFUSED/);
     // The listing error is what the run reports, not the storage error that followed it.
-    expect(r.stderr).toMatch(/^Error: listing s3:\/\/.*ECONNREFUSED/m);
-    expect(r.stderr).toMatch(/could not record the failed run/);
-    expect(r.stderr).toContain(`Run ${runId} failed; its record could not be written`);
+    expect(stderr).toMatch(/^Error: listing s3:\/\/.*ECONNREFUSED/m);
+    expect(stderr).toMatch(/could not record the failed run/);
+    expect(stderr).toContain(`Run ${runId} failed; its record could not be written`);
     expect(readdirSync(join(out, "_meta", "runs", `${runId}.json`))).toEqual([]);
     expect(await listedRuns(out)).toEqual([]);
   }, 60_000);
@@ -214,11 +178,7 @@ describe("lakehouse collect: a run that fails fatally is recorded as failed", ()
       "collect",
       "--endpoint",
       replica.endpoint,
-      ...globSelection.slice(0, 8),
-      "--start",
-      "2023-07-09",
-      "--end",
-      "2023-07-01",
+      ...selection({ ...GLOB, start: "2023-07-09", end: "2023-07-01" }),
       "--output",
       out,
       "--json",
@@ -230,9 +190,9 @@ describe("lakehouse collect: a run that fails fatally is recorded as failed", ()
       "collect",
       "--endpoint",
       replica.endpoint,
-      "--market",
-      "margin",
-      ...globSelection.slice(2),
+      ...selection({ ...GLOB, market: "margin" }),
+      "--retries",
+      "1",
       "--output",
       out,
       "--json",
@@ -254,19 +214,9 @@ describe("lakehouse collect --queue: a submitter that fails fatally records the 
 
   it("discovery fails while submitting to the queue: failed record with the bullmq executor, exit 1", async () => {
     const out = tempDir("lh-failed-queue-");
-    const r = await lakehouse([
-      "collect",
-      "--endpoint",
-      UNREACHABLE,
-      ...globSelection,
-      "--output",
-      out,
-      "--queue",
-      `${redis.url}?queue=failed-run&pollMs=200`,
-      "--json",
-    ]);
-    expect(r.code, r.stderr).toBe(1);
-    const s = JSON.parse(r.stdout) as Summary;
+    const { s } = await failedRun(
+      collectGlobUnreachable(out, "--queue", `${redis.url}?queue=failed-run&pollMs=200`, "--json"),
+    );
     expect(s).toMatchObject({ status: "failed", planned: 0, executor: "bullmq" });
     expect(s.error?.message).toMatch(/^listing .*ECONNREFUSED/);
     expect(record(out, s.runId)).toEqual(s);

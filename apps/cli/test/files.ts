@@ -1,6 +1,6 @@
 // File helpers shared by the CLI end-to-end tests.
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 
 /** Every file under `dir` (recursively); none when it does not exist. */
@@ -12,3 +12,9 @@ export function walk(dir: string): string[] {
 }
 
 export const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+/** Puts a symbolic link to itself where `<out>/bronze/<market>` goes: reading that folder fails with ELOOP. */
+export function loopBronzeFolder(out: string, market: string): void {
+  mkdirSync(join(out, "bronze"), { recursive: true });
+  symlinkSync(market, join(out, "bronze", market));
+}

@@ -3,23 +3,18 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
 import { tempDir } from "./replica-env.js";
 
-const SELECTION = [
-  "--market",
-  "spot",
-  "--symbols",
-  "BTCUSDT",
-  "--data-types",
-  "klines",
-  "--intervals",
-  "1d",
-  "--start",
-  "2024-01-01",
-  "--end",
-  "2024-01-02",
-];
+const SELECTION = selection({
+  market: "spot",
+  symbols: "BTCUSDT",
+  dataTypes: "klines",
+  intervals: "1d",
+  start: "2024-01-01",
+  end: "2024-01-02",
+});
 
 /** Exit code 2, the message on stderr, no stack trace, nothing on stdout and nothing written to the lake. */
 async function rejected(args: string[], message: RegExp | string): Promise<void> {

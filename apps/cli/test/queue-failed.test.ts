@@ -1,35 +1,22 @@
 // `lakehouse collect --queue` whose submitter fails fatally: `lakehouse runs --queue` shows the run failed with its
 // reason (not running forever), its batches not started are removed, and the same command with --run-id finishes it.
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { type RedisServer, startRedis } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
+import { loopBronzeFolder } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { SPOT_THEN_FUTURES, SPOT_THEN_FUTURES_REPLICA } from "./spot-then-futures.js";
 import { startWorker, type WorkerProc } from "./workers.js";
-
-const START = "2023-07-01";
-const END = "2023-07-03";
 
 let replica: ServedReplica;
 let redis: RedisServer;
 let worker: WorkerProc | undefined;
 
 beforeAll(async () => {
-  [replica, redis] = await Promise.all([
-    serveReplica({
-      markets: ["spot", "futures_um"],
-      dataTypes: ["klines"],
-      intervals: ["1d"],
-      partitions: ["daily"],
-      symbols: { spot: ["BTCUSDT"], futures_um: ["BTCUSDT"] },
-      start: START,
-      end: END,
-      rowsPerFile: 5,
-      quirks: false,
-    }),
-    startRedis(),
-  ]);
+  [replica, redis] = await Promise.all([serveReplica(SPOT_THEN_FUTURES_REPLICA), startRedis()]);
 }, 120_000);
 afterAll(async () => {
   worker?.proc.kill("SIGKILL");
@@ -50,26 +37,12 @@ it("a fatal error in the submitter marks the queued run failed with its reason; 
   const out = tempDir("lh-queue-failed-");
   // A symbolic link to itself where the futures_um bronze folder is: the submitter's resume check for the futures
   // file fails with ELOOP after spot's three files, one full batch, are queued (no worker runs yet).
-  mkdirSync(join(out, "bronze"), { recursive: true });
-  symlinkSync("futures_um", join(out, "bronze", "futures_um"));
+  loopBronzeFolder(out, "futures_um");
   const args = [
     "collect",
     "--endpoint",
     replica.endpoint,
-    "--market",
-    "spot,futures_um",
-    "--symbols",
-    "BTCUSDT",
-    "--data-types",
-    "klines",
-    "--intervals",
-    "1d",
-    "--partitions",
-    "daily",
-    "--start",
-    START,
-    "--end",
-    END,
+    ...selection(SPOT_THEN_FUTURES),
     "--batch-size",
     "3",
     "--output",

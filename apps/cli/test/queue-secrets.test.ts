@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { freePort, type RedisServer, startRedis } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
 import { walk } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
@@ -11,6 +12,8 @@ import { startWorker, type WorkerProc } from "./workers.js";
 
 const PASSWORD = "s3cr3tPW-9f2c1e";
 const DAY = "2023-07-01";
+/** The replica's spot klines of one day; the tests add the symbols. */
+const KLINES = { market: "spot", dataTypes: "klines", intervals: "1d", start: DAY, end: DAY };
 
 /** Sends one RESP command over a raw socket and resolves with the first reply line. */
 function redisCommand(port: number, ...args: string[]): Promise<string> {
@@ -68,21 +71,14 @@ describe("queue credentials stay out of records and output", () => {
     await worker.waitFor((l) => l.msg === "worker ready");
 
     const out = tempDir("lh-queue-secret-");
-    const args = ["--endpoint", replica.endpoint, "--market", "spot", "--symbols", "BTCUSDT,ETHUSDT"];
     const res = await lakehouse([
       "--verbose",
       "--log-format",
       "json",
       "collect",
-      ...args,
-      "--data-types",
-      "klines",
-      "--intervals",
-      "1d",
-      "--start",
-      DAY,
-      "--end",
-      DAY,
+      "--endpoint",
+      replica.endpoint,
+      ...selection({ ...KLINES, symbols: "BTCUSDT,ETHUSDT" }),
       "--output",
       out,
       "--queue",
@@ -123,18 +119,7 @@ describe("queue credentials stay out of records and output", () => {
       "collect",
       "--endpoint",
       replica.endpoint,
-      "--market",
-      "spot",
-      "--symbols",
-      "BTCUSDT",
-      "--data-types",
-      "klines",
-      "--intervals",
-      "1d",
-      "--start",
-      DAY,
-      "--end",
-      DAY,
+      ...selection({ ...KLINES, symbols: "BTCUSDT" }),
       "--output",
       tempDir("lh-queue-wrongpw-"),
       "--queue",

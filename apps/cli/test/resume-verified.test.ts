@@ -9,6 +9,7 @@ import { builtinRegistry } from "@crypto-lakehouse/lakehouse";
 import { startVersitygw } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zipOf } from "../../../packages/core/src/pipeline/zip.test-util.js";
+import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
 import { sha256, walk } from "./files.js";
 import { BUCKET, type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
@@ -56,16 +57,13 @@ describe("resume: unverified and changed stored files", () => {
         "collect",
         "--endpoint",
         replica.endpoint,
-        "--market",
-        "spot",
-        "--symbols",
-        small.map((f) => f.symbol).join(","),
-        "--data-types",
-        "trades",
-        "--start",
-        "2023-07-01",
-        "--end",
-        "2023-07-01",
+        ...selection({
+          market: "spot",
+          symbols: small.map((f) => f.symbol).join(","),
+          dataTypes: "trades",
+          start: "2023-07-01",
+          end: "2023-07-01",
+        }),
         "--output",
         out,
         "--json",
