@@ -49,6 +49,7 @@ export function createProgressView(enabled: boolean): ProgressView {
     stop() {
       clearInterval(timer);
       if (started) bar.stop();
+      started = false; // stopping twice (an error path, then finally) draws nothing more
     },
   };
 }

@@ -60,7 +60,10 @@ function collectGlobUnreachable(out: string, ...extra: string[]): string[] {
 async function failedRun(args: string[]): Promise<{ s: Summary; stderr: string }> {
   const r = await lakehouse(args);
   expect(r.code, r.stderr).toBe(1);
-  return { s: JSON.parse(r.stdout) as Summary, stderr: r.stderr };
+  // The printed summary is the stored record plus `ok`, false as for any run that did not complete.
+  const { ok, ...s } = JSON.parse(r.stdout) as Summary & { ok?: boolean };
+  expect(ok).toBe(false);
+  return { s, stderr: r.stderr };
 }
 
 async function listedRuns(out: string): Promise<Summary[]> {

@@ -183,7 +183,8 @@ export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {})
       `'${settings.downloader}' is not a known downloader (known: ${[...registry.downloaders.keys()].join(", ")})`,
     );
   }
-  // Every selection and its options are checked before anything is created: a bad one leaks no connection.
+  // Every selection and its options schema are checked before anything is created; a plugin that still refuses
+  // its options in create() has what was already created closed (below).
   const dpOptions = parseOptions(dp.optionsSchema, {}, `downloader ${dp.id}`);
   const sel = storageSelection(registry, settings);
   const sp = registry.storages.get(sel.id)!;
@@ -192,15 +193,19 @@ export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {})
   const ep = registry.executors.get(exe.id)!;
   const epOptions = parseOptions(ep.optionsSchema, exe.options, `executor ${ep.id}`);
   const downloader = await dp.create(downloaderSettings(settings), dpOptions, deps);
-  const storage = await sp.create(spOptions, deps);
-  const executor = await ep.create(epOptions, deps);
+  let storage: StorageBackend | undefined;
+  let executor: Executor;
+  try {
+    storage = await sp.create(spOptions, deps);
+    executor = await ep.create(epOptions, deps);
+  } catch (e) {
+    await Promise.allSettled([downloader.close?.(), storage?.close?.()]);
+    throw e;
+  }
   c.register(TOKENS.Downloader, { useValue: downloader });
   c.register(TOKENS.Storage, { useValue: storage });
   c.register(TOKENS.Executor, { useValue: executor });
   const service = c.resolve(CollectService);
-  // The pipeline records its settings in the run summary: executor options may hold credentials (as storage
-  // options may), and the pipeline has the executor itself, so it sees only the executor's id.
-  const recorded = settings.executor ? { ...run, settings: { ...settings, executor: { kind: ep.id } } } : run;
 
   return {
     container: c,
@@ -210,7 +215,7 @@ export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {})
     executor,
     logger,
     collect: (o) =>
-      service.run(recorded, {
+      service.run(run, {
         ...o,
         job: {
           downloader: { id: dp.id, settings: { ...downloaderSettings(settings) } },

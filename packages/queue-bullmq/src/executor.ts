@@ -228,9 +228,11 @@ class RunFollower {
     if (state === "unknown") {
       const { job, dropped } = stripSecrets(this.input.job);
       if (dropped.length && batch.index === 0) {
-        this.log.warn("credentials are not sent to workers; each worker reads its own from its environment", {
-          dropped,
-        });
+        this.log.warn(
+          "credentials are not sent to workers: credential fields are dropped and URL passwords masked (***), so " +
+            "workers read credentials from their own environment, and a URL that needs a password will not work there",
+          { dropped },
+        );
       }
       const data: BatchJobData = { v: 1, runId: this.input.runId, index: batch.index, files: mine, job };
       await this.queue.add("batch", data, jobOptions(this.o, id));

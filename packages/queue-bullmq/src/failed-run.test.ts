@@ -56,8 +56,13 @@ function batch(index: number): Batch {
   return { id: batchId(RUN, files), index, files };
 }
 
-async function until(check: () => Promise<boolean> | boolean): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 50));
+/** Polls until `check` holds; fails with `what` after 20 s instead of hanging until the test's timeout. */
+async function until(check: () => Promise<boolean> | boolean, what = "the condition"): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function submit(url: string, batches: AsyncIterable<Batch>, seen: FileResult[] = []): Promise<void> {

@@ -46,7 +46,8 @@ export function registerCollect(program: Command): void {
       } catch (e) {
         // A run that started and then failed: scripts still get its summary, people the error and the record.
         if (!(e instanceof CollectRunError)) throw e;
-        if (jsonOut(f)) process.stdout.write(`${JSON.stringify(e.summary, null, 2)}\n`);
+        view.stop(); // before any message, so the error is not drawn into the progress bar
+        if (jsonOut(f)) process.stdout.write(`${JSON.stringify({ ...e.summary, ok: false }, null, 2)}\n`);
         process.exitCode = reportError(e);
         process.stderr.write(`${recordLine(e)}\n`);
         return;

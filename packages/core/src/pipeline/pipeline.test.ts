@@ -189,6 +189,26 @@ describe("collect pipeline logic", () => {
     expect(JSON.parse(storage.objects.get(fileRecordKey(bronzeKey(f)))!.toString()).verified).toBe(false);
   });
 
+  it("a crash while handling the batch's last files fails the batch (it is not swallowed)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stage-"));
+    const f = file("2023-07-01");
+    const processor = createBatchProcessor({
+      runId: "r3",
+      downloader: scripted(dir, { [f.key]: { body: ZIP, checksum: `${sha(ZIP)}  x.zip` } }),
+      storage: memoryStorage(),
+      stagingDir: dir,
+      verify: true,
+      logger: silentLogger,
+      today,
+    });
+    const onFile = () => {
+      throw new Error("progress sink broke");
+    };
+    await expect(processor({ id: "b", index: 0, files: [f] }, { onFile })).rejects.toThrow(
+      "progress sink broke",
+    );
+  });
+
   it("collectFiles fetches exactly the given files in batches and records the run like any collect run", async () => {
     const dir = mkdtempSync(join(tmpdir(), "stage-"));
     const [good, hole, broken] = [file("2023-07-01"), file("2023-07-02"), file("2023-07-03")];

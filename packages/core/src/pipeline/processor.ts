@@ -215,6 +215,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     // Verify and store several results at once: each needs many file-system round trips (hash, zip test,
     // three atomic puts), and handling them one by one left the downloader waiting on the pipeline.
     const inFlight = new Set<Promise<void>>();
+    let tail: PromiseSettledResult<void>[] = [];
     try {
       for await (const r of downloader.fetch(batch.files, stagingDir, fetchOpts)) {
         const p: Promise<void> = handle(r, false).finally(() => inFlight.delete(p));
@@ -224,9 +225,10 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     } finally {
       // Also when the fetch ends early (cancelled): files being stored finish and are counted before the batch
       // returns, so nothing is written after the run's summary (or into a staging folder already removed).
-      await Promise.allSettled(inFlight);
+      tail = await Promise.allSettled([...inFlight]);
     }
-    await Promise.all(inFlight);
+    const crashed = tail.find((t): t is PromiseRejectedResult => t.status === "rejected");
+    if (crashed) throw crashed.reason;
     // A downloader must answer for every file; anything it dropped is a failure, never a silent success.
     const seen = new Set(results.map((x) => x.file.key));
     for (const f of batch.files) {

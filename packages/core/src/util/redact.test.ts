@@ -82,3 +82,11 @@ describe("redactSecrets", () => {
     expect(input.queue).toBe("redis://:s3cr3tPW@127.0.0.1:1234?queue=q");
   });
 });
+
+describe("passwords with quotes", () => {
+  it("are masked whole, in a setting and inside a message", () => {
+    expect(redactSecrets({ queue: "redis://:pa'ss@h:1" })).toEqual({ queue: "redis://:***@h:1" });
+    expect(redactUrlsIn("queue: redis://:pa'ss@h:1 failed")).toBe("queue: redis://:***@h:1 failed");
+    expect(redactUrlsIn(`at "redis://u:p"w@h:1/0"`)).not.toContain('p"w');
+  });
+});

@@ -12,8 +12,14 @@ export function isSecretName(name: string): boolean {
   return SECRET_PARAM.test(name);
 }
 
-/** `scheme://` followed by the rest of the URL up to whitespace or a quote (URLs inside messages). */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]+/gi;
+/**
+ * `scheme://`, then any user-info up to its last `@` (a password may hold quotes), then the rest of the URL up to
+ * whitespace or a quote (URLs inside messages).
+ */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s@/]*@)?[^\s"'`<>]+/gi;
+
+/** A string that is one whole URL (a setting's value), masked as such rather than searched for URLs. */
+const WHOLE_URL = /^[a-z][a-z0-9+.-]*:\/\/\S*$/i;
 
 function decode(s: string): string {
   try {
@@ -88,7 +94,7 @@ export function redactUrlsIn(text: string): string {
  * JSON output assembled from settings, requests and messages that may quote a URL.
  */
 export function redactSecrets<T>(value: T): T {
-  if (typeof value === "string") return redactUrlsIn(value) as T;
+  if (typeof value === "string") return (WHOLE_URL.test(value) ? redactUrl(value) : redactUrlsIn(value)) as T;
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as T;
   if (!value || typeof value !== "object") return value;
   const proto = Object.getPrototypeOf(value);
