@@ -1,5 +1,7 @@
 // collect --silver → sql → gold, as the README shows it, on replica data spanning the spot µs switch.
+import type { FileReport } from "@crypto-lakehouse/silver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderFiles } from "../src/commands/silver.js";
 import { lakehouse } from "./cli.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
 
@@ -54,6 +56,43 @@ describe("collect → silver → sql → gold", () => {
     const doc = JSON.parse(c.stdout);
     expect(doc.counts.downloaded).toBe(4);
     expect(doc.silver.counts.failed).toBe(0);
+    const keys = (fs: FileReport[]) => fs.map((f) => f.bronzeKey);
+    const day = (d: string) => `bronze/spot/klines/daily/BTCUSDT/1h/BTCUSDT-1h-${d}.zip`;
+    const days = ["2024-12-30", "2024-12-31", "2025-01-01", "2025-01-02"].map(day);
+    expect(keys(doc.silver.files)).toEqual(days);
+
+    // The stored per-file reports for the same selection; a later --start leaves out the first day.
+    const r = await lakehouse(["silver", "--report", "--files", "--json", "--output", out, ...sel]);
+    expect(r.code, r.stderr).toBe(0);
+    const { files } = JSON.parse(r.stdout) as { files: FileReport[] };
+    expect(files).toEqual(doc.silver.files);
+    for (const [i, f] of files.entries()) {
+      expect(f).toMatchObject({
+        rows: 24,
+        duplicatesDropped: 0,
+        header: expect.any(Boolean),
+        gaps: { count: 0 },
+      });
+      expect(f.timeMin).toMatch(new RegExp(`^${days[i]!.slice(-14, -4)}T00:00:00(\\.0+)?Z$`));
+      expect(f.timeMax).toMatch(new RegExp(`^${days[i]!.slice(-14, -4)}T23:00:00(\\.0+)?Z$`));
+    }
+    expect(files.map((f) => f.timeUnit)).toEqual(["ms", "ms", "us", "us"]);
+    const narrow = await lakehouse([
+      "silver",
+      "--report",
+      "--files",
+      "--json",
+      "--output",
+      out,
+      "--start",
+      "2024-12-31",
+    ]);
+    expect(keys(JSON.parse(narrow.stdout).files)).toEqual(days.slice(1));
+    const lines = renderFiles(files).split("\n");
+    expect(lines).toHaveLength(2 + 4);
+    expect(lines[2]).toMatch(
+      /^spot\/klines\/BTCUSDT\/1h\/2024-12-30\s+24\s+2024-12-30 00:00:00\s+2024-12-30 23:00:00\s+0\s+.*none$/,
+    );
 
     const q = await lakehouse([
       "sql",

@@ -7,6 +7,7 @@ import { splitCsvLine } from "./detect.js";
 import { type Duck, openDuck } from "./duck.js";
 import { silverPartKey, silverStateKey, tableReportKey } from "./layout.js";
 import { bronzeKeyOf, csvOf, QUIRKS, type ReplicaLake, replicaLake } from "./replica.test-util.js";
+import { readFileReports } from "./report.js";
 import type { SymbolState } from "./state.js";
 import type { SilverRunSummary, TableReport } from "./types.js";
 
@@ -52,6 +53,22 @@ describe("convertBronze on replica data", () => {
     expect(first.counts.converted).toBe(lake.files.length);
     expect(first.status).toBe("completed");
     expect(await lake.storage.read("_meta/silver/runs/first.json")).toBeDefined();
+  });
+
+  it("lists the converted files' reports in the summary and from the stored states, by key and selection", async () => {
+    const keys = first.files.map((f) => f.bronzeKey);
+    expect(keys).toHaveLength(lake.files.length);
+    expect(keys).toEqual([...keys].sort());
+    expect(await readFileReports(lake.storage)).toEqual(first.files);
+    const spot1h = await readFileReports(lake.storage, {
+      markets: ["spot"],
+      dataTypes: ["klines"],
+      intervals: ["1h"],
+    });
+    expect(spot1h.map((f) => f.bronzeKey)).toEqual(
+      keys.filter((k) => k.startsWith("bronze/spot/klines/") && k.includes("/1h/")),
+    );
+    expect(spot1h.length).toBeGreaterThan(0);
   });
 
   it("spot klines across 2024-12-31 (ms) and 2025-01-01 (µs) have continuous open times", async () => {

@@ -37,6 +37,7 @@ import type {
   ConvertOptions,
   FailedFile,
   FileOutcome,
+  FileReport,
   SilverProgress,
   SilverRunSummary,
   SilverSelection,
@@ -143,6 +144,7 @@ export async function convertBronze(
   const startedAt = Date.now();
   const notes: string[] = [];
   const failures: FailedFile[] = [];
+  const converted: FileReport[] = [];
   const counts: Record<FileOutcome, number> = { converted: 0, unchanged: 0, superseded: 0, failed: 0 };
   const progress: SilverProgress = {
     runId,
@@ -236,6 +238,12 @@ export async function convertBronze(
       }
       const { written, ...report } = r;
       const sha256 = await bronzeSha256(storage, src.bronzeKey);
+      const fileReport: FileReport = {
+        bronzeKey: src.bronzeKey,
+        ...(written ? { silverKey } : {}),
+        ...report,
+        durationMs: Date.now() - started,
+      };
       state.files[src.bronzeKey] = {
         ...fingerprint(src),
         ...(sha256 ? { sha256 } : {}),
@@ -243,14 +251,10 @@ export async function convertBronze(
         format: SILVER_FORMAT,
         runId,
         at: new Date().toISOString(),
-        report: {
-          bronzeKey: src.bronzeKey,
-          ...(written ? { silverKey } : {}),
-          ...report,
-          durationMs: Date.now() - started,
-        },
+        report: fileReport,
       };
       dirty.add(state);
+      converted.push(fileReport);
       progress.csvBytes += r.csvBytes;
       progress.rows += r.rows;
       parquetBytes += r.parquetBytes;
@@ -396,12 +400,16 @@ export async function convertBronze(
     duplicatesDropped,
     failures,
     tables: touched,
+    files: converted.sort((a, b) => (a.bronzeKey < b.bronzeKey ? -1 : a.bronzeKey > b.bronzeKey ? 1 : 0)),
     notes,
     output: storage.location,
   };
+  // The run record leaves out the per-file reports: each is stored with its file's state already, and a large run's
+  // list would make the record tens of MB.
+  const { files: _files, ...record } = summary;
   await storage.put(
     silverRunKey(runId),
-    { data: JSON.stringify(summary, null, 2) },
+    { data: JSON.stringify(record, null, 2) },
     { contentType: "application/json" },
   );
   logger.info("silver build finished", { status, counts });

@@ -26,7 +26,7 @@ export {
   streamQuery,
   type TableView,
 } from "./query.js";
-export { buildTableReport, readTableReports } from "./report.js";
+export { buildTableReport, readFileReports, readTableReports } from "./report.js";
 export type { DuplicatePolicy, SilverColumn, SilverTableSchema } from "./schema.js";
 export { DECIMAL_TYPE, duplicatePolicy, KLINE_TYPES, silverSchema, TIME_TYPE } from "./schema.js";
 export { compileSelection, selectionFromRequest } from "./selection.js";

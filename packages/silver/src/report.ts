@@ -1,10 +1,11 @@
 // Table quality reports: rows, time range, duplicates dropped and kline gaps per series, from the symbol states.
-import type { StorageBackend } from "@crypto-lakehouse/core";
+import { type MarketPlugin, META, type StorageBackend } from "@crypto-lakehouse/core";
 import { mergeGaps, seriesGaps } from "./gaps.js";
 import { silverStatePrefix, TABLE_REPORTS_PREFIX, tableReportKey, viewName } from "./layout.js";
 import type { SilverTableSchema } from "./schema.js";
+import { compileSelection } from "./selection.js";
 import { readState, type SymbolState } from "./state.js";
-import type { FileReport, SeriesReport, TableReport } from "./types.js";
+import type { BronzeSource, FileReport, SeriesReport, SilverSelection, TableReport } from "./types.js";
 
 const min = (a: string | undefined, b: string | undefined) =>
   a === undefined ? b : b === undefined || a < b ? a : b;
@@ -115,4 +116,31 @@ export async function readTableReports(storage: StorageBackend): Promise<TableRe
     if (buf) out.push(JSON.parse(buf.toString("utf8")) as TableReport);
   }
   return out;
+}
+
+/**
+ * The stored report of every converted file the selection covers (what `lakehouse silver --report --files` shows),
+ * ordered by bronze key; superseded files have none (their monthly file's report stands for them).
+ */
+export async function readFileReports(
+  storage: StorageBackend,
+  selection: SilverSelection = {},
+  markets: readonly MarketPlugin[] = [],
+): Promise<FileReport[]> {
+  const filter = compileSelection(selection, markets);
+  const prefix = `${META}/silver/state/`;
+  const out: FileReport[] = [];
+  for await (const o of storage.list(prefix)) {
+    const parts = o.key.slice(prefix.length).split("/");
+    if (parts.length !== 3 || !o.key.endsWith(".json")) continue;
+    const [market, dataType, file] = parts as [string, string, string];
+    if (!filter.market(market) || !filter.dataType(dataType)) continue;
+    const state = await readState(storage, market, dataType, file.slice(0, -".json".length));
+    for (const f of Object.values(state.files)) {
+      if (f.status !== "converted" || !f.report) continue;
+      const src = { market, dataType, symbol: state.symbol, ...f, bronzeKey: f.report.bronzeKey };
+      if (filter.file(src as unknown as BronzeSource)) out.push(f.report);
+    }
+  }
+  return out.sort((a, b) => (a.bronzeKey < b.bronzeKey ? -1 : a.bronzeKey > b.bronzeKey ? 1 : 0));
 }

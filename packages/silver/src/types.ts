@@ -166,6 +166,8 @@ export interface SilverRunSummary {
   failures: FailedFile[];
   /** Reports of the tables this run touched. */
   tables: TableReport[];
+  /** Reports of the files this run converted, by bronze key (returned and printed; not in the stored run record). */
+  files: FileReport[];
   notes: string[];
   output: string;
 }

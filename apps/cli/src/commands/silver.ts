@@ -12,6 +12,7 @@ import {
 } from "@crypto-lakehouse/core";
 import { builtinRegistry, loadPlugins, storageSelection } from "@crypto-lakehouse/lakehouse";
 import type {
+  FileReport,
   SilverProgress,
   SilverRunSummary,
   SilverSelection,
@@ -98,6 +99,7 @@ interface SilverFlags extends LakeFlags, LogOptions {
   compression?: "snappy" | "zstd";
   json?: boolean;
   report?: boolean;
+  files?: boolean;
   runId?: string;
 }
 
@@ -139,16 +141,31 @@ export function registerSilver(program: Command): void {
       new Option("--compression <codec>", "Parquet compression (default snappy)").choices(["snappy", "zstd"]),
     )
     .option("--report", "show the stored quality reports of every silver table; convert nothing")
+    .option("--files", "with --report: also one line per converted file of the selection (`files` in JSON)")
     .option("--json", "no progress display; print the run summary (or reports) as JSON")
     .option("--run-id <id>", "use this run id (default: a new one)")
     .action(async (f: SilverFlags, cmd: Command) => {
       const silver = await import("@crypto-lakehouse/silver");
       const globals = cmd.optsWithGlobals() as LogOptions;
+      if (f.files && !f.report)
+        throw new LakehouseError(
+          "CONFIG_INVALID",
+          "--files goes with --report: `lakehouse silver --report --files`",
+        );
       const lake = await openLake(f);
       const asJson = f.json || !process.stdout.isTTY;
       try {
         if (f.report) {
           const reports = await silver.readTableReports(lake.storage);
+          if (f.files) {
+            const files = await silver.readFileReports(lake.storage, selectionOf(lake.config), lake.markets);
+            process.stdout.write(
+              asJson
+                ? `${JSON.stringify({ tables: reports, files }, null, 2)}\n`
+                : `${renderTables(reports, lake.storage.location)}\n\n${renderFiles(files)}\n`,
+            );
+            return;
+          }
           process.stdout.write(
             asJson
               ? `${JSON.stringify(reports, null, 2)}\n`
@@ -233,6 +250,48 @@ export function renderTables(reports: readonly TableReport[], location: string):
   return lines.join("\n");
 }
 
+/** `bronze/spot/klines/daily/BTCUSDT/1h/BTCUSDT-1h-2025-01-01.zip` → `spot/klines/BTCUSDT/1h/2025-01-01`. */
+const shortKey = (key: string) => {
+  const [, market, dataType, , symbol, ...rest] = key.split("/");
+  const period = /-(\d{4}-\d{2}(?:-\d{2})?)\.zip$/.exec(key)?.[1];
+  if (!market || !dataType || !symbol || !period || rest.length < 1 || rest.length > 2) return key;
+  return [market, dataType, symbol, ...(rest.length === 2 ? [rest[0]] : []), period].join("/");
+};
+
+/** One line per converted file (`lakehouse silver --report --files`). */
+export function renderFiles(files: readonly FileReport[]): string {
+  if (files.length === 0) return "No converted files match this selection.";
+  const rows = files.map((r) => [
+    shortKey(r.bronzeKey),
+    r.rows.toLocaleString("en"),
+    shortTime(r.timeMin),
+    shortTime(r.timeMax),
+    r.duplicatesDropped,
+    r.keyConflicts ? r.keyConflicts : "",
+    r.header ? "yes" : "no",
+    r.timeUnit,
+    r.gaps
+      ? r.gaps.count
+        ? `${r.gaps.count} (${r.gaps.missingBars.toLocaleString("en")} bars missing)`
+        : "none"
+      : "",
+  ]);
+  return table(
+    [
+      "file",
+      "rows",
+      "from",
+      "to",
+      "duplicates dropped",
+      "key conflicts",
+      "header",
+      "time unit",
+      "kline gaps",
+    ],
+    rows,
+  );
+}
+
 export function renderSilverSummary(s: SilverRunSummary): string {
   const secs = s.durationMs / 1000;
   const rate = secs > 0 ? `${formatBytes(s.csvBytes / secs)}/s` : "";
@@ -253,5 +312,6 @@ export function renderSilverSummary(s: SilverRunSummary): string {
       lines.push(`  … and ${s.failures.length - 20} more (see _meta/silver/runs/${s.runId}.json)`);
   }
   if (s.notes.length) lines.push("", "Notes:", ...s.notes.slice(0, 20).map((n) => `  - ${n}`));
+  if (s.counts.converted > 0) lines.push("", "per-file reports: lakehouse silver --report --files");
   return lines.join("\n");
 }
