@@ -46,7 +46,7 @@ export function buildProgram(): Command {
       positiveInt("--concurrency"),
     )
     .option("-b, --batches <n>", "batches this worker runs at once", positiveInt("--batches"), 1)
-    .option("-d, --downloader <id>", "downloader to use instead of the run's: sdk or s5cmd")
+    .option("-d, --downloader <id>", "downloader to use instead of the run's: http or s5cmd")
     .option("--metrics-port <port>", "serve Prometheus metrics on http://HOST:PORT/metrics", port)
     .option("--metrics-host <host>", "address the metrics endpoint listens on", "127.0.0.1")
     .option(
@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<number> {
   // Loaded here, not at the top: `--help` and flag errors should not wait for every plugin to load.
-  const { builtinRegistry, createJobRuntime } = await import("@crypto-lakehouse/lakehouse");
+  const { checkDownloader, createJobRuntime } = await import("@crypto-lakehouse/lakehouse");
   const { startQueueWorker } = await import("@crypto-lakehouse/queue-bullmq");
   const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
   if (!url)
@@ -117,15 +117,7 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
       "CONFIG_INVALID",
       "No queue given: pass --queue redis://HOST:PORT (or set LAKEHOUSE_QUEUE)",
     );
-  if (f.downloader) {
-    const known = [...builtinRegistry().downloaders.keys()];
-    if (!known.includes(f.downloader)) {
-      throw new LakehouseError(
-        "UNSUPPORTED",
-        `--downloader: '${f.downloader}' is not a known downloader (known: ${known.join(", ")})`,
-      );
-    }
-  }
+  if (f.downloader) checkDownloader(f.downloader);
   const metrics = new WorkerMetrics();
   const runtimes = createRuntimeCache((job) =>
     createJobRuntime(job, {

@@ -2,8 +2,6 @@
 import {
   type ArchiveFile,
   type Downloader,
-  type DownloaderPlugin,
-  type DownloaderSettings,
   type FetchOptions,
   type FetchResult,
   type ListOptions,
@@ -21,7 +19,7 @@ import {
   resolveOptions,
   resolveSettings,
   type S5cmdDownloaderOptions,
-  s5cmdDownloaderOptionsSchema,
+  type S5cmdSettings,
 } from "./options.js";
 
 export interface S5cmdDownloader extends Downloader {
@@ -38,12 +36,17 @@ export interface S5cmdDownloader extends Downloader {
  * it). Unset settings default to the real archive, 8 workers, 60 s timeouts, 3 retries, 50 MB parts.
  */
 export async function createS5cmdDownloader(
-  settings?: Partial<DownloaderSettings>,
+  settings?: Partial<S5cmdSettings>,
   options?: S5cmdDownloaderOptions,
   deps?: Partial<PluginDeps>,
 ): Promise<S5cmdDownloader> {
-  const s = resolveSettings(settings);
   const o = resolveOptions(options);
+  // s5cmd's own settings come as options (from config) or directly in settings (embedders, tests).
+  const s = resolveSettings({
+    ...settings,
+    ...(o.batchMode !== undefined ? { batchMode: o.batchMode } : {}),
+    ...(o.extraArgs !== undefined ? { extraArgs: o.extraArgs } : {}),
+  });
   const binary = findS5cmd(o.binary);
   const version = await checkS5cmd(binary);
   const logger = (deps?.logger ?? silentLogger).child({ downloader: "s5cmd" });
@@ -81,11 +84,3 @@ export async function createS5cmdDownloader(
     async close() {},
   };
 }
-
-export const s5cmdDownloader: DownloaderPlugin<S5cmdDownloaderOptions> = {
-  kind: "downloader",
-  id: "s5cmd",
-  description: "Runs the s5cmd binary (v2): one `s5cmd run` of cp commands per batch; needs s5cmd installed.",
-  optionsSchema: s5cmdDownloaderOptionsSchema,
-  create: (settings, options, deps) => createS5cmdDownloader(settings, options, deps),
-};

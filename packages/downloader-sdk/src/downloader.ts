@@ -3,7 +3,6 @@ import { mkdir } from "node:fs/promises";
 import {
   type ArchiveFile,
   type Downloader,
-  type DownloaderPlugin,
   type DownloaderSettings,
   type FetchOptions,
   type FetchResult,
@@ -22,7 +21,6 @@ import {
   resolveOptions,
   resolveSettings,
   type SdkDownloaderOptions,
-  sdkDownloaderOptionsSchema,
 } from "./options.js";
 import { mapConcurrent } from "./pool.js";
 import type { RetryPolicy } from "./retry.js";
@@ -50,7 +48,7 @@ export function createSdkDownloader(
 ): SdkDownloader {
   const s = resolveSettings(settings);
   const o = resolveOptions(options);
-  const logger = (deps?.logger ?? silentLogger).child({ downloader: "sdk" });
+  const logger = (deps?.logger ?? silentLogger).child({ downloader: "http" });
   const policy: RetryPolicy = { retries: s.retries, baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
   const s3 = createAnonymousS3(s);
   const getter =
@@ -82,7 +80,7 @@ export function createSdkDownloader(
 
   return {
     kind: "downloader",
-    id: "sdk",
+    id: "http",
     settings: s,
     options: o,
 
@@ -141,12 +139,3 @@ export function createSdkDownloader(
     },
   };
 }
-
-export const sdkDownloader: DownloaderPlugin<SdkDownloaderOptions> = {
-  kind: "downloader",
-  id: "sdk",
-  description:
-    "Downloads with the AWS SDK for JavaScript v3: anonymous, streaming, hashed in flight (the default).",
-  optionsSchema: sdkDownloaderOptionsSchema,
-  create: (settings, options, deps) => createSdkDownloader(settings, options, deps),
-};

@@ -18,7 +18,7 @@ import {
 } from "@crypto-lakehouse/core";
 import type { PluginRegistry } from "./registry.js";
 import { type ResolvedRun, resolveRun } from "./resolve.js";
-import { createRuntime } from "./runtime.js";
+import { createRuntime, openRuntime } from "./runtime.js";
 
 export interface CommonOptions {
   /** Folder that relative `matrix_path` and `plugins` entries are resolved from (default: cwd). */
@@ -93,7 +93,7 @@ export async function collectResolved(
   const runId = options.runId ?? newRunId();
   const runtime = await createRuntime(run, { logger: (options.logger ?? silentLogger).child({ runId }) });
   try {
-    const summary = await runtime.collect({
+    const summary = await runtime.collect(run.request, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       runId,
@@ -132,8 +132,10 @@ export async function planResolved(run: ResolvedRun, options: CommonOptions = {}
   let dispose = async () => {};
   let lister: Parameters<typeof planFiles>[1]["lister"];
   if (needsListing) {
-    const runtime = await createRuntime(run, { logger: options.logger ?? silentLogger });
-    lister = (prefix, delimiter) => runtime.downloader.list(prefix, { delimiter: delimiter ?? "/" });
+    const runtime = openRuntime(run, { logger: options.logger ?? silentLogger });
+    lister = async function* (prefix, delimiter) {
+      yield* (await runtime.downloader()).list(prefix, { delimiter: delimiter ?? "/" });
+    };
     dispose = () => runtime.dispose();
   }
   const p = planFiles(run.request, {

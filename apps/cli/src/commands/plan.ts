@@ -1,6 +1,7 @@
 // `lakehouse plan`: which archive files a request means, without downloading anything.
 import { type Command, Option } from "commander";
-import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
+import { addRunFlags, type RunFlags } from "../flags.js";
+import { resolveSelection } from "../lake.js";
 import { table } from "../table.js";
 
 interface PlanFlags extends RunFlags {
@@ -21,9 +22,8 @@ export function registerPlan(program: Command): void {
     )
     .option("--json", "print one JSON document with counts, notes and keys")
     .action(async (f: PlanFlags) => {
-      const { groupKey, planResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
-      const merged = mergeFlags(f);
-      const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
+      const { groupKey, planResolved } = await import("@crypto-lakehouse/lakehouse");
+      const run = await resolveSelection(f);
       const plan = await planResolved(run);
       try {
         const byGroup = new Map<string, number>();

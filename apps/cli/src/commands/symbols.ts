@@ -1,6 +1,7 @@
 // `lakehouse symbols`: the symbols the archive really has for a market and data type (from its listing).
 import type { Command } from "commander";
-import { mergeFlags, type RunFlags } from "../flags.js";
+import type { RunFlags } from "../flags.js";
+import { resolveSelection } from "../lake.js";
 
 interface SymbolsFlags extends RunFlags {
   dataType: string;
@@ -20,19 +21,19 @@ export function registerSymbols(program: Command): void {
     .option("--bucket <bucket>", "archive bucket")
     .option("--json", "print a JSON array")
     .action(async (f: SymbolsFlags & { market: string }) => {
-      const { createRuntime, resolveRun } = await import("@crypto-lakehouse/lakehouse");
-      const merged = mergeFlags({ ...f, market: [f.market], dataTypes: f.dataType, symbols: "*" });
-      const run = await resolveRun(
-        { ...merged.config, date_range: { start: "2017-01-01" } },
-        { sources: merged.sources },
+      const { openRuntime } = await import("@crypto-lakehouse/lakehouse");
+      const run = await resolveSelection(
+        { ...f, market: [f.market], dataTypes: f.dataType, symbols: "*" },
+        { date_range: { start: "2017-01-01" } },
       );
-      const rt = await createRuntime(run);
+      const rt = openRuntime(run);
       try {
+        const downloader = await rt.downloader();
         const market = run.catalog.market(f.market);
         const spec = market.matrix.dataTypes[f.dataType]!;
         const found = new Set<string>();
         for (const p of spec.partitions) {
-          for await (const e of rt.downloader.list(market.dataTypePrefix(p, f.dataType), {
+          for await (const e of downloader.list(market.dataTypePrefix(p, f.dataType), {
             delimiter: "/",
           })) {
             if (e.kind === "prefix") found.add(e.prefix.slice(0, -1).split("/").pop()!);
