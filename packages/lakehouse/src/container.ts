@@ -112,7 +112,7 @@ export function lakeContainer(lake: LakeParts, logger: Logger): DependencyContai
   c.register(TOKENS.Closers, { useValue: [] as Closer[] });
   c.register(TOKENS.DownloaderSettings, { useValue: downloaderSettings(lake.settings) });
   once(c, TOKENS.StorageChoice, () => storageSelection(lake.registry, lake.settings));
-  once(c, TOKENS.DownloaderChoice, () => downloaderSelection(lake.registry, lake.settings, lake.sources));
+  once(c, TOKENS.DownloaderChoice, () => downloaderSelection(lake.registry, lake.settings));
   once(c, TOKENS.ExecutorChoice, () => executorSelection(lake.registry, lake.settings, lake.sources));
   registerParts(c);
   return c;

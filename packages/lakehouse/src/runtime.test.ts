@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { builtinRegistry, register } from "./registry.js";
 import { resolveRun } from "./resolve.js";
-import { createRuntime, executorSelection } from "./runtime.js";
+import { createRuntime } from "./runtime.js";
+import { executorSelection } from "./selection.js";
 
 const BASE = {
   markets: ["spot"],

@@ -14,6 +14,9 @@ import {
 import { parseOptions } from "./options.js";
 import { loadAll, type PluginRegistry, requirePlugin } from "./registry.js";
 
+/** Top-level config keys that go to the downloader as options (the specification's s5cmd keys). */
+const TOP_LEVEL: ReadonlySet<string> = new Set(DOWNLOADER_CONFIG_KEYS);
+
 /** A plugin and its validated options. */
 export interface Choice<P> {
   plugin: P;
@@ -65,7 +68,7 @@ export async function executorSelection(
     (await loadAll(registry, "executor")).find((p) => p.withQueue !== undefined);
   let plugin: ExecutorPlugin;
   const { kind, ...given } = s.executor ?? { kind: "in-process" };
-  if (s.executor) plugin = await requirePlugin(registry, "executor", kind, named(sources, "executor")).load();
+  if (s.executor) plugin = await requirePlugin(registry, "executor", kind, "executor").load();
   else if (s.queue) {
     const q = await queueExecutor();
     if (!q) {
@@ -91,9 +94,8 @@ export async function executorSelection(
 export async function downloaderSelection(
   registry: PluginRegistry,
   s: Pick<CollectSettings, "downloader" | "downloaderOptions">,
-  sources?: Sources,
 ): Promise<Choice<DownloaderPlugin>> {
-  const plugin = await requirePlugin(registry, "downloader", s.downloader, named(sources, "downloader")).load();
+  const plugin = await requirePlugin(registry, "downloader", s.downloader, "downloader").load();
   const given = s.downloaderOptions ?? {};
   // Keys of the specification that belong to another downloader are noted (see downloaderNotes), not refused.
   const own = Object.fromEntries(
@@ -102,7 +104,6 @@ export async function downloaderSelection(
   return { plugin, options: parseOptions(plugin.optionsSchema, own, `downloader ${plugin.id}`) };
 }
 
-const TOP_LEVEL: ReadonlySet<string> = new Set(DOWNLOADER_CONFIG_KEYS);
 
 /** A note for downloader keys of the config that the chosen downloader does not read. */
 export async function downloaderNotes(
@@ -112,7 +113,7 @@ export async function downloaderNotes(
 ): Promise<PlanNote[]> {
   const given = Object.keys(s.downloaderOptions ?? {}).filter((k) => TOP_LEVEL.has(k));
   if (given.length === 0) return [];
-  const chosen = await requirePlugin(registry, "downloader", s.downloader, named(sources, "downloader")).load();
+  const chosen = await requirePlugin(registry, "downloader", s.downloader, "downloader").load();
   const unused = given.filter((k) => !chosen.configKeys?.includes(k));
   if (unused.length === 0) return [];
   const owners = (await loadAll(registry, "downloader")).filter((p) => unused.every((k) => p.configKeys?.includes(k)));
