@@ -45,7 +45,11 @@ function once(cli, args) {
   if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   const m = /LH_TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`no timing in: ${r.stderr}`);
-  return { wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, rssMb: Number(m[4]) / 1024 };
+  return {
+    wallMs: Number(m[1]) * 1000,
+    cpuMs: (Number(m[2]) + Number(m[3])) * 1000,
+    rssMb: Number(m[4]) / 1024,
+  };
 }
 
 const median = (xs) => {
@@ -55,7 +59,8 @@ const median = (xs) => {
 
 const builds = { ours, ...(reference ? { reference } : {}) };
 const samples = {};
-for (const name of Object.keys(builds)) samples[name] = Object.fromEntries(Object.keys(CASES).map((c) => [c, []]));
+for (const name of Object.keys(builds))
+  samples[name] = Object.fromEntries(Object.keys(CASES).map((c) => [c, []]));
 // Interleaved: every round runs each case once per build, so load from other jobs hits both alike.
 for (let i = 0; i < RUNS; i++) {
   for (const [c, args] of Object.entries(CASES)) {
@@ -75,13 +80,17 @@ for (const [name, byCase] of Object.entries(samples)) {
     ]),
   );
 }
-const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
 if (values.json) {
   console.log(JSON.stringify({ runs: RUNS, load, summary }, null, 2));
   process.exit(0);
 }
 console.log(`startup: median of ${RUNS} runs each, node ${process.version}, load average ${load}`);
-const rows = [["command", "wall ms", "cpu ms", "RSS MB", ...(reference ? ["wall vs ref", "RSS vs ref"] : []), "target"]];
+const rows = [
+  ["command", "wall ms", "cpu ms", "RSS MB", ...(reference ? ["wall vs ref", "RSS vs ref"] : []), "target"],
+];
 let missed = 0;
 for (const c of Object.keys(CASES)) {
   const o = summary.ours[c];
@@ -99,5 +108,11 @@ for (const c of Object.keys(CASES)) {
   if (ref) rows.push([`  reference`, ref.wallMs.toFixed(0), ref.cpuMs.toFixed(0), ref.rssMb.toFixed(1)]);
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-for (const r of rows) console.log(r.map((c, i) => (c ?? "").padEnd(widths[i])).join("  ").trimEnd());
+for (const r of rows)
+  console.log(
+    r
+      .map((c, i) => (c ?? "").padEnd(widths[i]))
+      .join("  ")
+      .trimEnd(),
+  );
 console.log(`targets (< 150 ms wall, < 70 MB RSS): ${missed ? `${missed} MISSED` : "all met"}`);

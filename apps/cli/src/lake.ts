@@ -13,7 +13,10 @@ export function hasSelection(config: Record<string, unknown>): boolean {
 }
 
 /** The run a selection means (collect, plan, symbols, verify with a selection). */
-export async function resolveSelection(f: RunFlags, extra: Record<string, unknown> = {}): Promise<ResolvedRun> {
+export async function resolveSelection(
+  f: RunFlags,
+  extra: Record<string, unknown> = {},
+): Promise<ResolvedRun> {
   const { resolveRun } = await import("@crypto-lakehouse/lakehouse");
   const merged = await mergeFlags(f);
   return resolveRun({ ...merged.config, ...extra }, { sources: merged.sources, baseDir: merged.baseDir });

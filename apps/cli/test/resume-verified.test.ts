@@ -206,7 +206,10 @@ describe("resume: unverified and changed stored files", () => {
     const saved = Object.fromEntries(Object.keys(aws).map((k) => [k, process.env[k]]));
     Object.assign(process.env, aws);
     const s3 = await builtinRegistry().storages.get("s3")!.load();
-    const lake = await s3.create({ bucket: "lake", prefix: "rv", endpoint: gw.endpoint }, { logger: silentLogger });
+    const lake = await s3.create(
+      { bucket: "lake", prefix: "rv", endpoint: gw.endpoint },
+      { logger: silentLogger },
+    );
     try {
       const out = "s3://lake/rv";
       const n = small.length;

@@ -61,7 +61,10 @@ type JournalLine =
 
 function journalOf(options: JournalExecutorOptions): string {
   if (!options.journal) {
-    throw new LakehouseError("CONFIG_INVALID", "executor journal: set its `journal` file to list or cancel runs");
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "executor journal: set its `journal` file to list or cancel runs",
+    );
   }
   return options.journal;
 }
@@ -110,7 +113,10 @@ export async function journalRuns(options: JournalExecutorOptions): Promise<Exec
 }
 
 /** Marks a run cancelled in the journal (a run it never saw is NOT_FOUND). */
-export async function cancelJournalRun(options: JournalExecutorOptions, runId: string): Promise<CancelResult> {
+export async function cancelJournalRun(
+  options: JournalExecutorOptions,
+  runId: string,
+): Promise<CancelResult> {
   const path = journalOf(options);
   const run = (await journalRuns(options)).find((r) => r.runId === runId);
   if (!run) throw new LakehouseError("NOT_FOUND", `No run '${runId}' in the journal ${path}`);

@@ -55,14 +55,32 @@ describe("optional plugin hooks, through the unchanged CLI and worker", () => {
     const journal = join(tempDir("lh-hooks-journal-"), "batches.jsonl");
     const cfg = writeConfig({ executor: { kind: "journal", journal } });
     const out = tempDir("lh-hooks-lake-");
-    const run = await lakehouse(["collect", "--config", cfg, "--output", out, "--endpoint", replica.endpoint, "--json"]);
+    const run = await lakehouse([
+      "collect",
+      "--config",
+      cfg,
+      "--output",
+      out,
+      "--endpoint",
+      replica.endpoint,
+      "--json",
+    ]);
     // Exit 1 only for the replica's one stale .CHECKSUM (a quirk of the real archive), when selected.
     expect([0, 1], run.stderr).toContain(run.code);
     const s = JSON.parse(run.stdout);
     expect(s.executor).toBe("journal");
     expect(s.status).toMatch(/^completed/);
 
-    const listed = await lakehouse(["runs", "--config", cfg, "--output", out, "--executor", "journal", "--json"]);
+    const listed = await lakehouse([
+      "runs",
+      "--config",
+      cfg,
+      "--output",
+      out,
+      "--executor",
+      "journal",
+      "--json",
+    ]);
     expect(listed.code, listed.stderr).toBe(0);
     const doc = JSON.parse(listed.stdout);
     // The store's record and the executor's own view of the same run, side by side.
@@ -78,9 +96,22 @@ describe("optional plugin hooks, through the unchanged CLI and worker", () => {
     const table = await lakehouse(["runs", "--config", cfg, "--output", out, "--executor", "journal"]);
     expect(table.stdout).toMatch(new RegExp(`In the journal executor:\\n[\\s\\S]*${s.runId}\\s+completed`));
 
-    const cancelled = await lakehouse(["cancel", s.runId, "--config", cfg, "--executor", "journal", "--json"]);
+    const cancelled = await lakehouse([
+      "cancel",
+      s.runId,
+      "--config",
+      cfg,
+      "--executor",
+      "journal",
+      "--json",
+    ]);
     expect(cancelled.code, cancelled.stderr).toBe(0);
-    expect(JSON.parse(cancelled.stdout)).toEqual({ runId: s.runId, removed: 0, active: 0, previous: "completed" });
+    expect(JSON.parse(cancelled.stdout)).toEqual({
+      runId: s.runId,
+      removed: 0,
+      active: 0,
+      previous: "completed",
+    });
     const after = JSON.parse(
       (await lakehouse(["runs", "--config", cfg, "--output", out, "--executor", "journal", "--json"])).stdout,
     );
@@ -127,7 +158,15 @@ describe("optional plugin hooks, through the unchanged CLI and worker", () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(s.counts.downloaded).toBe(expected.length);
     for (const f of expected) {
-      const p = join(root, "bronze", "um_funding", "fundingRate", "monthly", "BTCUSDT", f.key.split("/").pop()!);
+      const p = join(
+        root,
+        "bronze",
+        "um_funding",
+        "fundingRate",
+        "monthly",
+        "BTCUSDT",
+        f.key.split("/").pop()!,
+      );
       expect(createHash("sha256").update(readFileSync(p)).digest("hex")).toBe(f.sha256);
     }
     // The worker did the work (its log names the batches), and wrote nothing into its own folder.

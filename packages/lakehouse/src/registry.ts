@@ -1,11 +1,6 @@
 // The plugins this process knows: the built-ins, declared by id and loaded only when a run chooses them (so a
 // command imports no downloader, storage or executor it does not use), plus any loaded from config.
-import type {
-  DownloaderPlugin,
-  ExecutorPlugin,
-  MarketPlugin,
-  StoragePlugin,
-} from "@crypto-lakehouse/core";
+import type { DownloaderPlugin, ExecutorPlugin, MarketPlugin, StoragePlugin } from "@crypto-lakehouse/core";
 import { LakehouseError } from "@crypto-lakehouse/core";
 import { futuresCmMarket } from "@crypto-lakehouse/market-futures-cm";
 import { futuresUmMarket } from "@crypto-lakehouse/market-futures-um";
@@ -61,15 +56,30 @@ export function builtinRegistry(): PluginRegistry {
           "sdk",
         ]),
       ],
-      ["s5cmd", lazy("s5cmd", async () => (await import("@crypto-lakehouse/downloader-s5cmd/plugin")).s5cmdDownloader)],
+      [
+        "s5cmd",
+        lazy(
+          "s5cmd",
+          async () => (await import("@crypto-lakehouse/downloader-s5cmd/plugin")).s5cmdDownloader,
+        ),
+      ],
     ]),
     storages: new Map<string, PluginEntry<StoragePlugin<AnyOptions>>>([
-      ["local", lazy("local", async () => (await import("@crypto-lakehouse/storage-local/plugin")).localStorage)],
+      [
+        "local",
+        lazy("local", async () => (await import("@crypto-lakehouse/storage-local/plugin")).localStorage),
+      ],
       ["s3", lazy("s3", async () => (await import("@crypto-lakehouse/storage-s3/plugin")).s3Storage)],
     ]),
     executors: new Map<string, PluginEntry<ExecutorPlugin<AnyOptions>>>([
-      ["in-process", lazy("in-process", async () => (await import("@crypto-lakehouse/core")).inProcessExecutor)],
-      ["bullmq", lazy("bullmq", async () => (await import("@crypto-lakehouse/queue-bullmq/plugin")).bullmqExecutor)],
+      [
+        "in-process",
+        lazy("in-process", async () => (await import("@crypto-lakehouse/core")).inProcessExecutor),
+      ],
+      [
+        "bullmq",
+        lazy("bullmq", async () => (await import("@crypto-lakehouse/queue-bullmq/plugin")).bullmqExecutor),
+      ],
     ]),
   };
 }

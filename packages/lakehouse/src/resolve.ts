@@ -3,11 +3,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import {
   type Catalog,
+  type CollectSettings,
   createCatalog,
   isLakehouseError,
   LakehouseError,
   loadMatrixOverlay,
-  type CollectSettings,
   type NormalizeOptions,
   normalizeConfig,
   normalizeSettings,

@@ -6,10 +6,10 @@ import {
   type CancelResult,
   type Catalog,
   type CollectFilesOptions,
+  type CollectionRequest,
   type CollectJob,
   type CollectOptions,
   type CollectSettings,
-  type CollectionRequest,
   collectFiles,
   type Downloader,
   type DownloaderPlugin,
@@ -70,11 +70,7 @@ export function openRuntime(lake: LakeParts, opts: RuntimeOptions = {}): Runtime
   const downloader = () => get<Downloader>(TOKENS.Downloader);
   const executor = () => get<Executor>(TOKENS.Executor);
   const check = async () => {
-    await Promise.all([
-      get(TOKENS.DownloaderChoice),
-      get(TOKENS.StorageChoice),
-      get(TOKENS.ExecutorChoice),
-    ]);
+    await Promise.all([get(TOKENS.DownloaderChoice), get(TOKENS.StorageChoice), get(TOKENS.ExecutorChoice)]);
   };
   const parts = async () => {
     await check();
@@ -85,7 +81,11 @@ export function openRuntime(lake: LakeParts, opts: RuntimeOptions = {}): Runtime
     const d = await get<Choice<DownloaderPlugin>>(TOKENS.DownloaderChoice);
     const s = await get<Choice<StoragePlugin>>(TOKENS.StorageChoice);
     return {
-      downloader: { id: d.plugin.id, settings: { ...c.resolve(TOKENS.DownloaderSettings) }, options: d.options },
+      downloader: {
+        id: d.plugin.id,
+        settings: { ...c.resolve(TOKENS.DownloaderSettings) },
+        options: d.options,
+      },
       storage: { id: s.plugin.id, options: s.plugin.portable ? s.plugin.portable(s.options) : s.options },
       verify: lake.settings.verify,
       zipTest: lake.settings.zipTest,

@@ -104,7 +104,6 @@ export async function downloaderSelection(
   return { plugin, options: parseOptions(plugin.optionsSchema, own, `downloader ${plugin.id}`) };
 }
 
-
 /** A note for downloader keys of the config that the chosen downloader does not read. */
 export async function downloaderNotes(
   registry: PluginRegistry,
@@ -116,7 +115,9 @@ export async function downloaderNotes(
   const chosen = await requirePlugin(registry, "downloader", s.downloader, "downloader").load();
   const unused = given.filter((k) => !chosen.configKeys?.includes(k));
   if (unused.length === 0) return [];
-  const owners = (await loadAll(registry, "downloader")).filter((p) => unused.every((k) => p.configKeys?.includes(k)));
+  const owners = (await loadAll(registry, "downloader")).filter((p) =>
+    unused.every((k) => p.configKeys?.includes(k)),
+  );
   const owner = owners.length === 1 ? owners[0]!.id : undefined;
   const label = (k: string) => sources?.[k as keyof RawConfig] ?? k;
   return [

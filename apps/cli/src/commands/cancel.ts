@@ -47,9 +47,15 @@ export function registerCancel(program: Command): void {
     .description("cancel a run queued with --queue (or run by an executor that can cancel)")
     .argument("<run-id>", "the run to cancel (see `lakehouse runs`)")
     .option("--queue <redis-url>", "the queue's Redis, as given to collect --queue (or env LAKEHOUSE_QUEUE)")
-    .option("--executor <id>", "the executor that runs it, when not the queue (e.g. a plugin's, with --config)")
+    .option(
+      "--executor <id>",
+      "the executor that runs it, when not the queue (e.g. a plugin's, with --config)",
+    )
     .option("-c, --config <file>", "JSON config file (its executor, queue and plugins)")
-    .option("--plugin <module>", "load a plugin module (repeatable)", (v: string, p: string[] = []) => [...p, v])
+    .option("--plugin <module>", "load a plugin module (repeatable)", (v: string, p: string[] = []) => [
+      ...p,
+      v,
+    ])
     .option("--json", "print the result as JSON")
     .action((runId: string, f: CancelFlags) => cancel(runId, f));
 }

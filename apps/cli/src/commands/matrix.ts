@@ -28,7 +28,10 @@ export function registerMatrix(program: Command): void {
     .option("--json", "print the matrix as JSON")
     .action(async (f: MatrixFlags) => {
       const { windowText } = await import("@crypto-lakehouse/core");
-      const { runtime } = await lakeRuntime({ ...(f.matrix ? { matrix: f.matrix } : {}), ...(f.plugin ? { plugin: f.plugin } : {}) });
+      const { runtime } = await lakeRuntime({
+        ...(f.matrix ? { matrix: f.matrix } : {}),
+        ...(f.plugin ? { plugin: f.plugin } : {}),
+      });
       const catalog = runtime.catalog;
       await runtime.dispose();
       const ids = f.market ?? [...catalog.markets.keys()];

@@ -1,8 +1,9 @@
 // `lakehouse runs`: past runs recorded under _meta/runs/ (newest first), `runs show ID` for one of them, and with
 // --queue / --executor the runs the executor knows (in flight or recently finished).
+
+import type { ExecutorRun, Logger, RunSummary, StorageBackend } from "@crypto-lakehouse/core";
 import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import { OUTCOMES } from "@crypto-lakehouse/core/model";
-import type { ExecutorRun, Logger, RunSummary, StorageBackend } from "@crypto-lakehouse/core";
 import type { Command } from "commander";
 import type { RunFlags } from "../flags.js";
 import { lakeRuntime } from "../lake.js";
@@ -138,14 +139,22 @@ async function listRuns(f: RunsFlags, logger: Logger): Promise<void> {
     // Only when named on the command line: a collect config's queue is not contacted by a plain `runs`.
     if (merged.sources.queue || merged.sources.executor) {
       const queued = (await runtime.executorRuns()).slice(0, limit);
-      if (f.json) return void out(`${JSON.stringify({ stored: entries.map((e) => e.summary), queued }, null, 2)}\n`);
+      if (f.json)
+        return void out(`${JSON.stringify({ stored: entries.map((e) => e.summary), queued }, null, 2)}\n`);
       const { redactUrl } = await import("@crypto-lakehouse/core");
       const { queue, executor } = runtime.settings;
       const where = queue ? "the queue" : `the ${executor?.kind} executor`;
       if (queued.length) out(`In ${where}:\n${renderExecutorTable(queued)}\n\n`);
       else out(`No runs in ${where}${queue ? ` ${redactUrl(queue)}` : ""}\n\n`);
     }
-    if (f.json) out(`${JSON.stringify(entries.map((e) => e.summary), null, 2)}\n`);
+    if (f.json)
+      out(
+        `${JSON.stringify(
+          entries.map((e) => e.summary),
+          null,
+          2,
+        )}\n`,
+      );
     else if (entries.length === 0) out(`No runs recorded in ${storage.location}\n`);
     else out(`${renderRunsTable(entries)}\n`);
   } finally {

@@ -97,7 +97,6 @@ export interface NormalizeOptions {
   sources?: Partial<Record<keyof RawConfig, string>>;
 }
 
-
 /** Checks a whole config (selection and settings) and resolves it; every problem is reported at once. */
 export function normalizeConfig(
   input: unknown,
@@ -144,7 +143,10 @@ export function normalizeConfig(
  * Checks the config's shape and resolves its settings only, for commands that work on the lakehouse without a
  * selection (runs, silver, sql, gold, verify of everything); selection keys are shape-checked, not planned.
  */
-export function normalizeSettings(input: unknown, opts: Pick<NormalizeOptions, "sources"> = {}): CollectSettings {
+export function normalizeSettings(
+  input: unknown,
+  opts: Pick<NormalizeOptions, "sources"> = {},
+): CollectSettings {
   const problems: Problem[] = [];
   const { raw } = parseParts(input, problems);
   if (!raw || problems.length) throw invalidConfig(problems, input, pathNamer(opts.sources));

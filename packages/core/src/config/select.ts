@@ -3,9 +3,9 @@
 import type { Catalog } from "../matrix/compose.js";
 import { addDays, isRealDate, toDayNumber } from "./dates.js";
 import { showValue } from "./issues.js";
+import type { MarketSelection, PlanNote } from "./normalize.js";
 import type { Path } from "./problems.js";
 import { CONFIG_DEFAULTS, type RawConfig } from "./schema.js";
-import type { MarketSelection, PlanNote } from "./normalize.js";
 
 const GLOB = /[*?]/;
 const SYMBOL_CHARS = /^[A-Z0-9_]+$/;
@@ -69,7 +69,7 @@ export function selectDataTypes(
   if (!c.raw.data_types && !c.bad.has("data_types"))
     c.problem(["data_types"], "required — list the data types to collect");
   const perMarket = new Map<string, string[]>(markets.map((m) => [m, []]));
-  dataTypes.forEach((dt, i) => placeDataType(c, markets, perMarket, dt, i));
+  for (const [i, dt] of dataTypes.entries()) placeDataType(c, markets, perMarket, dt, i);
   return { dataTypes, perMarket };
 }
 
@@ -107,7 +107,12 @@ function placeDataType(
       const types = perMarket.get(m)!;
       if (!types.includes(dt)) types.push(dt);
     } else
-      c.notes.push({ level: "info", market: m, dataType: dt, message: `${m} does not publish ${dt}; skipped there` });
+      c.notes.push({
+        level: "info",
+        market: m,
+        dataType: dt,
+        message: `${m} does not publish ${dt}; skipped there`,
+      });
   }
 }
 
@@ -205,9 +210,17 @@ function chooseIntervals(
       return s?.intervals && [...(s.intervals.daily ?? []), ...(s.intervals.monthly ?? [])].includes(ci);
     });
     if (anywhere)
-      c.notes.push({ level: "info", market: m, dataType: dt, message: `${m} ${dt} has no ${ci} interval; skipped there` });
+      c.notes.push({
+        level: "info",
+        market: m,
+        dataType: dt,
+        message: `${m} ${dt} has no ${ci} interval; skipped there`,
+      });
     else
-      c.problem([...asked.path, i], `${showValue(iv)} is not a valid interval for ${dt} (valid: ${list(available)})`);
+      c.problem(
+        [...asked.path, i],
+        `${showValue(iv)} is not a valid interval for ${dt} (valid: ${list(available)})`,
+      );
   });
   return chosen;
 }
@@ -233,19 +246,28 @@ function formOf(c: SelectContext, s: string, path: Path): "symbol" | "pattern" |
   }
   if (SYMBOL_CHARS.test(s)) return "symbol";
   const upper = s.toUpperCase();
-  const hint = upper !== s && SYMBOL_CHARS.test(upper) ? ` — symbols are upper case: ${showValue(upper)}` : "";
+  const hint =
+    upper !== s && SYMBOL_CHARS.test(upper) ? ` — symbols are upper case: ${showValue(upper)}` : "";
   c.problem(path, `${showValue(s)} is not a valid symbol (allowed: upper-case A-Z, 0-9 and _)${hint}`);
   return undefined;
 }
 
 /** Symbols into each selection; '*' and globs become patterns, resolved later by listing the archive. */
-export function selectSymbols(c: SelectContext, markets: readonly string[], selections: MarketSelection[]): void {
+export function selectSymbols(
+  c: SelectContext,
+  markets: readonly string[],
+  selections: MarketSelection[],
+): void {
   const symbols = c.raw.symbols;
   const perMarket = symbols !== undefined && typeof symbols === "object" && !Array.isArray(symbols);
   if (perMarket) {
     for (const k of Object.keys(symbols)) {
       if (!markets.includes(k) && markets.length > 0) {
-        c.notes.push({ level: "info", market: k, message: `symbols given for ${k}, which is not a selected market; ignored` });
+        c.notes.push({
+          level: "info",
+          market: k,
+          message: `symbols given for ${k}, which is not a selected market; ignored`,
+        });
       }
     }
   }
@@ -259,7 +281,9 @@ export function selectSymbols(c: SelectContext, markets: readonly string[], sele
         );
       continue;
     }
-    given.values.forEach((s, i) => addSymbol(c, sel, s, given.single ? given.path : [...given.path, i]));
+    for (const [i, s] of given.values.entries()) {
+      addSymbol(c, sel, s, given.single ? given.path : [...given.path, i]);
+    }
   }
   if (selections.length === 0 && symbols !== undefined) {
     // No usable market to check them against: still check their form.
@@ -279,7 +303,10 @@ function addSymbol(c: SelectContext, sel: MarketSelection, s: string, path: Path
   const types = sel.dataTypes.map((d) => d.dataType);
   const ok = types.length === 0 || types.some((dt) => market.resolveSymbol(dt, s) !== undefined);
   if (!ok) {
-    c.problem(path, `${showValue(s)} is not a valid ${sel.market} symbol (pattern ${market.matrix.symbolPattern})`);
+    c.problem(
+      path,
+      `${showValue(s)} is not a valid ${sel.market} symbol (pattern ${market.matrix.symbolPattern})`,
+    );
     return;
   }
   if (!sel.symbols.includes(s)) sel.symbols.push(s);
@@ -300,7 +327,8 @@ export function selectDates(
   let end = today;
   if (dr.start !== undefined) {
     if (isRealDate(dr.start)) start = dr.start;
-    else c.problem(["date_range", "start"], `${showValue(dr.start)} is not a real date (expected YYYY-MM-DD)`);
+    else
+      c.problem(["date_range", "start"], `${showValue(dr.start)} is not a real date (expected YYYY-MM-DD)`);
   }
   if (dr.end !== undefined) {
     if (isRealDate(dr.end)) end = dr.end;

@@ -79,7 +79,14 @@ export interface ExecutorRun {
   /** True once every batch of the run has been handed to the executor. */
   planComplete?: boolean;
   /** Batches by state; `total` counts them all. */
-  batches?: { waiting: number; active: number; delayed: number; completed: number; failed: number; total: number };
+  batches?: {
+    waiting: number;
+    active: number;
+    delayed: number;
+    completed: number;
+    failed: number;
+    total: number;
+  };
   /** Files handed over, and files finished (any outcome). */
   files?: { queued: number; done: number };
   counts?: Partial<Record<Outcome, number>>;
