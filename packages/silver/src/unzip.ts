@@ -1,4 +1,4 @@
-// Extracts the one CSV member of an archive zip to a file: the central directory through yauzl (zip64-safe), then
+// Extracts the one CSV member of an archive zip (refusing zips with more) to a file: the central directory through yauzl (zip64-safe), then
 // the member's bytes read in 1 MiB ranges and inflated by zlib (on the thread pool), CRC-checked, with the first
 // bytes kept for detection and every byte shown to an optional scanner.
 import { createReadStream, createWriteStream } from "node:fs";
@@ -19,17 +19,32 @@ export interface Extracted {
 const HEAD_BYTES = 64 * 1024;
 const CHUNK = 1024 * 1024;
 
-function firstMember(path: string): Promise<yauzl.Entry> {
+/**
+ * The zip's one file member. An archive data file holds exactly one (docs/archive.md): a zip with more is refused,
+ * since converting only the first would drop the others' rows silently.
+ */
+function onlyMember(path: string): Promise<yauzl.Entry> {
   return new Promise((resolve, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) return reject(new Error(`not a readable zip: ${err?.message ?? "unknown error"}`));
-      const done = (e: Error | undefined, entry?: yauzl.Entry) => {
+      const members: yauzl.Entry[] = [];
+      const done = (e?: Error) => {
         zip.close();
-        if (e || !entry) reject(e ?? new Error("the zip has no file member"));
-        else resolve(entry);
+        if (e) return reject(e);
+        if (members.length === 1) return resolve(members[0]!);
+        if (members.length === 0) return reject(new Error("the zip has no file member"));
+        const names = members.slice(0, 4).map((m) => m.fileName);
+        reject(
+          new Error(
+            `not an archive data file: it holds ${members.length} members (${names.join(", ")}${members.length > 4 ? ", …" : ""}), an archive data file exactly one; none converted`,
+          ),
+        );
       };
-      zip.on("entry", (e: yauzl.Entry) => (e.fileName.endsWith("/") ? zip.readEntry() : done(undefined, e)));
-      zip.on("end", () => done(undefined));
+      zip.on("entry", (e: yauzl.Entry) => {
+        if (!e.fileName.endsWith("/")) members.push(e);
+        zip.readEntry();
+      });
+      zip.on("end", () => done());
       zip.on("error", (e: Error) => done(e));
       zip.readEntry();
     });
@@ -55,7 +70,7 @@ export async function extractCsv(
   outPath: string,
   onChunk?: (chunk: Buffer) => void,
 ): Promise<Extracted> {
-  const entry = await firstMember(zipPath);
+  const entry = await onlyMember(zipPath);
   if (entry.compressionMethod !== 8 && entry.compressionMethod !== 0) {
     throw new Error(`${entry.fileName}: unsupported compression method ${entry.compressionMethod}`);
   }
