@@ -84,6 +84,7 @@ export function downloaderSettings(s: ResolvedConfig["settings"]): DownloaderSet
     region: s.region,
     bucket: s.bucket,
     concurrency: s.concurrency,
+    adaptiveConcurrency: s.adaptiveConcurrency,
     timeoutSeconds: s.timeoutSeconds,
     retries: s.retries,
     partSizeMb: s.partSizeMb,

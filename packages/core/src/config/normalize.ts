@@ -5,6 +5,7 @@ import { REAL_ARCHIVE } from "../contracts/downloader.js";
 import { LakehouseError } from "../errors.js";
 import type { Catalog } from "../matrix/compose.js";
 import type { ZipTestMode } from "../model/types.js";
+import { ADAPTIVE_MAX } from "../transfer/adaptive-limit.js";
 import { addDays, isRealDate, toDayNumber, todayUtc } from "./dates.js";
 import { explainZodIssue, formatIssuePath, showValue } from "./issues.js";
 import { CONFIG_DEFAULTS, type PartitionMode, type RawConfig, RawConfigSchema } from "./schema.js";
@@ -45,7 +46,10 @@ export interface CollectSettings {
   output: string;
   matrixPath?: string;
   batchSize: number;
+  /** Transfers in flight: the user's max_parallel_downloads (a cap), else the adaptive maximum. */
   concurrency: number;
+  /** The user set no max_parallel_downloads: the downloader adapts its concurrency (up to `concurrency`). */
+  adaptiveConcurrency: boolean;
   batchMode: boolean;
   resume: boolean;
   verify: boolean;
@@ -464,7 +468,8 @@ export function normalizeConfig(
   const settings: CollectSettings = {
     output: raw.output_directory ?? CONFIG_DEFAULTS.output_directory,
     batchSize: raw.batch_size ?? CONFIG_DEFAULTS.batch_size,
-    concurrency: raw.max_parallel_downloads ?? CONFIG_DEFAULTS.max_parallel_downloads,
+    concurrency: raw.max_parallel_downloads ?? ADAPTIVE_MAX,
+    adaptiveConcurrency: raw.max_parallel_downloads === undefined,
     batchMode: raw.enable_batch_mode ?? CONFIG_DEFAULTS.enable_batch_mode,
     resume: raw.enable_resume ?? CONFIG_DEFAULTS.enable_resume,
     verify: raw.download_checksum ?? CONFIG_DEFAULTS.download_checksum,

@@ -62,7 +62,6 @@ export const CONFIG_DEFAULTS = {
   output_directory: "output",
   markets: ["spot"],
   batch_size: 100,
-  max_parallel_downloads: 8,
   enable_batch_mode: true,
   enable_resume: true,
   download_checksum: true,
