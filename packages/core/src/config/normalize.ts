@@ -63,7 +63,10 @@ export interface CollectSettings {
   extraArgs: string[];
   partSizeMb: number;
   downloader: string;
+  /** The S3 endpoint for listings (`listing_endpoint`, else `endpoint`). */
   endpoint?: string;
+  /** Base URL of objects (`object_endpoint`, else `<endpoint>/<bucket>` when `endpoint` is set). */
+  objectEndpoint?: string;
   region: string;
   bucket: string;
   storage?: { kind: string } & Record<string, unknown>;
@@ -485,7 +488,7 @@ export function normalizeConfig(
     bucket: raw.bucket ?? REAL_ARCHIVE.bucket,
     plugins: raw.plugins ?? [],
     ...(raw.matrix_path ? { matrixPath: raw.matrix_path } : {}),
-    ...(raw.endpoint ? { endpoint: raw.endpoint } : {}),
+    ...endpoints(raw),
     ...(raw.storage ? { storage: raw.storage as CollectSettings["storage"] } : {}),
     ...(executor ? { executor: executor as CollectSettings["executor"] } : {}),
     ...(raw.queue ? { queue: raw.queue } : {}),
@@ -501,6 +504,19 @@ export function normalizeConfig(
     },
     settings,
   };
+}
+
+/**
+ * Listings from the S3 API, objects from `<object endpoint>/<key>`. `endpoint` points both at one S3 server (a
+ * replica: objects path style, `<endpoint>/<bucket>`); `listing_endpoint` and `object_endpoint` set each apart.
+ * Unset, the downloader uses the archive's S3 endpoint for listings and its download host for objects.
+ */
+function endpoints(raw: RawConfig): Pick<CollectSettings, "endpoint" | "objectEndpoint"> {
+  const s3 = (raw.listing_endpoint ?? raw.endpoint)?.replace(/\/+$/, "");
+  const objects =
+    raw.object_endpoint ??
+    (s3 ? `${s3}/${encodeURIComponent(raw.bucket ?? REAL_ARCHIVE.bucket)}` : undefined);
+  return { ...(s3 ? { endpoint: s3 } : {}), ...(objects ? { objectEndpoint: objects } : {}) };
 }
 
 function invalid(lines: string[]): LakehouseError {

@@ -41,6 +41,8 @@ export const RawConfigSchema = z
     // This tool's own keys.
     downloader: z.string().min(1).optional(),
     endpoint: z.url().optional(),
+    listing_endpoint: z.url().optional(),
+    object_endpoint: z.url().optional(),
     region: z.string().min(1).optional(),
     bucket: z.string().min(1).optional(),
     storage: z
