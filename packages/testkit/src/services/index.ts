@@ -1,4 +1,5 @@
 // Public surface of the real-service launchers (versitygw, toxiproxy, redis, s5cmd).
+export { chromiumPath, launchChromium } from "./chromium.js";
 export type { DownloadHost } from "./download-host.js";
 export { startDownloadHost } from "./download-host.js";
 export type { ObservingProxy, SeenRequest } from "./observing-proxy.js";
