@@ -1,5 +1,6 @@
 // Options of the s5cmd downloader and the defaults that fill in settings a caller left out.
 import {
+  ADAPTIVE_MAX,
   type DownloaderSettings,
   formatZodIssues,
   LakehouseError,
@@ -42,10 +43,9 @@ export interface S5cmdSettings extends DownloaderSettings {
 }
 
 /** Settings with every default filled in. `endpoint` stays undefined for the real archive (s5cmd's own default). */
-export type ResolvedS5cmdSettings = S5cmdSettings;
+export type ResolvedS5cmdSettings = S5cmdSettings & { adaptiveConcurrency: boolean };
 
 export const DEFAULT_SETTINGS = {
-  concurrency: 8,
   timeoutSeconds: 60,
   retries: 3,
   partSizeMb: 50,
@@ -70,7 +70,9 @@ export function resolveSettings(settings: Partial<S5cmdSettings> | undefined): R
   const out: ResolvedS5cmdSettings = {
     region: s.region || REAL_ARCHIVE.region,
     bucket: s.bucket || REAL_ARCHIVE.bucket,
-    concurrency: s.concurrency ?? DEFAULT_SETTINGS.concurrency,
+    // No limit given: adapt, up to the adaptive maximum (also each process's --numworkers).
+    concurrency: s.concurrency ?? ADAPTIVE_MAX,
+    adaptiveConcurrency: s.adaptiveConcurrency ?? s.concurrency === undefined,
     timeoutSeconds: s.timeoutSeconds ?? DEFAULT_SETTINGS.timeoutSeconds,
     retries: s.retries ?? DEFAULT_SETTINGS.retries,
     partSizeMb: s.partSizeMb || DEFAULT_SETTINGS.partSizeMb,

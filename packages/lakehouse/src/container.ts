@@ -84,9 +84,11 @@ function registerParts(c: DependencyContainer): void {
 export function downloaderSettings(s: CollectSettings): DownloaderSettings {
   return {
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+    ...(s.objectEndpoint ? { objectEndpoint: s.objectEndpoint } : {}),
     region: s.region,
     bucket: s.bucket,
     concurrency: s.concurrency,
+    adaptiveConcurrency: s.adaptiveConcurrency,
     timeoutSeconds: s.timeoutSeconds,
     retries: s.retries,
     partSizeMb: s.partSizeMb,
@@ -139,7 +141,8 @@ export function jobContainer(
   c.register(TOKENS.DownloaderSettings, {
     useValue: {
       ...(job.downloader.settings as unknown as DownloaderSettings),
-      ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+      // A worker's own --concurrency is a cap the user set.
+      ...(o.concurrency ? { concurrency: o.concurrency, adaptiveConcurrency: false } : {}),
     },
   });
   const chosen = jobSelections(registry, job, o.downloader);

@@ -110,7 +110,10 @@ export async function downloaderNotes(
   s: Pick<CollectSettings, "downloader" | "downloaderOptions">,
   sources?: Sources,
 ): Promise<PlanNote[]> {
-  const given = Object.keys(s.downloaderOptions ?? {}).filter((k) => TOP_LEVEL.has(k));
+  // An empty s5cmd_extra_args asks for nothing: no note.
+  const given = Object.entries(s.downloaderOptions ?? {})
+    .filter(([k, v]) => TOP_LEVEL.has(k) && !(Array.isArray(v) && v.length === 0))
+    .map(([k]) => k);
   if (given.length === 0) return [];
   const chosen = await requirePlugin(registry, "downloader", s.downloader, "downloader").load();
   const unused = given.filter((k) => !chosen.configKeys?.includes(k));

@@ -56,7 +56,10 @@ export interface CollectSettings {
   output: string;
   matrixPath?: string;
   batchSize: number;
+  /** Transfers in flight: the user's max_parallel_downloads (a cap), else the adaptive maximum. */
   concurrency: number;
+  /** The user set no max_parallel_downloads: the downloader adapts its concurrency (up to `concurrency`). */
+  adaptiveConcurrency: boolean;
   resume: boolean;
   verify: boolean;
   /** How deeply a verified zip is test-opened (zip_test). */
@@ -74,7 +77,10 @@ export interface CollectSettings {
    * (`enable_batch_mode`, `s5cmd_extra_args`) under their config names; the downloader's schema reads them.
    */
   downloaderOptions: Record<string, unknown>;
+  /** The S3 endpoint for listings (`listing_endpoint`, else `endpoint`). */
   endpoint?: string;
+  /** Base URL of objects (`object_endpoint`, else `<endpoint>/<bucket>` when `endpoint` is set). */
+  objectEndpoint?: string;
   region: string;
   bucket: string;
   storage?: { kind: string } & Record<string, unknown>;

@@ -42,6 +42,8 @@ export const RawConfigSchema = z
     // A downloader plugin by id ("http", "s5cmd", a plugin's; "sdk" is http's old name), or `{ kind: id, …options }`.
     downloader: z.union([z.string().min(1), z.object({ kind: z.string().min(1) }).loose()]).optional(),
     endpoint: z.url().optional(),
+    listing_endpoint: z.url().optional(),
+    object_endpoint: z.url().optional(),
     region: z.string().min(1).optional(),
     bucket: z.string().min(1).optional(),
     storage: z
@@ -63,7 +65,6 @@ export const CONFIG_DEFAULTS = {
   output_directory: "output",
   markets: ["spot"],
   batch_size: 100,
-  max_parallel_downloads: 8,
   enable_batch_mode: true,
   enable_resume: true,
   download_checksum: true,

@@ -1,5 +1,6 @@
 // The settings part of a config (output, tuning, plugins chosen by id) with the defaults filled in.
 import { REAL_ARCHIVE } from "../contracts/downloader.js";
+import { ADAPTIVE_MAX } from "../transfer/adaptive-limit.js";
 import type { CollectSettings } from "./normalize.js";
 import { CONFIG_DEFAULTS, type RawConfig } from "./schema.js";
 
@@ -23,7 +24,8 @@ export function settingsOf(raw: RawConfig): CollectSettings {
   return {
     output: raw.output_directory ?? CONFIG_DEFAULTS.output_directory,
     batchSize: raw.batch_size ?? CONFIG_DEFAULTS.batch_size,
-    concurrency: raw.max_parallel_downloads ?? CONFIG_DEFAULTS.max_parallel_downloads,
+    concurrency: raw.max_parallel_downloads ?? ADAPTIVE_MAX,
+    adaptiveConcurrency: raw.max_parallel_downloads === undefined,
     resume: raw.enable_resume ?? CONFIG_DEFAULTS.enable_resume,
     verify: raw.download_checksum ?? CONFIG_DEFAULTS.download_checksum,
     zipTest: raw.zip_test ?? CONFIG_DEFAULTS.zip_test,
@@ -38,10 +40,23 @@ export function settingsOf(raw: RawConfig): CollectSettings {
     bucket: raw.bucket ?? REAL_ARCHIVE.bucket,
     plugins: raw.plugins ?? [],
     ...(raw.matrix_path ? { matrixPath: raw.matrix_path } : {}),
-    ...(raw.endpoint ? { endpoint: raw.endpoint } : {}),
+    ...endpoints(raw),
     ...(raw.storage ? { storage: raw.storage as CollectSettings["storage"] } : {}),
     ...(executor ? { executor: executor as CollectSettings["executor"] } : {}),
     ...(raw.queue ? { queue: raw.queue } : {}),
     ...(raw.staging_directory ? { stagingDir: raw.staging_directory } : {}),
   };
+}
+
+/**
+ * Listings from the S3 API, objects from `<object endpoint>/<key>`. `endpoint` points both at one S3 server (a
+ * replica: objects path style, `<endpoint>/<bucket>`); `listing_endpoint` and `object_endpoint` set each apart.
+ * Unset, the downloader uses the archive's S3 endpoint for listings and its download host for objects.
+ */
+function endpoints(raw: RawConfig): Pick<CollectSettings, "endpoint" | "objectEndpoint"> {
+  const s3 = (raw.listing_endpoint ?? raw.endpoint)?.replace(/\/+$/, "");
+  const objects =
+    raw.object_endpoint ??
+    (s3 ? `${s3}/${encodeURIComponent(raw.bucket ?? REAL_ARCHIVE.bucket)}` : undefined);
+  return { ...(s3 ? { endpoint: s3 } : {}), ...(objects ? { objectEndpoint: objects } : {}) };
 }
