@@ -1,6 +1,6 @@
 // The DI container of one run (or one queued job): every part is a factory registration that resolves what it
 // needs from the same container, so each entry point gets exactly the parts it asks for, built one way.
-import "reflect-metadata";
+import { createRequire } from "node:module";
 import type {
   Catalog,
   CollectJob,
@@ -16,12 +16,7 @@ import type {
   StorageBackend,
   StoragePlugin,
 } from "@crypto-lakehouse/core";
-import {
-  type DependencyContainer,
-  type FactoryFunction,
-  instanceCachingFactory,
-  container as rootContainer,
-} from "tsyringe";
+import type { DependencyContainer, FactoryFunction } from "tsyringe";
 import type { PluginRegistry } from "./registry.js";
 import {
   type Choice,
@@ -30,6 +25,21 @@ import {
   jobSelections,
   storageSelection,
 } from "./selection.js";
+
+const require = createRequire(import.meta.url);
+let di: typeof import("tsyringe") | undefined;
+
+/**
+ * tsyringe (and the reflect polyfill it insists on), loaded with the first container: commands that never open
+ * a runtime (`plan` without listing, `--help`) do not pay for them.
+ */
+function tsyringe(): typeof import("tsyringe") {
+  if (!di) {
+    require("reflect-metadata");
+    di = require("tsyringe") as typeof import("tsyringe");
+  }
+  return di;
+}
 
 export const TOKENS = {
   Logger: Symbol("Logger"),
@@ -54,7 +64,7 @@ type Closer = { close?(): Promise<void> };
 
 /** One async part, created once per container on first resolve. */
 function once<T>(c: DependencyContainer, token: symbol, make: FactoryFunction<Promise<T>>): void {
-  c.register(token, { useFactory: instanceCachingFactory(make) });
+  c.register(token, { useFactory: tsyringe().instanceCachingFactory(make) });
 }
 
 /** Storage, downloader and executor from their chosen plugins; each is closed when the container is. */
@@ -104,7 +114,7 @@ export interface LakeParts {
 
 /** The container of a run: its settings choose the plugins; nothing is created until resolved. */
 export function lakeContainer(lake: LakeParts, logger: Logger): DependencyContainer {
-  const c = rootContainer.createChildContainer();
+  const c = tsyringe().container.createChildContainer();
   c.register(TOKENS.Logger, { useValue: logger });
   c.register(TOKENS.Registry, { useValue: lake.registry });
   c.register(TOKENS.Settings, { useValue: lake.settings });
@@ -134,7 +144,7 @@ export function jobContainer(
   logger: Logger,
   o: JobOverrides = {},
 ): DependencyContainer {
-  const c = rootContainer.createChildContainer();
+  const c = tsyringe().container.createChildContainer();
   c.register(TOKENS.Logger, { useValue: logger });
   c.register(TOKENS.Registry, { useValue: registry });
   c.register(TOKENS.Closers, { useValue: [] as Closer[] });
