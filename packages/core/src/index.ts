@@ -31,3 +31,6 @@ export * from "./plan/series.js";
 export * from "./retry/backoff.js";
 export * from "./tokens.js";
 export * from "./util/redact.js";
+export * from "./pipeline/copy.js";
+export * from "./pipeline/history.js";
+export * from "./pipeline/unverified.js";

@@ -18,9 +18,11 @@ interface VerifyFlags extends Omit<RunFlags, "zipTest">, LogOptions {
 export function renderReport(r: VerifyReport, title = "Verified"): string {
   const c = r.counts;
   if (r.checked === 0) return `Nothing to verify: no stored files found in ${r.location}`;
+  const noSum = r.items.filter((i) => i.noChecksum).length;
   const lines = [
     `${title} ${r.checked} file${r.checked === 1 ? "" : "s"} (${formatBytes(r.bytes)}) in ${r.location} in ${formatDuration(r.durationMs)}: ` +
       `${c.ok} ok, ${c.corrupt} corrupt, ${c.missing} missing, ${c.unverified} unverified` +
+      (noSum ? ` (${noSum} of them published without a .CHECKSUM)` : "") +
       (c.unavailable ? `, ${c.unavailable} not in the archive` : "") +
       (r.zipTested ? `; ${r.zipTested} zip${r.zipTested === 1 ? "" : "s"} CRC-tested` : ""),
   ];
@@ -90,7 +92,7 @@ export function registerVerify(program: Command): void {
       const { createRuntime, downloaderSettings, storageSelection } = await import(
         "@crypto-lakehouse/lakehouse"
       );
-      const { collectFiles, planFiles, VERIFY_PROBLEMS, verifyStore, verifyStoredFile } = await import(
+      const { collectFiles, isVerifyProblem, planFiles, verifyStore, verifyStoredFile } = await import(
         "@crypto-lakehouse/core"
       );
       const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
@@ -122,7 +124,7 @@ export function registerVerify(program: Command): void {
           onItem: progress.item,
         });
         progress.stop();
-        const problems = report.items.filter((i) => VERIFY_PROBLEMS.includes(i.status));
+        const problems = report.items.filter(isVerifyProblem);
         let repair: { summary: unknown; after: VerifyItem[] } | undefined;
         if (f.repair && problems.length && !controller.signal.aborted) {
           const fetchable = problems.filter(
@@ -165,7 +167,7 @@ export function registerVerify(program: Command): void {
           }
           repair = { summary, after };
         }
-        const remaining = repair ? repair.after.filter((i) => VERIFY_PROBLEMS.includes(i.status)) : problems;
+        const remaining = repair ? repair.after.filter(isVerifyProblem) : problems;
         if (f.json) {
           process.stdout.write(
             `${JSON.stringify({ ...report, ...(repair ? { repair } : {}), ok: remaining.length === 0 }, null, 2)}\n`,
