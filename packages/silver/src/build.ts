@@ -238,10 +238,24 @@ export async function convertBronze(
       }
       const { written, ...report } = r;
       const sha256 = await bronzeSha256(storage, src.bronzeKey);
+      const prev = state.files[src.bronzeKey];
+      const replaced =
+        prev?.status === "converted" && prev.sha256 && sha256 && prev.sha256 !== sha256
+          ? { sha256: prev.sha256, runId: prev.runId }
+          : undefined;
       const fileReport: FileReport = {
         bronzeKey: src.bronzeKey,
         ...(written ? { silverKey } : {}),
         ...report,
+        ...(replaced
+          ? {
+              replaced,
+              notes: [
+                ...(report.notes ?? []),
+                `converted again: the bronze file changed since run ${replaced.runId} converted it (SHA-256 ${replaced.sha256.slice(0, 12)}… → ${sha256!.slice(0, 12)}…; see lakehouse changes)`,
+              ],
+            }
+          : {}),
         durationMs: Date.now() - started,
       };
       state.files[src.bronzeKey] = {

@@ -38,7 +38,15 @@ export type Outcome = (typeof OUTCOMES)[number];
 export type OutcomeCounts = Record<Outcome, number>;
 
 export function emptyCounts(): OutcomeCounts {
-  return { downloaded: 0, unverified: 0, skipped: 0, missing: 0, pending: 0, checksum_mismatch: 0, failed: 0 };
+  return {
+    downloaded: 0,
+    unverified: 0,
+    skipped: 0,
+    missing: 0,
+    pending: 0,
+    checksum_mismatch: 0,
+    failed: 0,
+  };
 }
 
 export const CHECKSUM_SUFFIX = ".CHECKSUM";

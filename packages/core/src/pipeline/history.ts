@@ -43,7 +43,11 @@ export interface ChangeEvent {
   new: VersionInfo;
 }
 
-const clean = (etag: string | undefined) => etag?.replace(/^W\//, "").replace(/^"(.*)"$/, "$1").toLowerCase();
+const clean = (etag: string | undefined) =>
+  etag
+    ?.replace(/^W\//, "")
+    .replace(/^"(.*)"$/, "$1")
+    .toLowerCase();
 
 /** The archive's copy differs from what the record says was stored (size, or ETag where both have one). */
 export function differsFromRecord(rec: FileRecord, remote: RemoteObject): boolean {

@@ -162,7 +162,9 @@ describe("collect pipeline logic", () => {
     expect(results.find((r) => r.file === stale)!.reason).toMatch(/CHECKSUM is stale/);
     const stored = [...storage.objects.keys()].filter((k) => k.startsWith("bronze/"));
     expect(stored.sort()).toEqual([bronzeKey(good), `${bronzeKey(good)}.CHECKSUM`, bronzeKey(noSidecar)]);
-    expect(results.find((r) => r.file === noSidecar)!.reason).toMatch(/publishes no \.CHECKSUM.*full CRC test/);
+    expect(results.find((r) => r.file === noSidecar)!.reason).toMatch(
+      /publishes no \.CHECKSUM.*full CRC test/,
+    );
     expect(JSON.parse(storage.objects.get(fileRecordKey(bronzeKey(noSidecar)))!.toString())).toMatchObject({
       verified: false,
       unverified: "no_checksum",

@@ -171,7 +171,11 @@ export class BronzeIndex {
     if (folder.sums.has(name)) {
       const rec = await this.readRecord(bronzeKey(f));
       return rec?.unverified === "no_checksum"
-        ? { ...unchecked, ...withRemote, reason: "stored unverified; the archive publishes its .CHECKSUM now" }
+        ? {
+            ...unchecked,
+            ...withRemote,
+            reason: "stored unverified; the archive publishes its .CHECKSUM now",
+          }
         : { ...unchecked, ...withRemote };
     }
     const rec = await this.readRecord(bronzeKey(f));

@@ -11,7 +11,8 @@ import { bronzeKey, fileRecordKey, quarantineKey } from "./layout.js";
 import type { FileRecord } from "./records.js";
 import { testZip } from "./zipcheck.js";
 
-export const NO_CHECKSUM_REASON = "the archive publishes no .CHECKSUM for it: stored unverified after a full CRC test";
+export const NO_CHECKSUM_REASON =
+  "the archive publishes no .CHECKSUM for it: stored unverified after a full CRC test";
 
 export type NoChecksumVerdict =
   | { ok: true; sha256: string; zipTest: "crc"; unverified: "no_checksum" }
