@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { registerCancel } from "./commands/cancel.js";
 import { registerChanges } from "./commands/changes.js";
 import { registerCollect } from "./commands/collect.js";
+import { registerCoverage } from "./commands/coverage.js";
 import { registerGold } from "./commands/gold.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerPlan } from "./commands/plan.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerSql(program);
   registerGold(program);
   registerSymbols(program);
+  registerCoverage(program);
   registerReplica(program);
   registerVerify(program);
   registerRuns(program);

@@ -1,4 +1,4 @@
-// Extracts the one CSV member of an archive zip to a file: the central directory through yauzl (zip64-safe), then
+// Extracts the one CSV member of an archive zip (refusing zips with more) to a file: the central directory through yauzl (zip64-safe), then
 // the member's bytes read in 1 MiB ranges and inflated by zlib (on the thread pool), CRC-checked, with the first
 // bytes kept for detection and every byte shown to an optional scanner.
 import { createReadStream, createWriteStream } from "node:fs";
@@ -28,17 +28,32 @@ type Opener = (
   cb: (err: Error | null, zip: yauzl.ZipFile | undefined) => void,
 ) => void;
 
-function firstMember(open: Opener): Promise<yauzl.Entry> {
+/**
+ * The zip's one file member. An archive data file holds exactly one (docs/archive.md): a zip with more is refused,
+ * since converting only the first would drop the others' rows silently.
+ */
+function onlyMember(open: Opener): Promise<yauzl.Entry> {
   return new Promise((resolve, reject) => {
     open({ lazyEntries: true, autoClose: false, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) return reject(new Error(`not a readable zip: ${err?.message ?? "unknown error"}`));
-      const done = (e: Error | undefined, entry?: yauzl.Entry) => {
+      const members: yauzl.Entry[] = [];
+      const done = (e?: Error) => {
         zip.close();
-        if (e || !entry) reject(e ?? new Error("the zip has no file member"));
-        else resolve(entry);
+        if (e) return reject(e);
+        if (members.length === 1) return resolve(members[0]!);
+        if (members.length === 0) return reject(new Error("the zip has no file member"));
+        const names = members.slice(0, 4).map((m) => m.fileName);
+        reject(
+          new Error(
+            `not an archive data file: it holds ${members.length} members (${names.join(", ")}${members.length > 4 ? ", …" : ""}), an archive data file exactly one; none converted`,
+          ),
+        );
       };
-      zip.on("entry", (e: yauzl.Entry) => (e.fileName.endsWith("/") ? zip.readEntry() : done(undefined, e)));
-      zip.on("end", () => done(undefined));
+      zip.on("entry", (e: yauzl.Entry) => {
+        if (!e.fileName.endsWith("/")) members.push(e);
+        zip.readEntry();
+      });
+      zip.on("end", () => done());
       zip.on("error", (e: Error) => done(e));
       zip.readEntry();
     });
@@ -76,7 +91,7 @@ function checkInflated(entry: yauzl.Entry, bytes: number, crc: number): void {
 /** A small zip: one read, one inflate (on the thread pool), one write. */
 async function extractWhole(zipPath: string, outPath: string, onChunk?: (chunk: Buffer) => void) {
   const zip = await readFile(zipPath);
-  const entry = await firstMember((o, cb) => yauzl.fromBuffer(zip, o, cb));
+  const entry = await onlyMember((o, cb) => yauzl.fromBuffer(zip, o, cb));
   checkMethod(entry);
   const at = entry.relativeOffsetOfLocalHeader;
   if (zip.length < at + 30 || zip.readUInt32LE(at) !== 0x04034b50)
@@ -101,7 +116,7 @@ export async function extractCsv(
   onChunk?: (chunk: Buffer) => void,
 ): Promise<Extracted> {
   if ((await stat(zipPath)).size <= WHOLE) return extractWhole(zipPath, outPath, onChunk);
-  const entry = await firstMember((o, cb) => yauzl.open(zipPath, o, cb));
+  const entry = await onlyMember((o, cb) => yauzl.open(zipPath, o, cb));
   checkMethod(entry);
   const start = await dataOffset(zipPath, entry);
   let crc = 0;
