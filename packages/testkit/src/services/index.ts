@@ -1,4 +1,6 @@
 // Public surface of the real-service launchers (versitygw, toxiproxy, redis, s5cmd).
+
+export { chromiumPath, launchChromium } from "./chromium.js";
 export { freePort } from "./ports.js";
 export type { ServiceExit, ServiceProcess, SpawnServiceOptions, WaitOptions } from "./process.js";
 export { spawnService, waitUntilReady } from "./process.js";
