@@ -12,10 +12,12 @@ import type {
   ExecutorPlugin,
   Logger,
   MarketPlugin,
+  QueueJob,
   RawConfig,
   StorageBackend,
   StoragePlugin,
 } from "@crypto-lakehouse/core";
+import { LakehouseError } from "@crypto-lakehouse/core";
 import type { DependencyContainer, FactoryFunction } from "tsyringe";
 import type { PluginRegistry } from "./registry.js";
 import {
@@ -139,7 +141,7 @@ export interface JobOverrides {
 
 /** The container of a queued job on a worker: the job chooses the plugins (the worker may override some). */
 export function jobContainer(
-  job: CollectJob,
+  job: Pick<QueueJob, "runId" | "storage"> & Partial<Pick<CollectJob, "downloader">>,
   registry: PluginRegistry,
   logger: Logger,
   o: JobOverrides = {},
@@ -150,7 +152,7 @@ export function jobContainer(
   c.register(TOKENS.Closers, { useValue: [] as Closer[] });
   c.register(TOKENS.DownloaderSettings, {
     useValue: {
-      ...(job.downloader.settings as unknown as DownloaderSettings),
+      ...(job.downloader?.settings as unknown as DownloaderSettings),
       // A worker's own --concurrency is a cap the user set.
       ...(o.concurrency ? { concurrency: o.concurrency, adaptiveConcurrency: false } : {}),
     },
@@ -159,7 +161,11 @@ export function jobContainer(
   // Both are checked before either is created.
   chosen.catch(() => {});
   once(c, TOKENS.StorageChoice, async () => (await chosen).storage);
-  once(c, TOKENS.DownloaderChoice, async () => (await chosen).downloader);
+  once(c, TOKENS.DownloaderChoice, async () => {
+    const { downloader } = await chosen;
+    if (!downloader) throw new LakehouseError("CONFIG_INVALID", `Job ${job.runId} names no downloader`);
+    return downloader;
+  });
   registerParts(c);
   return c;
 }

@@ -11,7 +11,7 @@ export type {
 export { CollectRunError, collect, collectResolved, groupKey, plan, planResolved } from "./api.js";
 export { downloaderSettings } from "./container.js";
 export type { JobRuntime, JobRuntimeOptions } from "./job.js";
-export { checkDownloader, createJobRuntime } from "./job.js";
+export { checkDownloader, createJobRuntime, createJobStorage } from "./job.js";
 export { loadPluginModule, loadPlugins } from "./plugins.js";
 export type { AnyPlugin, PluginEntry, PluginRegistry } from "./registry.js";
 export { builtinRegistry, findPlugin, register } from "./registry.js";

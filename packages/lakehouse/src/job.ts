@@ -9,6 +9,7 @@ import {
   createStagingDir,
   type Downloader,
   type Logger,
+  type QueueJob,
   type StorageBackend,
   silentLogger,
 } from "@crypto-lakehouse/core";
@@ -61,6 +62,21 @@ export async function createJobRuntime(job: CollectJob, opts: JobRuntimeOptions 
     await disposeContainer(c);
     throw e;
   }
+}
+
+/**
+ * The storage a job names (any kind of job: silver batches too), from the same container and option checks;
+ * credentials from this environment. Closing it is the caller's.
+ */
+export async function createJobStorage(
+  job: Pick<QueueJob, "runId" | "storage" | "plugins">,
+  opts: JobRuntimeOptions = {},
+): Promise<StorageBackend> {
+  const registry = opts.registry ?? builtinRegistry();
+  if (!opts.registry && job.plugins?.length)
+    await loadPlugins(registry, job.plugins, opts.baseDir ?? process.cwd());
+  const c = jobContainer(job, registry, opts.logger ?? silentLogger);
+  return c.resolve<Promise<StorageBackend>>(TOKENS.Storage);
 }
 
 /** Checks a worker's `--downloader` against the plugins it knows (UNSUPPORTED naming them otherwise). */

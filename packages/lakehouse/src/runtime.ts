@@ -13,6 +13,7 @@ import {
   collectFiles,
   type Downloader,
   type DownloaderPlugin,
+  type DownloaderSettings,
   type Executor,
   type ExecutorPlugin,
   type ExecutorRun,
@@ -48,6 +49,8 @@ export interface Runtime {
   markets(): MarketPlugin[];
   /** The run as queued jobs describe it to workers: plugins by id, options made portable. */
   job(): Promise<Omit<CollectJob, "runId">>;
+  /** The store as queued jobs name it to workers (its plugin's `portable` hook applied). */
+  storageJob(): Promise<{ id: string; options: unknown }>;
   /** Plans `request`, skips what bronze holds, runs the rest through the executor, records the summary. */
   collect(request: CollectionRequest, opts?: CollectOptions): Promise<RunSummary>;
   /** Fetches exactly `files` through the same pipeline (verify --repair). */
@@ -77,16 +80,16 @@ export function openRuntime(lake: LakeParts, opts: RuntimeOptions = {}): Runtime
     const [d, s, e] = await Promise.all([downloader(), storage(), executor()]);
     return { catalog: lake.catalog, downloader: d, storage: s, executor: e, logger };
   };
+  const storageJob = async () => {
+    const s = await get<Choice<StoragePlugin>>(TOKENS.StorageChoice);
+    return { id: s.plugin.id, options: s.plugin.portable ? s.plugin.portable(s.options) : s.options };
+  };
   const job = async (): Promise<Omit<CollectJob, "runId">> => {
     const d = await get<Choice<DownloaderPlugin>>(TOKENS.DownloaderChoice);
-    const s = await get<Choice<StoragePlugin>>(TOKENS.StorageChoice);
+    const settings = { ...c.resolve<DownloaderSettings>(TOKENS.DownloaderSettings) };
     return {
-      downloader: {
-        id: d.plugin.id,
-        settings: { ...c.resolve(TOKENS.DownloaderSettings) },
-        options: d.options,
-      },
-      storage: { id: s.plugin.id, options: s.plugin.portable ? s.plugin.portable(s.options) : s.options },
+      downloader: { id: d.plugin.id, settings, options: d.options },
+      storage: await storageJob(),
       verify: lake.settings.verify,
       zipTest: lake.settings.zipTest,
       plugins: lake.settings.plugins,
@@ -112,6 +115,7 @@ export function openRuntime(lake: LakeParts, opts: RuntimeOptions = {}): Runtime
     executor,
     markets: () => c.resolve<MarketPlugin[]>(TOKENS.Markets),
     job,
+    storageJob,
     check,
     async collect(request, o = {}) {
       const deps = await parts();

@@ -8,6 +8,7 @@ import {
   type ExecutorPlugin,
   LakehouseError,
   type PlanNote,
+  type QueueJob,
   type RawConfig,
   type StoragePlugin,
 } from "@crypto-lakehouse/core";
@@ -133,20 +134,23 @@ export async function downloaderNotes(
   ];
 }
 
-/** A queued job's plugins, validated the same way (a job from an older version or a foreign submitter included). */
+/**
+ * A queued job's plugins, validated the same way (a job from an older version or a foreign submitter included).
+ * Jobs of other kinds (silver) name a storage only.
+ */
 export async function jobSelections(
   registry: PluginRegistry,
-  job: CollectJob,
-  downloaderId = job.downloader.id,
-): Promise<{ downloader: Choice<DownloaderPlugin>; storage: Choice<StoragePlugin> }> {
+  job: Pick<QueueJob, "runId" | "storage"> & Partial<Pick<CollectJob, "downloader">>,
+  downloaderId = job.downloader?.id,
+): Promise<{ downloader?: Choice<DownloaderPlugin>; storage: Choice<StoragePlugin> }> {
   const where = `Job ${job.runId}`;
-  const dp = await requirePlugin(registry, "downloader", downloaderId, `${where}: downloader`).load();
   const sp = await requirePlugin(registry, "storage", job.storage.id, `${where}: storage`).load();
-  return {
-    downloader: {
-      plugin: dp,
-      options: parseOptions(dp.optionsSchema, job.downloader.options ?? {}, `downloader ${dp.id}`),
-    },
-    storage: { plugin: sp, options: parseOptions(sp.optionsSchema, job.storage.options, `storage ${sp.id}`) },
+  const storage = {
+    plugin: sp,
+    options: parseOptions(sp.optionsSchema, job.storage.options, `storage ${sp.id}`),
   };
+  if (downloaderId === undefined) return { storage };
+  const dp = await requirePlugin(registry, "downloader", downloaderId, `${where}: downloader`).load();
+  const options = parseOptions(dp.optionsSchema, job.downloader?.options ?? {}, `downloader ${dp.id}`);
+  return { downloader: { plugin: dp, options }, storage };
 }

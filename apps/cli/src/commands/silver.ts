@@ -5,6 +5,7 @@ import { emptyCounts } from "@crypto-lakehouse/core/model";
 import type { Runtime } from "@crypto-lakehouse/lakehouse";
 import type {
   FileReport,
+  QueuedSilver,
   SilverProgress,
   SilverRunSummary,
   SilverSelection,
@@ -21,6 +22,22 @@ import { formatBytes, formatDuration, table } from "../table.js";
 /** Flags of the commands that work on a lakehouse as it is (silver, sql, gold). */
 export interface LakeFlags extends SelectionFlags {
   output?: string;
+  /** Silver batches go to queue workers (`--queue`). */
+  queue?: string;
+}
+
+/**
+ * `--queue` / `--executor` (or config `queue` / `executor`): the executor that ships silver batches to queue
+ * workers, with the store as they name it and the plugins they load.
+ */
+async function queueOf(runtime: Runtime): Promise<QueuedSilver | undefined> {
+  const { queue, executor, plugins } = runtime.settings;
+  if (queue === undefined && executor === undefined) return undefined;
+  return {
+    executor: await runtime.executor(),
+    storage: await runtime.storageJob(),
+    ...(plugins.length ? { plugins } : {}),
+  };
 }
 
 const list = (v: unknown): string[] | undefined => {
@@ -102,6 +119,7 @@ export function registerSilver(program: Command): void {
     .option("--files", "with --report: also one line per converted file of the selection (`files` in JSON)")
     .option("--json", "no progress display; print the run summary (or reports) as JSON")
     .option("--run-id <id>", "use this run id (default: a new one)")
+    .option("--queue <redis-url>", "convert on lakehouse-workers through a BullMQ queue on this Redis")
     .action(async (f: SilverFlags, cmd: Command) => {
       if (f.files && !f.report)
         throw new LakehouseError(
@@ -169,9 +187,12 @@ export async function convert(
   try {
     const threads = positive(f.threads, "--threads");
     const memoryLimitMb = positive(f.memoryLimit, "--memory-limit");
+    // With --queue the conversion goes to the workers (their executor closes with the runtime).
+    const queue = await queueOf(runtime);
     return await silver.convertBronze(await runtime.storage(), selection, {
       markets: runtime.markets(),
       logger: runtime.logger,
+      ...(queue ? { queue } : {}),
       signal: controller.signal,
       onProgress: (p) => view.update(asProgress(p)),
       ...(f.force ? { force: true } : {}),
@@ -282,6 +303,12 @@ export function renderSilverSummary(s: SilverRunSummary): string {
     table(["outcome", "files"], rows),
   ];
   if (s.tables.length) lines.push("", renderTables(s.tables, s.output));
+  const replaced = (s.files ?? []).filter((f) => f.replaced);
+  if (replaced.length) {
+    lines.push("", `Converted again, changed upstream since their last conversion (lakehouse changes):`);
+    for (const f of replaced.slice(0, 20))
+      lines.push(`  ${f.bronzeKey}  (was ${f.replaced!.sha256.slice(0, 12)}…)`);
+  }
   if (s.failures.length) {
     lines.push("", "Not converted:");
     for (const f of s.failures.slice(0, 20)) lines.push(`  ${f.key}  — ${f.reason}`);
