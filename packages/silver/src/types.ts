@@ -108,6 +108,11 @@ export interface FileReport {
   /** Klines only: missing bars inside the file. */
   gaps?: GapSummary;
   notes?: string[];
+  /**
+   * Converted again because the bronze file changed since its last conversion (an upstream change, see
+   * `lakehouse changes`): the SHA-256 and run of the version it replaces.
+   */
+  replaced?: { sha256: string; runId: string };
   durationMs: number;
 }
 

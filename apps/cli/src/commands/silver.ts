@@ -305,6 +305,12 @@ export function renderSilverSummary(s: SilverRunSummary): string {
     table(["outcome", "files"], rows),
   ];
   if (s.tables.length) lines.push("", renderTables(s.tables, s.output));
+  const replaced = (s.files ?? []).filter((f) => f.replaced);
+  if (replaced.length) {
+    lines.push("", `Converted again, changed upstream since their last conversion (lakehouse changes):`);
+    for (const f of replaced.slice(0, 20))
+      lines.push(`  ${f.bronzeKey}  (was ${f.replaced!.sha256.slice(0, 12)}…)`);
+  }
   if (s.failures.length) {
     lines.push("", "Not converted:");
     for (const f of s.failures.slice(0, 20)) lines.push(`  ${f.key}  — ${f.reason}`);

@@ -12,6 +12,7 @@ import { type ArchiveFile, CHECKSUM_SUFFIX, type ZipTestMode } from "../model/ty
 import { hashFile, parseChecksum } from "./checksum.js";
 import { bronzeKey, fileRecordKey, quarantineKey } from "./layout.js";
 import type { FileRecord } from "./records.js";
+import { quarantineDisproved, unverifiedReason, verifyWithoutChecksum } from "./unverified.js";
 import { testZip } from "./zipcheck.js";
 
 export interface ProcessorDeps {
@@ -44,7 +45,7 @@ export function isPending(f: ArchiveFile, today: string): boolean {
 }
 
 type Verdict =
-  | { ok: true; sha256: string; checksum?: string; zipTest?: ZipTestMode }
+  | { ok: true; sha256: string; checksum?: string; zipTest?: ZipTestMode; unverified?: "no_checksum" }
   | {
       ok: false;
       outcome: "checksum_mismatch" | "failed";
@@ -62,14 +63,7 @@ async function digest(r: FetchedFile, algorithm: "sha256" | "md5"): Promise<stri
 async function verifyFetched(r: FetchedFile, verify: boolean, zipTest: ZipTestMode): Promise<Verdict> {
   const sha256 = r.sha256 ?? (await digest(r, "sha256"));
   if (!verify) return { ok: true, sha256 };
-  if (r.checksumMissing || r.checksumText === undefined) {
-    return {
-      ok: false,
-      outcome: "failed",
-      reason: "the archive publishes no .CHECKSUM for this file; cannot verify",
-      quarantine: false,
-    };
-  }
+  if (r.checksumMissing || r.checksumText === undefined) return verifyWithoutChecksum(r.zipPath, sha256);
   const expected = parseChecksum(r.checksumText);
   if (!expected) {
     return {
@@ -130,7 +124,8 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
       bronzeKey: key,
       sha256: v.sha256,
       size: r.size,
-      verified: verify,
+      verified: verify && !v.unverified,
+      ...(v.unverified ? { unverified: v.unverified } : {}),
       ...(v.checksum ? { checksum: v.checksum } : {}),
       ...(v.zipTest ? { zipTest: v.zipTest } : {}),
       ...(r.etag ? { etag: r.etag } : {}),
@@ -194,7 +189,8 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         const v = await verifyFetched(r, verify, zipTest);
         if (v.ok) {
           await store(r, v);
-          finish({ ...base, outcome: "downloaded", bytes: r.size, sha256: v.sha256 });
+          const outcome = v.unverified ? "unverified" : "downloaded";
+          finish({ ...base, outcome, bytes: r.size, sha256: v.sha256, ...unverifiedReason(v) });
           return;
         }
         if (v.refetch && !retried) {
@@ -206,6 +202,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
           return;
         }
         if (v.quarantine) await quarantine(r, v.reason);
+        if (v.outcome === "checksum_mismatch") await quarantineDisproved(storage, runId, r, logger);
         logger.warn(v.reason, { key: f.key, outcome: v.outcome });
         finish({ ...base, outcome: v.outcome, bytes: r.size, reason: v.reason });
       } catch (e) {

@@ -20,15 +20,33 @@ export interface BronzeIndexOptions {
    * differs from the listing's is not done. Absent: the archive is not consulted.
    */
   remote?: (prefix: string) => AsyncIterable<RemoteEntry>;
+  /**
+   * Lists an archive folder for stored files the run would fetch again as unverified (no `.CHECKSUM` beside them):
+   * one stored unverified because the archive published no `.CHECKSUM` is done while the archive still has none,
+   * and fetched again (promoted to verified, or quarantined) once it has one. Defaults to `remote`.
+   */
+  archive?: (prefix: string) => AsyncIterable<RemoteEntry>;
   /** Folders (bronze and archive) kept listed at once (default 256); the plan visits them in order. */
   maxFolders?: number;
 }
 
 /** Why a planned file is (not) skipped; `reason` says it in words for the run's notes and log. */
 export type ResumeDecision =
-  | { done: true }
+  | { done: true; reason?: string }
   | { done: false; why: "absent" }
-  | { done: false; why: "unverified" | "changed"; reason: string };
+  | {
+      done: false;
+      why: "unverified" | "changed";
+      reason: string;
+      /** The archive's copy as listed (when the archive was listed for the decision). */
+      remote?: RemoteObject;
+    };
+
+/** An archive folder's zips and which of them have a `.CHECKSUM`, from one listing. */
+interface ArchiveFolder {
+  objects: Map<string, RemoteObject>;
+  sums: Set<string>;
+}
 
 /** Planned files checked at once with `remote` (each may read its record); without it, one (no reads). */
 const REFRESH_LOOKAHEAD = 16;
@@ -69,7 +87,7 @@ class FolderCache<T> {
 
 export class BronzeIndex {
   private readonly stored: FolderCache<Map<string, Stored>>;
-  private readonly archive: FolderCache<Map<string, RemoteObject>>;
+  private readonly archive: FolderCache<ArchiveFolder>;
   private readonly verify: boolean;
 
   constructor(
@@ -95,16 +113,13 @@ export class BronzeIndex {
     const name = basename(f.key);
     const s = (await this.stored.get(folder, (k) => this.loadStored(k))).get(name);
     if (!s) return { done: false, why: "absent" };
-    if (this.verify && !s.checksum) {
-      return {
-        done: false,
-        why: "unverified",
-        reason: "stored without verification (download_checksum: false): no .CHECKSUM beside it in bronze",
-      };
-    }
+    if (this.verify && !s.checksum) return this.unverified(f);
     if (this.options.remote) {
       const changed = await this.changed(f, s);
-      if (changed) return { done: false, why: "changed", reason: changed };
+      if (changed) {
+        const remote = (await this.archiveFolder(f))?.objects.get(basename(f.key));
+        return { done: false, why: "changed", reason: changed, ...(remote ? { remote } : {}) };
+      }
     }
     return { done: true };
   }
@@ -130,10 +145,47 @@ export class BronzeIndex {
     while (queue.length) yield await queue.shift()!;
   }
 
+  /** The archive's folder of `f`, listed once (undefined without a lister). */
+  private async archiveFolder(f: ArchiveFile): Promise<ArchiveFolder | undefined> {
+    const lister = this.options.archive ?? this.options.remote;
+    if (!lister) return undefined;
+    const prefix = f.key.slice(0, f.key.lastIndexOf("/") + 1);
+    return this.archive.get(prefix, (p) => this.loadRemote(p, lister));
+  }
+
+  /**
+   * A stored file without a `.CHECKSUM` beside it, on a verifying run: fetched again to verify it, unless it was
+   * stored unverified because the archive publishes no `.CHECKSUM` for it and still does not (nothing to gain).
+   */
+  private async unverified(f: ArchiveFile): Promise<ResumeDecision> {
+    const unchecked = {
+      done: false as const,
+      why: "unverified" as const,
+      reason: "stored without verification (download_checksum: false): no .CHECKSUM beside it in bronze",
+    };
+    const folder = await this.archiveFolder(f);
+    if (!folder) return unchecked;
+    const name = basename(f.key);
+    const remote = folder.objects.get(name);
+    const withRemote = remote ? { remote } : {};
+    if (folder.sums.has(name)) {
+      const rec = await this.readRecord(bronzeKey(f));
+      return rec?.unverified === "no_checksum"
+        ? {
+            ...unchecked,
+            ...withRemote,
+            reason: "stored unverified; the archive publishes its .CHECKSUM now",
+          }
+        : { ...unchecked, ...withRemote };
+    }
+    const rec = await this.readRecord(bronzeKey(f));
+    if (rec?.unverified !== "no_checksum") return { ...unchecked, ...withRemote };
+    return { done: true, reason: "stored unverified: the archive still publishes no .CHECKSUM for it" };
+  }
+
   /** Why the archive's copy differs from the stored one, or undefined when it does not (or is gone). */
   private async changed(f: ArchiveFile, s: Stored): Promise<string | undefined> {
-    const prefix = f.key.slice(0, f.key.lastIndexOf("/") + 1);
-    const remote = (await this.archive.get(prefix, (p) => this.loadRemote(p))).get(basename(f.key));
+    const remote = (await this.archiveFolder(f))?.objects.get(basename(f.key));
     // Vanished from the archive: what we hold stays (ARCHIVE.md §3).
     if (!remote) return undefined;
     if (remote.size !== s.size) return `changed in the archive: size ${s.size} → ${remote.size} bytes`;
@@ -188,15 +240,21 @@ export class BronzeIndex {
     return out;
   }
 
-  /** The archive folder's zips, from one (paginated) listing. */
-  private async loadRemote(prefix: string): Promise<Map<string, RemoteObject>> {
-    const out = new Map<string, RemoteObject>();
-    for await (const e of this.options.remote!(prefix)) {
+  /** The archive folder's zips and their `.CHECKSUM`s, from one (paginated) listing. */
+  private async loadRemote(
+    prefix: string,
+    lister: (prefix: string) => AsyncIterable<RemoteEntry>,
+  ): Promise<ArchiveFolder> {
+    const objects = new Map<string, RemoteObject>();
+    const sums = new Set<string>();
+    for await (const e of lister(prefix)) {
       if (e.kind !== "object") continue;
       const rest = e.key.slice(prefix.length);
-      if (!rest.includes("/") && rest.endsWith(".zip")) out.set(rest, e);
+      if (rest.includes("/")) continue;
+      if (rest.endsWith(".zip")) objects.set(rest, e);
+      else if (rest.endsWith(`.zip${CHECKSUM_SUFFIX}`)) sums.add(rest.slice(0, -CHECKSUM_SUFFIX.length));
     }
-    return out;
+    return { objects, sums };
   }
 }
 
