@@ -63,7 +63,8 @@ async function digest(r: FetchedFile, algorithm: "sha256" | "md5"): Promise<stri
 async function verifyFetched(r: FetchedFile, verify: boolean, zipTest: ZipTestMode): Promise<Verdict> {
   const sha256 = r.sha256 ?? (await digest(r, "sha256"));
   if (!verify) return { ok: true, sha256 };
-  if (r.checksumMissing || r.checksumText === undefined) return verifyWithoutChecksum(r.zipPath, sha256);
+  if (r.checksumMissing || r.checksumText === undefined)
+    return verifyWithoutChecksum(r.zipBytes ?? r.zipPath, sha256);
   const expected = parseChecksum(r.checksumText);
   if (!expected) {
     return {
