@@ -100,14 +100,16 @@ async function extractWhole(zipPath: string, outPath: string, onChunk?: (chunk: 
   const packed = zip.subarray(start, start + entry.compressedSize);
   let data: Buffer;
   try {
-    data = entry.compressionMethod === 8 ? await inflateRawAsync(packed) : packed;
+    // One output buffer of the member's size instead of 16 KiB pieces joined: far less garbage per file.
+    const chunkSize = Math.min(Math.max(entry.uncompressedSize, 64 * 1024), 64 * 1024 * 1024);
+    data = entry.compressionMethod === 8 ? await inflateRawAsync(packed, { chunkSize }) : packed;
   } catch (e) {
     throw new Error(`${entry.fileName}: ${(e as Error).message} (corrupt zip)`);
   }
   checkInflated(entry, data.length, crc32(data));
   onChunk?.(data);
   await writeFile(outPath, data);
-  return { member: entry.fileName, bytes: data.length, head: data.subarray(0, HEAD_BYTES).toString("utf8") };
+  return { member: entry.fileName, bytes: data.length, head: data.toString("utf8", 0, HEAD_BYTES) };
 }
 
 export async function extractCsv(
