@@ -73,7 +73,7 @@ if (process.argv[2] === "--child") {
     const files = countFiles(join(job.out, "o"), ".zip");
     result = { secs, files, ok: code === 0 && files === job.keys.length };
   } else {
-    const { collect } = await import(dist("lakehouse"));
+    const { collect } = await import(dist("runtime"));
     // Timed from here: module loading is not the downloader's work (s5cmd's own start-up is in the reference).
     cpu0 = cpuSecs("self", true);
     const t0 = performance.now();

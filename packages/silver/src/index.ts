@@ -31,4 +31,19 @@ export type { DuplicatePolicy, SilverColumn, SilverTableSchema } from "./schema.
 export { DECIMAL_TYPE, duplicatePolicy, KLINE_TYPES, silverSchema, TIME_TYPE } from "./schema.js";
 export { compileSelection, selectionFromRequest } from "./selection.js";
 export { SILVER_FORMAT } from "./state.js";
-export * from "./types.js";
+export type {
+  BronzeSource,
+  Compression,
+  ConvertOptions,
+  FailedFile,
+  FileOutcome,
+  FileReport,
+  GapSummary,
+  KlineGap,
+  SeriesReport,
+  SilverProgress,
+  SilverRunSummary,
+  SilverSelection,
+  TableReport,
+} from "./types.js";
+export { FILE_OUTCOMES } from "./types.js";

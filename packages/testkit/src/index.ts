@@ -1,4 +1,55 @@
-// Public surface of @crypto-lakehouse/testkit: real-service launchers and the archive replica generator.
+// Public surface of @crypto-lakehouse/testkit (test-only: a devDependency everywhere): real-service launchers for
+// tests, plus the replica generator and versitygw re-exported from @crypto-lakehouse/replica so tests need one import.
 // The vitest contract suites live at `@crypto-lakehouse/testkit/contracts`, so importing this entry never loads vitest.
-export * from "./replica/index.js";
-export * from "./services/index.js";
+export type {
+  FindToolOptions,
+  PlannedFile,
+  ReplicaFile,
+  ReplicaManifest,
+  ReplicaOptions,
+  ReplicaPlan,
+  ReplicaQuirks,
+  ReplicaSelection,
+  S3ClientSettings,
+  ServiceExit,
+  ServiceProcess,
+  SpawnServiceOptions,
+  StampEtagsResult,
+  ToolName,
+  VersityGw,
+  VersityGwOptions,
+  WaitOptions,
+} from "@crypto-lakehouse/replica";
+export {
+  checksumHasNewline,
+  DEFAULT_REPLICA_SYMBOLS,
+  findTool,
+  freePort,
+  generatedColumns,
+  generateReplica,
+  md5File,
+  OUTAGE_ROW,
+  planReplica,
+  QUIRK_DATES,
+  REPLICA_PLUGINS,
+  replicaKeysFor,
+  replicaSymbolFor,
+  SETUP_COMMAND,
+  spawnService,
+  startVersitygw,
+  TOOL_ENV_VARS,
+  toolsBinDir,
+  waitUntilReady,
+  writeManifest,
+} from "@crypto-lakehouse/replica";
+export type {
+  ProxyInfo,
+  RedisServer,
+  Toxic,
+  ToxicAttributes,
+  ToxicSpec,
+  ToxicStream,
+  ToxicType,
+  Toxiproxy,
+} from "./services/index.js";
+export { pingRedis, s5cmdPath, startRedis, startToxiproxy } from "./services/index.js";

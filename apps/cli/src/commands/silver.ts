@@ -7,10 +7,10 @@ import {
   LakehouseError,
   loadMatrixOverlay,
   type MarketPlugin,
-  type Progress,
   type StorageBackend,
 } from "@crypto-lakehouse/core";
-import { builtinRegistry, loadPlugins, storageSelection } from "@crypto-lakehouse/lakehouse";
+import type { Progress } from "@crypto-lakehouse/engine";
+import { builtinRegistry, loadPlugins, storageSelection } from "@crypto-lakehouse/runtime";
 import type {
   FileReport,
   SilverProgress,

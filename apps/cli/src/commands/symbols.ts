@@ -20,7 +20,7 @@ export function registerSymbols(program: Command): void {
     .option("--bucket <bucket>", "archive bucket")
     .option("--json", "print a JSON array")
     .action(async (f: SymbolsFlags & { market: string }) => {
-      const { createRuntime, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+      const { createRuntime, resolveRun } = await import("@crypto-lakehouse/runtime");
       const merged = mergeFlags({ ...f, market: [f.market], dataTypes: f.dataType, symbols: "*" });
       const run = await resolveRun(
         { ...merged.config, date_range: { start: "2017-01-01" } },

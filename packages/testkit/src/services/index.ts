@@ -1,12 +1,8 @@
-// Public surface of the real-service launchers (versitygw, toxiproxy, redis, s5cmd).
-export { freePort } from "./ports.js";
-export type { ServiceExit, ServiceProcess, SpawnServiceOptions, WaitOptions } from "./process.js";
-export { spawnService, waitUntilReady } from "./process.js";
+// Public surface of the test-only service launchers (toxiproxy, redis, s5cmd). versitygw and the launcher plumbing
+// live in @crypto-lakehouse/replica (the CLI serves the replica with them); they are re-exported from the testkit root.
 export type { RedisServer } from "./redis.js";
 export { pingRedis, startRedis } from "./redis.js";
 export { s5cmdPath } from "./s5cmd.js";
-export type { FindToolOptions, ToolName } from "./tools.js";
-export { findTool, SETUP_COMMAND, TOOL_ENV_VARS, toolsBinDir } from "./tools.js";
 export type {
   ProxyInfo,
   Toxic,
@@ -17,7 +13,3 @@ export type {
   Toxiproxy,
 } from "./toxiproxy.js";
 export { startToxiproxy } from "./toxiproxy.js";
-export type { S3ClientSettings, VersityGw, VersityGwOptions } from "./versitygw.js";
-export { startVersitygw } from "./versitygw.js";
-export type { StampEtagsResult } from "./versitygw-meta.js";
-export { md5File } from "./versitygw-meta.js";
