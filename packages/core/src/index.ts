@@ -3,10 +3,12 @@
 export {
   addDays,
   firstDayOfMonth,
+  fromDayNumber,
   isRealDate,
   lastDayOfMonth,
   monthOf,
   nextMonth,
+  toDayNumber,
   todayUtc,
 } from "./config/dates.js";
 export { formatZodIssues } from "./config/issues.js";
@@ -49,6 +51,7 @@ export { silentLogger } from "./contracts/logger.js";
 export type { MarketDefinition, MarketPlugin, SymbolResolution } from "./contracts/market.js";
 export { defineMarket } from "./contracts/market.js";
 export type {
+  Leftover,
   PutOptions,
   PutSource,
   StorageBackend,
@@ -66,12 +69,16 @@ export {
   fileRecordKey,
   META,
   parseStagingName,
+  processAlive,
   quarantineKey,
   runSummaryKey,
   STAGING,
+  STALE_OTHER_HOST_MS,
+  STALE_UNOWNED_MS,
   stagingHost,
   stagingKey,
   stagingName,
+  writerGone,
 } from "./lake/layout.js";
 export type { FailureRecord, FileRecord, RunError, RunSummary } from "./lake/records.js";
 export type { Catalog } from "./matrix/compose.js";
@@ -100,4 +107,6 @@ export {
 export type { Backoff } from "./retry/backoff.js";
 export { backoffDelay, sleepUnlessAborted, waitBeforeRetry } from "./retry/backoff.js";
 export { TOKENS } from "./tokens.js";
+export type { AdaptiveLimit, ConcurrencyReport, Release } from "./transfer/adaptive-limit.js";
+export { ADAPTIVE_MAX, createAdaptiveLimit } from "./transfer/adaptive-limit.js";
 export { redactSecrets, redactUrl, redactUrlsIn } from "./util/redact.js";

@@ -43,8 +43,11 @@ export {
   writeManifest,
 } from "@crypto-lakehouse/replica";
 export type {
+  DownloadHost,
+  ObservingProxy,
   ProxyInfo,
   RedisServer,
+  SeenRequest,
   Toxic,
   ToxicAttributes,
   ToxicSpec,
@@ -52,4 +55,13 @@ export type {
   ToxicType,
   Toxiproxy,
 } from "./services/index.js";
-export { pingRedis, s5cmdPath, startRedis, startToxiproxy } from "./services/index.js";
+export {
+  chromiumPath,
+  launchChromium,
+  pingRedis,
+  s5cmdPath,
+  startDownloadHost,
+  startObservingProxy,
+  startRedis,
+  startToxiproxy,
+} from "./services/index.js";
