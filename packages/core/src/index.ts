@@ -45,7 +45,10 @@ export type {
   ExecutorPlugin,
   ExecutorRunInput,
   FileResult,
+  KindJob,
+  QueueJob,
 } from "./contracts/executor.js";
+export { jobKind } from "./contracts/executor.js";
 export type { LogFields, Logger, PluginDeps } from "./contracts/logger.js";
 export { silentLogger } from "./contracts/logger.js";
 export type { MarketDefinition, MarketPlugin, SymbolResolution } from "./contracts/market.js";

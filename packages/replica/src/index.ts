@@ -2,6 +2,7 @@
 // local S3 server it is served from (versitygw, `lakehouse replica serve`), plus the service launcher both use.
 export { generatedColumns } from "./csv/index.js";
 export { generateReplica, writeManifest } from "./generate.js";
+export { folderOf, publishChecksum, removeChecksum, republish } from "./mutate.js";
 export {
   DEFAULT_REPLICA_SYMBOLS,
   type PlannedFile,
