@@ -9,10 +9,16 @@ const root = join(import.meta.dirname, "..");
 const OUTSIDE = /\bARCHIVE\.md\b|\bDESIGN\.md\b|\.\.\/shared\b/;
 
 function trackedTextFiles(): string[] {
-  const out = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync("git", ["ls-files", "-z"], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return out
     .split("\0")
-    .filter((f) => f && /\.(ts|mts|mjs|js|json|md|sh|yaml|yml)$/.test(f) && f !== "test/self-contained.test.ts");
+    .filter(
+      (f) => f && /\.(ts|mts|mjs|js|json|md|sh|yaml|yml)$/.test(f) && f !== "test/self-contained.test.ts",
+    );
 }
 
 it("no tracked file refers to ARCHIVE.md, DESIGN.md or ../shared", () => {
