@@ -127,7 +127,7 @@ export interface MergedConfig {
 
 /** Config file (if any) with flags on top; `sources` remembers which keys came from flags. */
 export async function mergeFlags(f: RunFlags): Promise<MergedConfig> {
-  const { readConfigFile } = await import("@crypto-lakehouse/lakehouse");
+  const { readConfigFile } = await import("@crypto-lakehouse/runtime");
   const config: Record<string, unknown> = f.config ? readConfigFile(f.config) : {};
   const sources: Partial<Record<keyof RawConfig, string>> = {};
   const set = (key: keyof RawConfig, flag: string, value: unknown) => {

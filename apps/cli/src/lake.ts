@@ -1,8 +1,8 @@
 // How a command gets its runtime: flags over the config file, resolved, and the one composition root
-// (@crypto-lakehouse/lakehouse) that builds the store, downloader, executor and markets. Loaded only by the
+// (@crypto-lakehouse/runtime) that builds the store, downloader, executor and markets. Loaded only by the
 // commands that need it, so `--help` and `--version` stay fast.
 import type { Logger } from "@crypto-lakehouse/core";
-import type { ResolvedRun, Runtime } from "@crypto-lakehouse/lakehouse";
+import type { ResolvedRun, Runtime } from "@crypto-lakehouse/runtime";
 import { type MergedConfig, mergeFlags, type RunFlags } from "./flags.js";
 
 const SELECTION_KEYS = ["markets", "symbols", "data_types", "intervals", "date_range"] as const;
@@ -17,7 +17,7 @@ export async function resolveSelection(
   f: RunFlags,
   extra: Record<string, unknown> = {},
 ): Promise<ResolvedRun> {
-  const { resolveRun } = await import("@crypto-lakehouse/lakehouse");
+  const { resolveRun } = await import("@crypto-lakehouse/runtime");
   const merged = await mergeFlags(f);
   return resolveRun({ ...merged.config, ...extra }, { sources: merged.sources, baseDir: merged.baseDir });
 }
@@ -27,7 +27,7 @@ export async function lakeRuntime(
   f: RunFlags,
   logger?: Logger,
 ): Promise<{ runtime: Runtime; merged: MergedConfig }> {
-  const { openRuntime, resolveLake } = await import("@crypto-lakehouse/lakehouse");
+  const { openRuntime, resolveLake } = await import("@crypto-lakehouse/runtime");
   const merged = await mergeFlags(f);
   const lake = await resolveLake(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
   return { runtime: openRuntime(lake, logger ? { logger } : {}), merged };

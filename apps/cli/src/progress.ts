@@ -1,6 +1,6 @@
 // Live progress on a TTY (files done/total, bytes, rate, ETA, failures); nothing when piped (cli-progress is
 // loaded only for a terminal).
-import type { Progress } from "@crypto-lakehouse/core";
+import type { Progress } from "@crypto-lakehouse/engine";
 import { formatBytes, formatDuration } from "./table.js";
 
 export interface ProgressView {

@@ -109,9 +109,9 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<number> {
   // Loaded here, not at the top: `--help` and flag errors should not wait for every plugin to load.
-  const { checkDownloader } = await import("@crypto-lakehouse/lakehouse");
+  const { checkDownloader } = await import("@crypto-lakehouse/runtime");
   const { runtimeFor } = await import("./kinds.js");
-  const { startQueueWorker } = await import("@crypto-lakehouse/queue-bullmq");
+  const { startQueueWorker } = await import("@crypto-lakehouse/executor-bullmq");
   const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
   if (!url)
     throw new LakehouseError(

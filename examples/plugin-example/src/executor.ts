@@ -6,13 +6,13 @@ import { existsSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
 import {
   type CancelResult,
-  createInProcessExecutor,
   type Executor,
   type ExecutorPlugin,
   type ExecutorRun,
   LakehouseError,
   type PluginDeps,
 } from "@crypto-lakehouse/core";
+import { createInProcessExecutor } from "@crypto-lakehouse/engine";
 import { z } from "zod";
 
 const Options = z

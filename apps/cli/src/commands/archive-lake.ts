@@ -2,7 +2,7 @@
 // and the market catalog, through the runtime's composition root — without a collect selection to validate.
 import type { Downloader, StorageBackend } from "@crypto-lakehouse/core";
 import type { CoverageSelection } from "@crypto-lakehouse/coverage";
-import type { Runtime } from "@crypto-lakehouse/lakehouse";
+import type { Runtime } from "@crypto-lakehouse/runtime";
 import type { MergedConfig, RunFlags } from "../flags.js";
 import { lakeRuntime } from "../lake.js";
 import { selectionOf } from "./silver.js";

@@ -1,7 +1,7 @@
 // `lakehouse collect`: the main job — plan, download, verify, store in bronze, record; resumable.
 import type { Logger, RunSummary } from "@crypto-lakehouse/core";
 import { OUTCOMES } from "@crypto-lakehouse/core/model";
-import type { CollectRunError, ResolvedRun } from "@crypto-lakehouse/lakehouse";
+import type { CollectRunError, ResolvedRun } from "@crypto-lakehouse/runtime";
 import type { SilverRunSummary } from "@crypto-lakehouse/silver";
 import type { Command } from "commander";
 import { EXIT, reportError } from "../errors.js";
@@ -25,7 +25,7 @@ export function registerCollect(program: Command): void {
     .option("--run-id <id>", "use this run id (default: a new one)")
     .option("--silver", "convert what bronze holds for this selection to silver Parquet afterwards")
     .action(async (f: CollectFlags, cmd: Command) => {
-      const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+      const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/runtime");
       const globals = cmd.optsWithGlobals() as LogOptions;
       const merged = await mergeFlags(f);
       const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
@@ -102,7 +102,7 @@ async function convertToSilver(
   f: CollectFlags,
   logger: Logger,
 ): Promise<SilverRunSummary> {
-  const { openRuntime } = await import("@crypto-lakehouse/lakehouse");
+  const { openRuntime } = await import("@crypto-lakehouse/runtime");
   const runtime = openRuntime(run, { logger });
   try {
     return await convert(runtime, selectionOf(config), { ...(f.json ? { json: true } : {}) });

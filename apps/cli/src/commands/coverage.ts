@@ -68,7 +68,7 @@ export function registerCoverage(program: Command): void {
         });
         if (f.json) await out.write(`\n],"summary":${JSON.stringify(summary)}}\n`);
         if (html) {
-          const { listRunSummaries } = await import("@crypto-lakehouse/core");
+          const { listRunSummaries } = await import("@crypto-lakehouse/engine");
           const runs = await listRunSummaries(lake.storage, { onError: () => undefined });
           const text = html.html({ summary, runs, location: lake.storage.location });
           await writeFile(f.html!, text);

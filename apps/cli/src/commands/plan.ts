@@ -22,7 +22,7 @@ export function registerPlan(program: Command): void {
     )
     .option("--json", "print one JSON document with counts, notes and keys")
     .action(async (f: PlanFlags) => {
-      const { groupKey, planResolved } = await import("@crypto-lakehouse/lakehouse");
+      const { groupKey, planResolved } = await import("@crypto-lakehouse/runtime");
       const run = await resolveSelection(f);
       const plan = await planResolved(run);
       try {

@@ -19,7 +19,7 @@ export interface RunListEntry {
 
 /** The runs to list, newest first. Extend here to merge in other sources (e.g. runs still queued). */
 export async function listRunEntries(storage: StorageBackend, logger: Logger): Promise<RunListEntry[]> {
-  const { listRunSummaries } = await import("@crypto-lakehouse/core");
+  const { listRunSummaries } = await import("@crypto-lakehouse/engine");
   const summaries = await listRunSummaries(storage, {
     onError: (key, e) => logger.warn("skipping an unreadable run summary", { key, error: e.message }),
   });
@@ -163,7 +163,7 @@ async function listRuns(f: RunsFlags, logger: Logger): Promise<void> {
 }
 
 async function showRun(id: string, f: RunsFlags, json: boolean | undefined, logger: Logger): Promise<void> {
-  const { readRunSummary } = await import("@crypto-lakehouse/core");
+  const { readRunSummary } = await import("@crypto-lakehouse/engine");
   const { runtime } = await lakeRuntime(f, logger);
   try {
     const storage = await runtime.storage();

@@ -1,8 +1,9 @@
 // `lakehouse silver`: converts bronze zips into typed Parquet tables (incremental), with quality reports.
-import type { Progress, StorageBackend } from "@crypto-lakehouse/core";
+import type { StorageBackend } from "@crypto-lakehouse/core";
 import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import { emptyCounts } from "@crypto-lakehouse/core/model";
-import type { Runtime } from "@crypto-lakehouse/lakehouse";
+import type { Progress } from "@crypto-lakehouse/engine";
+import type { Runtime } from "@crypto-lakehouse/runtime";
 import type {
   FileReport,
   QueuedSilver,

@@ -1,6 +1,7 @@
 // `lakehouse verify`: re-hash stored bronze zips against their records and .CHECKSUM and test-open them (every
 // CRC-32); `--repair` re-fetches the corrupt, missing and unverified ones through the normal collect pipeline.
-import type { ArchiveFile, VerifyItem, VerifyReport } from "@crypto-lakehouse/core";
+import type { ArchiveFile } from "@crypto-lakehouse/core";
+import type { VerifyItem, VerifyReport } from "@crypto-lakehouse/engine";
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
 import { addSelectionFlags, mergeFlags, type RunFlags } from "../flags.js";
@@ -97,9 +98,9 @@ export function registerVerify(program: Command): void {
     .option("--retries <n>", "retries for retryable download failures (--repair)")
     .option("--json", "print the report as JSON")
     .action(async (f: VerifyFlags, cmd: Command) => {
-      const { openRuntime, resolveLake, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+      const { openRuntime, resolveLake, resolveRun } = await import("@crypto-lakehouse/runtime");
       const { isVerifyProblem, planFiles, removeGoneLeftovers, verifyStore, verifyStoredFile } = await import(
-        "@crypto-lakehouse/core"
+        "@crypto-lakehouse/engine"
       );
       const logger = await createCliLogger(cmd.optsWithGlobals() as LogOptions);
       // --no-zip-test is verify's own switch, not the zip_test setting that --zip-test sets for collect.

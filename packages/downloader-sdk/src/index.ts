@@ -1,4 +1,0 @@
-// Public surface of @crypto-lakehouse/downloader-sdk.
-export { createSdkDownloader, type SdkDownloader } from "./downloader.js";
-export { type SdkDownloaderOptions, sdkDownloaderOptionsSchema } from "./options.js";
-export { httpDownloader, sdkDownloader } from "./plugin.js";
