@@ -105,7 +105,7 @@ export async function executeRun(
   const failures: RunSummary["failures"] = [];
   const emit = () => {
     const reported = downloader.concurrency?.();
-    if (reported) progress.concurrency = reported.current;
+    if (reported?.peakInFlight) progress.concurrency = reported.current;
     spec.onProgress?.(progress);
   };
   let storedBytes = 0;
@@ -156,7 +156,8 @@ export async function executeRun(
       output: storage.location,
       downloader: downloader.id,
       executor: executor.id,
-      ...(concurrency ? { concurrency } : {}),
+      // Only when this process's downloader did the fetching (not a queue's workers).
+      ...(concurrency?.peakInFlight ? { concurrency } : {}),
     });
   };
   const store = (summary: RunSummary) =>
