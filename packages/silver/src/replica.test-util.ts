@@ -7,7 +7,7 @@ import { basename, bronzeFolder, type FileRecord, fileRecordKey, silentLogger } 
 import { createLocalStorage, type LocalStorageBackend } from "@crypto-lakehouse/storage-local";
 import { generateReplica, type ReplicaFile, type ReplicaOptions } from "@crypto-lakehouse/testkit";
 // Core's hand-written zip builder (a test helper, so not part of core's published surface).
-import { zipOf as zipBytes } from "../../core/src/pipeline/zip.test-util.js";
+import { zipOf as zipBytes } from "../../engine/src/pipeline/zip.test-util.js";
 
 export interface ReplicaLake {
   dir: string;

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { ArchiveFile } from "@crypto-lakehouse/core";
-import { startVersitygw } from "../services/versitygw.js";
+import { startVersitygw } from "@crypto-lakehouse/replica";
 
 export const CONTRACT_BUCKET = "data.binance.vision";
 /** Exists, but only signed requests may read it: anonymous reads answer 403. */
