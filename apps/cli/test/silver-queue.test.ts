@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { basename, bronzeFolder, silentLogger } from "@crypto-lakehouse/core";
-import { builtinRegistry } from "@crypto-lakehouse/lakehouse";
+import { builtinRegistry } from "@crypto-lakehouse/runtime";
 import {
   generateReplica,
   type RedisServer,
