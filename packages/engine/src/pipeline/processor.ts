@@ -51,7 +51,7 @@ async function removeStaged(path: string): Promise<void> {
 /** Results of one batch verified and stored at the same time. */
 const RESULTS_IN_FLIGHT = 8;
 
-/** A 404 for a date too recent to be published is `pending`, not `missing` (ARCHIVE.md §5). */
+/** A 404 for a date too recent to be published is `pending`, not `missing` (docs/archive.md §5). */
 export function isPending(f: ArchiveFile, today: string): boolean {
   if (f.partition === "daily") return f.period >= addDays(today, -2);
   return f.period >= monthOf(addDays(today, -20));
