@@ -17,7 +17,7 @@ export interface ArchiveLake {
 }
 
 export async function openArchiveLake(f: RunFlags): Promise<ArchiveLake> {
-  const { REAL_ARCHIVE } = await import("@crypto-lakehouse/core");
+  // The runtime is lazy: read-only commands create no executor, so no queue is ever connected.
   const { runtime, merged } = await lakeRuntime(f);
   try {
     const [storage, downloader] = await Promise.all([runtime.storage(), runtime.downloader()]);
@@ -26,7 +26,7 @@ export async function openArchiveLake(f: RunFlags): Promise<ArchiveLake> {
       runtime,
       storage,
       downloader,
-      source: `${s.endpoint ?? REAL_ARCHIVE.endpoint}/${s.bucket}`,
+      source: (await import("@crypto-lakehouse/coverage")).archiveSource(s),
       merged,
     };
   } catch (e) {
