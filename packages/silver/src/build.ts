@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import {
+  checkRunId,
   LakehouseError,
   type MarketPlugin,
   META,
@@ -139,7 +140,7 @@ export async function convertBronze(
   opts: ConvertOptions = {},
 ): Promise<SilverRunSummary> {
   const now = opts.now ?? (() => new Date());
-  const runId = opts.runId ?? newSilverRunId(now());
+  const runId = opts.runId !== undefined ? checkRunId(opts.runId) : newSilverRunId(now());
   const logger = (opts.logger ?? silentLogger).child({ runId, stage: "silver" });
   const startedAt = Date.now();
   const notes: string[] = [];

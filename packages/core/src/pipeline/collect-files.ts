@@ -3,6 +3,7 @@
 import type { CollectJob } from "../contracts/executor.js";
 import type { ArchiveFile, ZipTestMode } from "../model/types.js";
 import { type CollectDeps, newRunId, type Progress } from "./collect.js";
+import { checkRunId } from "./layout.js";
 import type { RunSummary } from "./records.js";
 import { executeRun } from "./run.js";
 
@@ -33,7 +34,7 @@ export async function collectFiles(
   files: readonly ArchiveFile[],
   opts: CollectFilesOptions,
 ): Promise<RunSummary> {
-  const runId = opts.runId ?? newRunId();
+  const runId = opts.runId !== undefined ? checkRunId(opts.runId) : newRunId();
   const { batchSize, concurrency, verify, zipTest } = opts;
   return executeRun(deps, {
     runId,

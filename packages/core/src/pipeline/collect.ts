@@ -9,6 +9,7 @@ import type { Catalog } from "../matrix/compose.js";
 import type { ArchiveFile, Outcome } from "../model/types.js";
 import { planFiles } from "../plan/planner.js";
 import { redactSecrets } from "../util/redact.js";
+import { checkRunId } from "./layout.js";
 import type { RunSummary } from "./records.js";
 import { BronzeIndex, RefetchNotes } from "./resume.js";
 import { executeRun, type RunTally } from "./run.js";
@@ -57,6 +58,7 @@ export async function runCollection(
   config: ResolvedConfig,
   opts: CollectOptions = {},
 ): Promise<RunSummary> {
+  if (opts.runId !== undefined) checkRunId(opts.runId);
   const { catalog, downloader, storage, executor } = deps;
   const { request, settings } = config;
   let notes: PlanNote[] = [];
