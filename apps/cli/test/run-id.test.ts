@@ -9,7 +9,14 @@ import { walk } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
 
 const DAY = "2025-06-01";
-const KLINES = { market: "spot", symbols: "BTCUSDT", dataTypes: "klines", intervals: "1d", start: DAY, end: DAY };
+const KLINES = {
+  market: "spot",
+  symbols: "BTCUSDT",
+  dataTypes: "klines",
+  intervals: "1d",
+  start: DAY,
+  end: DAY,
+};
 
 describe("--run-id is validated", () => {
   let replica: ServedReplica;
@@ -68,9 +75,7 @@ describe("--run-id is validated", () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(existsSync(join(out, "_meta", "runs", "backfill_2025-06.v1.json"))).toBe(true);
     const listed = await lakehouse(["runs", "--output", out, "--json"]);
-    expect(JSON.parse(listed.stdout).map((r: { runId: string }) => r.runId)).toEqual([
-      "backfill_2025-06.v1",
-    ]);
+    expect(JSON.parse(listed.stdout).map((r: { runId: string }) => r.runId)).toEqual(["backfill_2025-06.v1"]);
 
     const silver = await lakehouse(["silver", "--output", out, "--run-id", "a/b", "--json"]);
     expect(silver.code).toBe(2);

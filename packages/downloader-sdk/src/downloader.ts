@@ -12,6 +12,7 @@ import {
   type PluginDeps,
   type RemoteEntry,
   silentLogger,
+  splitUrlCredentials,
 } from "@crypto-lakehouse/core";
 import { type FetchContext, fetchFile } from "./fetch-file.js";
 import { createHttpGetter } from "./http-getter.js";
@@ -48,13 +49,16 @@ export function createSdkDownloader(
   options?: SdkDownloaderOptions,
   deps?: Partial<PluginDeps>,
 ): SdkDownloader {
-  const s = resolveSettings(settings);
+  // `user:password@` in the endpoint: kept out of our settings and messages, and used to sign requests.
+  const split = settings?.endpoint ? splitUrlCredentials(settings.endpoint) : undefined;
+  const s = resolveSettings(split ? { ...settings, endpoint: split.url } : settings);
   const o = resolveOptions(options);
   const logger = (deps?.logger ?? silentLogger).child({ downloader: "sdk" });
   const policy: RetryPolicy = { retries: s.retries, baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
-  const s3 = createAnonymousS3(s);
+  const s3 = createAnonymousS3(s, split?.credentials);
+  // Plain HTTP GETs are unsigned: with credentials, objects come through the SDK's signed GetObject.
   const getter =
-    o.transport === "http"
+    o.transport === "http" && !split?.credentials
       ? createHttpGetter({
           endpoint: s.endpoint,
           bucket: s.bucket,

@@ -19,6 +19,7 @@ export {
 } from "./layout.js";
 export { DEFAULT_MARKETS } from "./markets.js";
 export {
+  explainQueryError,
   openSqlSession,
   type QueryStream,
   type SqlSession,

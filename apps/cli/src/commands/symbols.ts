@@ -22,10 +22,8 @@ export function registerSymbols(program: Command): void {
     .action(async (f: SymbolsFlags & { market: string }) => {
       const { createRuntime, resolveRun } = await import("@crypto-lakehouse/lakehouse");
       const merged = mergeFlags({ ...f, market: [f.market], dataTypes: f.dataType, symbols: "*" });
-      const run = await resolveRun(
-        { ...merged.config, date_range: { start: "2017-01-01" } },
-        { sources: merged.sources },
-      );
+      // Dates do not matter for a listing: the default (yesterday) is valid for every market.
+      const run = await resolveRun(merged.config, { sources: merged.sources });
       const rt = await createRuntime(run);
       try {
         const market = run.catalog.market(f.market);
