@@ -142,13 +142,15 @@ export async function buildGold(
         },
       );
     }
+    // Inside `work`: the sandbox allows what is under its folders, not the folder itself.
+    const parts = join(work, "parts");
     const [r] = await session.duck.rows<{ Count: string }>(
-      `COPY (${dailyOhlcvSql(views)}) TO ${lit(work)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (market), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
+      `COPY (${dailyOhlcvSql(views)}) TO ${lit(parts)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (market), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
     );
     const prefix = goldTableKey(table);
     const keys: string[] = [];
-    for (const f of await walkFiles(work)) {
-      const key = `${prefix}${relative(work, f).split("\\").join("/")}`;
+    for (const f of await walkFiles(parts)) {
+      const key = `${prefix}${relative(parts, f).split("\\").join("/")}`;
       await storage.put(key, { path: f }, { contentType: "application/vnd.apache.parquet" });
       keys.push(key);
     }
