@@ -2,6 +2,7 @@
 import { Command, Option } from "commander";
 import { registerCancel } from "./commands/cancel.js";
 import { registerCollect } from "./commands/collect.js";
+import { registerCoverage } from "./commands/coverage.js";
 import { registerGold } from "./commands/gold.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerPlan } from "./commands/plan.js";
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerSql(program);
   registerGold(program);
   registerSymbols(program);
+  registerCoverage(program);
   registerReplica(program);
   registerVerify(program);
   registerRuns(program);

@@ -30,4 +30,5 @@ export * from "./plan/planner.js";
 export * from "./plan/series.js";
 export * from "./retry/backoff.js";
 export * from "./tokens.js";
+export * from "./transfer/adaptive-limit.js";
 export * from "./util/redact.js";

@@ -2,6 +2,8 @@
 import { mkdir } from "node:fs/promises";
 import {
   type ArchiveFile,
+  type ConcurrencyReport,
+  createAdaptiveLimit,
   type Downloader,
   type DownloaderPlugin,
   type DownloaderSettings,
@@ -33,6 +35,7 @@ import { removeQuietly } from "./stage.js";
 export interface SdkDownloader extends Downloader {
   readonly settings: Readonly<ResolvedSettings>;
   readonly options: Readonly<ResolvedSdkOptions>;
+  concurrency(): ConcurrencyReport;
   close(): Promise<void>;
 }
 
@@ -41,31 +44,45 @@ function cancelled(what: string, signal: AbortSignal): LakehouseError {
 }
 
 /**
- * Creates the downloader. Unset settings default to the real archive (REAL_ARCHIVE), 8 transfers,
- * 60 s timeouts and 3 retries.
+ * Creates the downloader. Unset settings default to the real archive (REAL_ARCHIVE: listings from its S3 endpoint,
+ * objects from its download host), adaptive concurrency, 60 s timeouts and 3 retries.
  */
 export function createSdkDownloader(
   settings?: Partial<DownloaderSettings>,
   options?: SdkDownloaderOptions,
   deps?: Partial<PluginDeps>,
 ): SdkDownloader {
-  // `user:password@` in the endpoint: kept out of our settings and messages, and used to sign requests.
+  // `user:password@` in an endpoint: kept out of our settings and messages, and used to sign requests.
   const split = settings?.endpoint ? splitUrlCredentials(settings.endpoint) : undefined;
-  const s = resolveSettings(split ? { ...settings, endpoint: split.url } : settings);
+  const objects = settings?.objectEndpoint ? splitUrlCredentials(settings.objectEndpoint) : undefined;
+  const credentials = split?.credentials ?? objects?.credentials;
+  const s = resolveSettings({
+    ...settings,
+    ...(split ? { endpoint: split.url } : {}),
+    ...(objects ? { objectEndpoint: objects.url } : {}),
+  });
   const o = resolveOptions(options);
   const logger = (deps?.logger ?? silentLogger).child({ downloader: "sdk" });
   const policy: RetryPolicy = { retries: s.retries, baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
-  const s3 = createAnonymousS3(s, split?.credentials);
+  const s3 = createAnonymousS3(s, credentials);
   // Plain HTTP GETs are unsigned: with credentials, objects come through the SDK's signed GetObject.
+  const http = o.transport === "http" && !credentials;
   const getter =
-    o.transport === "http" && !split?.credentials
+    http
       ? createHttpGetter({
-          endpoint: s.endpoint,
-          bucket: s.bucket,
-          connections: s.concurrency,
+          objectEndpoint: s.objectEndpoint,
+          // A zip and its .CHECKSUM are in flight together.
+          connections: 2 * s.concurrency,
           timeoutMs: Math.round(s.timeoutSeconds * 1000),
+          http2: o.http2,
         })
       : createSdkGetter(s3, s.bucket);
+  // One limit for every fetch call of this instance: the batches run side by side share it.
+  const limit = createAdaptiveLimit({
+    max: s.concurrency,
+    adaptive: s.adaptiveConcurrency,
+    memoryBudgetBytes: o.memoryBudgetMb * 1024 * 1024,
+  });
   const listCtx: ListContext = {
     client: s3.client,
     bucket: s.bucket,
@@ -77,10 +94,11 @@ export function createSdkDownloader(
   const fetchCtx: FetchContext = {
     getter,
     policy,
-    endpoint: s.endpoint,
+    endpoint: http ? s.objectEndpoint : s.endpoint,
     bucket: s.bucket,
     idleTimeoutMs: Math.round(s.timeoutSeconds * 1000),
     logger,
+    limit,
   };
   let closed = false;
 
@@ -89,6 +107,7 @@ export function createSdkDownloader(
     id: "sdk",
     settings: s,
     options: o,
+    concurrency: () => limit.report(),
 
     async *list(prefix: string, listOptions?: ListOptions): AsyncIterable<RemoteEntry> {
       const signal = listOptions?.signal;

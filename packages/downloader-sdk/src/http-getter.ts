@@ -5,16 +5,19 @@ import { httpError } from "./transfer-error.js";
 import { type ObjectGetter, parseDate, unquoteEtag } from "./transport.js";
 
 export interface HttpGetterConfig {
-  endpoint: string;
-  bucket: string;
+  /** Objects are at `<objectEndpoint>/<key>`: a download host, or `<S3 endpoint>/<bucket>` (path style). */
+  objectEndpoint: string;
+  /** Keep-alive connections to the host: one per request in flight. */
   connections: number;
   timeoutMs: number;
+  /** Offer HTTP/2 to HTTPS hosts (one connection then carries many requests). */
+  http2?: boolean;
 }
 
-/** Path-style URL; each key segment is percent-encoded, the slashes kept. */
-export function objectUrl(endpoint: string, bucket: string, key: string): string {
+/** `<base>/<key>`; each key segment is percent-encoded, the slashes kept. */
+export function objectUrl(base: string, key: string): string {
   const path = key.split("/").map(encodeURIComponent).join("/");
-  return `${endpoint.replace(/\/+$/, "")}/${encodeURIComponent(bucket)}/${path}`;
+  return `${base.replace(/\/+$/, "")}/${path}`;
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -50,6 +53,7 @@ export const BODY_BUFFER_BYTES = 8 * 1024 * 1024;
 export function createHttpGetter(config: HttpGetterConfig): ObjectGetter {
   const agent = new Agent({
     connections: config.connections,
+    ...(config.http2 ? { allowH2: true } : {}),
     keepAliveTimeout: 30_000,
     connect: { timeout: config.timeoutMs },
     headersTimeout: config.timeoutMs,
@@ -57,7 +61,7 @@ export function createHttpGetter(config: HttpGetterConfig): ObjectGetter {
   });
   return {
     async get(key, signal) {
-      const res = await request(objectUrl(config.endpoint, config.bucket, key), {
+      const res = await request(objectUrl(config.objectEndpoint, key), {
         method: "GET",
         dispatcher: agent,
         signal,

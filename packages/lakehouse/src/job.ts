@@ -42,7 +42,8 @@ export async function createJobRuntime(job: CollectJob, opts: JobRuntimeOptions 
   if (!sp) throw new LakehouseError("UNSUPPORTED", `Job ${job.runId}: unknown storage '${job.storage.id}'`);
   const settings = {
     ...(job.downloader.settings as unknown as DownloaderSettings),
-    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    // A worker's own --concurrency is a cap the user set.
+    ...(opts.concurrency ? { concurrency: opts.concurrency, adaptiveConcurrency: false } : {}),
   };
   const downloader = await dp.create(
     settings,

@@ -81,9 +81,11 @@ function parseOptions<O>(
 export function downloaderSettings(s: ResolvedConfig["settings"]): DownloaderSettings {
   return {
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+    ...(s.objectEndpoint ? { objectEndpoint: s.objectEndpoint } : {}),
     region: s.region,
     bucket: s.bucket,
     concurrency: s.concurrency,
+    adaptiveConcurrency: s.adaptiveConcurrency,
     timeoutSeconds: s.timeoutSeconds,
     retries: s.retries,
     partSizeMb: s.partSizeMb,

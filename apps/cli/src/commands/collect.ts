@@ -121,6 +121,13 @@ function allNetwork(s: RunSummary): boolean {
   );
 }
 
+/** "Concurrency: adapted up to 96 downloads in flight (limit now 96, cap 256; cut twice for throttling)". */
+export function concurrencyLine(c: NonNullable<RunSummary["concurrency"]>): string {
+  const cuts = c.decreases ? `; cut ${c.decreases} time(s) for throttling, timeouts or memory` : "";
+  const how = c.adaptive ? `adapted up to ${c.peak}` : `up to ${c.peak} (max_parallel_downloads ${c.max})`;
+  return `Concurrency: ${how} requests in flight, ${c.peakInFlight} at most at once (limit now ${c.current}${cuts})`;
+}
+
 export function renderSummary(s: RunSummary): string {
   const rows = OUTCOMES.filter((o) => s.counts[o] > 0 || o === "downloaded").map((o) => [o, s.counts[o]]);
   const lines = [
@@ -128,6 +135,7 @@ export function renderSummary(s: RunSummary): string {
     "",
     table(["outcome", "files"], rows),
   ];
+  if (s.concurrency) lines.push("", concurrencyLine(s.concurrency));
   if (s.failures.length) {
     lines.push("", "Not collected:");
     for (const f of s.failures.slice(0, 20)) lines.push(`  ${f.outcome.padEnd(17)} ${f.key}  — ${f.reason}`);

@@ -34,6 +34,8 @@ export interface Progress {
   bytes: number;
   startedAt: number;
   last?: FileResult;
+  /** Transfers the downloader allows in flight now, when it reports it (its adaptive concurrency). */
+  concurrency?: number;
 }
 
 export interface CollectOptions {

@@ -93,7 +93,8 @@ async function verifyFetched(r: FetchedFile, verify: boolean, zipTest: ZipTestMo
     return {
       ok: false,
       outcome: "failed",
-      reason: `corrupt zip although its SHA-256 matches: ${zip.reason}`,
+      reason:
+        zip.problem === "members" ? zip.reason! : `corrupt zip although its SHA-256 matches: ${zip.reason}`,
       quarantine: true,
     };
   }

@@ -1,6 +1,7 @@
 // Metadata records kept under `_meta/`: one per stored file, one summary per run.
 import type { ErrorCode } from "../errors.js";
 import type { OutcomeCounts, ZipTestMode } from "../model/types.js";
+import type { ConcurrencyReport } from "../transfer/adaptive-limit.js";
 
 export interface FileRecord {
   /** Archive key (`data/...zip`). */
@@ -56,4 +57,6 @@ export interface RunSummary {
   output: string;
   downloader: string;
   executor: string;
+  /** The concurrency the downloader reached, when it reports it (in-process runs). */
+  concurrency?: ConcurrencyReport;
 }

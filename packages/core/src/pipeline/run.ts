@@ -99,7 +99,11 @@ export async function executeRun(
   };
   const durations: RunSummary["durations"] = {};
   const failures: RunSummary["failures"] = [];
-  const emit = () => spec.onProgress?.(progress);
+  const emit = () => {
+    const reported = downloader.concurrency?.();
+    if (reported) progress.concurrency = reported.current;
+    spec.onProgress?.(progress);
+  };
   let storedBytes = 0;
   let liveBytes = 0;
   const onFile = (r: FileResult) => {
@@ -128,6 +132,7 @@ export async function executeRun(
     end: Pick<RunSummary, "cancelReason" | "error">,
   ): RunSummary => {
     const { request, settings, notes } = spec.record();
+    const concurrency = downloader.concurrency?.();
     // Settings, notes, failure reasons, the cancel reason and the error may quote a URL: none keeps its credentials.
     return redactSecrets({
       runId,
@@ -147,6 +152,7 @@ export async function executeRun(
       output: storage.location,
       downloader: downloader.id,
       executor: executor.id,
+      ...(concurrency ? { concurrency } : {}),
     });
   };
   const store = (summary: RunSummary) =>

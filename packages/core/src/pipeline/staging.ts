@@ -6,12 +6,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Logger } from "../contracts/logger.js";
 import type { StorageBackend } from "../contracts/storage.js";
-import { parseStagingName, stagingHost, stagingKey, stagingName } from "./layout.js";
-
-/** A folder of another host is only judged by age: a pid there cannot be probed from here. */
-export const STALE_OTHER_HOST_MS = 10 * 60_000;
-/** Names without an owner (older versions) are only judged by age, conservatively. */
-export const STALE_UNOWNED_MS = 24 * 60 * 60_000;
+import {
+  parseStagingName,
+  processAlive,
+  STALE_OTHER_HOST_MS,
+  STALE_UNOWNED_MS,
+  stagingHost,
+  stagingKey,
+  stagingName,
+} from "./layout.js";
 
 export interface StaleStagingOptions {
   logger: Logger;
@@ -74,7 +77,7 @@ export async function removeStaleStaging(
     const path = join(parentDir, entry.name);
     try {
       const owner = parseStagingName(entry.name);
-      if (owner && isAlive(owner.pid)) continue;
+      if (owner && processAlive(owner.pid)) continue;
       const usage = await measure(path);
       if (!usage) continue;
       const idle = now - usage.mtimeMs;
@@ -102,16 +105,6 @@ export async function removeStaleStaging(
     }
   }
   return removed;
-}
-
-/** Whether a process with this pid runs on this machine (EPERM: it does, under another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ESRCH";
-  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { StorageBackend } from "../contracts/storage.js";
+import type { Leftover, StorageBackend } from "../contracts/storage.js";
 import { isLakehouseError, LakehouseError } from "../errors.js";
 import type { Catalog } from "../matrix/compose.js";
 import { type ArchiveFile, CHECKSUM_SUFFIX } from "../model/types.js";
@@ -57,7 +57,15 @@ export interface VerifyReport {
   durationMs: number;
   /** Every item that is not `ok`, sorted by key. */
   items: VerifyItem[];
+  /**
+   * Temp files of unfinished writes in bronze/ and the file records (local stores): `gone` ones were left by a
+   * killed writer (a problem `--repair` removes), the others belong to writes in progress.
+   */
+  leftovers: Leftover[];
 }
+
+/** Where verify looks for leftovers of interrupted writes. */
+const LEFTOVER_PREFIXES = ["bronze/", `${META}/files/`];
 
 export interface VerifyFileOptions {
   /**
@@ -191,9 +199,11 @@ function absentItem(base: VerifyItem, rec: FileRecord | undefined, last: string 
 async function zipFailure(path: string, item: VerifyItem, rec: FileRecord | undefined) {
   const test = await testZip(path, "crc");
   if (test.ok) return undefined;
+  const archive =
+    test.problem === "members" ? "the archive serves it so" : "the archive's own file is damaged";
   const source =
     item.checksum === item.sha256
-      ? " (its SHA-256 matches the archive's .CHECKSUM, so the archive's own file is damaged)"
+      ? ` (its SHA-256 matches the archive's .CHECKSUM, so ${archive})`
       : rec
         ? ` (its SHA-256 matches its record from run ${rec.runId}: it was stored damaged)`
         : "";
@@ -201,7 +211,7 @@ async function zipFailure(path: string, item: VerifyItem, rec: FileRecord | unde
     ...item,
     status: "corrupt",
     zipTest: "failed",
-    reason: `zip test failed: ${test.reason}${source}`,
+    reason: `${test.problem === "members" ? "" : "zip test failed: "}${test.reason}${source}`,
   } satisfies VerifyItem;
 }
 
@@ -249,6 +259,14 @@ export async function verifyStoredFile(
         ...item,
         status: "corrupt",
         reason: `stored bytes hash to ${hashed.sha256}, the record (run ${rec.runId}) says ${rec.sha256}`,
+      };
+    }
+    if (sidecar && !checksum) {
+      // Resume takes a .CHECKSUM beside a zip as proof it was verified: one that says nothing proves nothing.
+      return {
+        ...item,
+        status: "corrupt",
+        reason: `its stored .CHECKSUM does not parse as \`<sha256>  <name>\`: ${JSON.stringify(sidecar.toString("utf8").slice(0, 80))}`,
       };
     }
     if (checksum && checksum !== hashed.sha256) {
@@ -358,6 +376,11 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
     );
   }
   items.sort((a, b) => (a.bronzeKey < b.bronzeKey ? -1 : a.bronzeKey > b.bronzeKey ? 1 : 0));
+  const leftovers: Leftover[] = [];
+  if (storage.leftovers && !opts.signal?.aborted) {
+    for (const prefix of LEFTOVER_PREFIXES)
+      for await (const l of storage.leftovers(prefix)) leftovers.push(l);
+  }
   return {
     location: storage.location,
     checked: VERIFY_STATUSES.reduce((n, s) => n + counts[s], 0),
@@ -366,5 +389,17 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
     zipTested,
     durationMs: Date.now() - started,
     items,
+    leftovers,
   };
+}
+
+/** Removes the leftovers of gone writers that `report` lists; returns those removed. */
+export async function removeGoneLeftovers(
+  storage: StorageBackend,
+  report: VerifyReport,
+): Promise<Leftover[]> {
+  const gone = report.leftovers.filter((l) => l.gone);
+  if (!storage.removeLeftover) return [];
+  for (const l of gone) await storage.removeLeftover(l.key);
+  return gone;
 }

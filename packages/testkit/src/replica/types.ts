@@ -26,6 +26,11 @@ export interface ReplicaOptions {
    * side). 1 gives a one-month range a monthly hole too.
    */
   holeMinFiles?: number;
+  /**
+   * Symbols delisted inside the range: their files stop after `lastDay` (a monthly file only for whole months up
+   * to it), like a settled contract or a delisted pair. `market` limits it to one market (default: every market).
+   */
+  delisted?: { symbol: string; lastDay: string; market?: MarketId }[];
   /** PRNG seed (default 1): same options and seed → byte-identical files. */
   seed?: number;
   /** Extra large spot trades files for benchmarks (`BENCH0001USDT`…), each a `sizeMb` zip (±10%). */

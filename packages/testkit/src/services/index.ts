@@ -1,4 +1,9 @@
 // Public surface of the real-service launchers (versitygw, toxiproxy, redis, s5cmd).
+export { chromiumPath, launchChromium } from "./chromium.js";
+export type { DownloadHost } from "./download-host.js";
+export { startDownloadHost } from "./download-host.js";
+export type { ObservingProxy, SeenRequest } from "./observing-proxy.js";
+export { startObservingProxy } from "./observing-proxy.js";
 export { freePort } from "./ports.js";
 export type { ServiceExit, ServiceProcess, SpawnServiceOptions, WaitOptions } from "./process.js";
 export { spawnService, waitUntilReady } from "./process.js";
