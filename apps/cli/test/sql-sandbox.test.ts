@@ -74,7 +74,7 @@ describe("lakehouse sql is sandboxed", () => {
       const r = await sql(ok);
       expect(r.code, `${ok}: ${r.stderr}`).toBe(0);
     }
-  }, 60_000);
+  }, 300_000);
 
   /** A file outside the lake fails when DuckDB binds the statement, before its kind is known. */
   const OUTSIDE = "outside";

@@ -67,16 +67,15 @@ export function createSdkDownloader(
   const s3 = createAnonymousS3(s, credentials);
   // Plain HTTP GETs are unsigned: with credentials, objects come through the SDK's signed GetObject.
   const http = o.transport === "http" && !credentials;
-  const getter =
-    http
-      ? createHttpGetter({
-          objectEndpoint: s.objectEndpoint,
-          // A zip and its .CHECKSUM are in flight together.
-          connections: 2 * s.concurrency,
-          timeoutMs: Math.round(s.timeoutSeconds * 1000),
-          http2: o.http2,
-        })
-      : createSdkGetter(s3, s.bucket);
+  const getter = http
+    ? createHttpGetter({
+        objectEndpoint: s.objectEndpoint,
+        // A zip and its .CHECKSUM are in flight together.
+        connections: 2 * s.concurrency,
+        timeoutMs: Math.round(s.timeoutSeconds * 1000),
+        http2: o.http2,
+      })
+    : createSdkGetter(s3, s.bucket);
   // One limit for every fetch call of this instance: the batches run side by side share it.
   const limit = createAdaptiveLimit({
     max: s.concurrency,
