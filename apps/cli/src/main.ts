@@ -1,6 +1,7 @@
 // The `lakehouse` program: global options and the sub-commands.
 import { Command, Option } from "commander";
 import { registerCancel } from "./commands/cancel.js";
+import { registerChanges } from "./commands/changes.js";
 import { registerCollect } from "./commands/collect.js";
 import { registerCoverage } from "./commands/coverage.js";
 import { registerGold } from "./commands/gold.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerReplica(program);
   registerVerify(program);
   registerRuns(program);
+  registerChanges(program);
   registerCancel(program);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -17,6 +17,24 @@ import type {
   TableReport,
 } from "./types.js";
 
+/**
+ * A file converted before from other bytes (the archive changed it, see `lakehouse changes`): its report names
+ * the version it replaces, and says so in its notes.
+ */
+function markReplaced(
+  report: FileReport,
+  prev: SymbolState["files"][string] | undefined,
+  sha256: string | undefined,
+): FileReport {
+  if (prev?.status !== "converted" || !prev.sha256 || !sha256 || prev.sha256 === sha256) return report;
+  const note = `converted again: the bronze file changed since run ${prev.runId} converted it (SHA-256 ${prev.sha256.slice(0, 12)}… → ${sha256.slice(0, 12)}…; see lakehouse changes)`;
+  return {
+    ...report,
+    replaced: { sha256: prev.sha256, runId: prev.runId },
+    notes: [...(report.notes ?? []), note],
+  };
+}
+
 export class SilverRun implements PlanHost {
   readonly logger: Logger;
   readonly force: boolean;
@@ -83,7 +101,8 @@ export class SilverRun implements PlanHost {
       this.finish(src.bronzeKey, "failed", outcome.error);
       return;
     }
-    const { report, sha256 } = outcome.converted;
+    const { sha256 } = outcome.converted;
+    const report = markReplaced(outcome.converted.report, state.files[src.bronzeKey], sha256);
     state.files[src.bronzeKey] = {
       ...fingerprint(src),
       ...(sha256 ? { sha256 } : {}),

@@ -18,9 +18,11 @@ interface VerifyFlags extends Omit<RunFlags, "zipTest">, LogOptions {
 export function renderReport(r: VerifyReport, title = "Verified"): string {
   const c = r.counts;
   if (r.checked === 0) return `Nothing to verify: no stored files found in ${r.location}`;
+  const noSum = r.items.filter((i) => i.noChecksum).length;
   const lines = [
     `${title} ${r.checked} file${r.checked === 1 ? "" : "s"} (${formatBytes(r.bytes)}) in ${r.location} in ${formatDuration(r.durationMs)}: ` +
       `${c.ok} ok, ${c.corrupt} corrupt, ${c.missing} missing, ${c.unverified} unverified` +
+      (noSum ? ` (${noSum} of them published without a .CHECKSUM)` : "") +
       (c.unavailable ? `, ${c.unavailable} not in the archive` : "") +
       (r.zipTested ? `; ${r.zipTested} zip${r.zipTested === 1 ? "" : "s"} CRC-tested` : ""),
   ];
@@ -98,7 +100,7 @@ export function registerVerify(program: Command): void {
       const { createRuntime, downloaderSettings, storageSelection } = await import(
         "@crypto-lakehouse/lakehouse"
       );
-      const { collectFiles, planFiles, removeGoneLeftovers, VERIFY_PROBLEMS, verifyStore, verifyStoredFile } =
+      const { collectFiles, isVerifyProblem, planFiles, removeGoneLeftovers, verifyStore, verifyStoredFile } =
         await import("@crypto-lakehouse/core");
       const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
       // --no-zip-test is verify's own switch, not the zip_test setting that --zip-test sets for collect.
@@ -129,7 +131,7 @@ export function registerVerify(program: Command): void {
           onItem: progress.item,
         });
         progress.stop();
-        const problems = report.items.filter((i) => VERIFY_PROBLEMS.includes(i.status));
+        const problems = report.items.filter(isVerifyProblem);
         // Temp files a killed writer left: not data, but clutter a crash must not leave for good.
         const leftovers = report.leftovers.filter((l) => l.gone);
         const removed =
@@ -181,9 +183,7 @@ export function registerVerify(program: Command): void {
             ...(repair ?? { summary: undefined, after: [] }),
             leftoversRemoved: removed.map((l) => l.key),
           };
-        const remaining = repair?.summary
-          ? repair.after.filter((i) => VERIFY_PROBLEMS.includes(i.status))
-          : problems;
+        const remaining = repair?.summary ? repair.after.filter(isVerifyProblem) : problems;
         const leftoversLeft = leftovers.length - removed.length;
         const ok = remaining.length === 0 && leftoversLeft === 0;
         if (f.json) {

@@ -7,8 +7,9 @@ import type { Logger } from "../contracts/logger.js";
 import type { StorageBackend } from "../contracts/storage.js";
 import type { Catalog } from "../matrix/compose.js";
 import type { ArchiveFile, Outcome } from "../model/types.js";
-import { planFiles } from "../plan/planner.js";
+import { type Lister, type Plan, planFiles } from "../plan/planner.js";
 import { redactSecrets } from "../util/redact.js";
+import { ChangeRecorder } from "./history.js";
 import { checkRunId } from "./layout.js";
 import type { RunSummary } from "./records.js";
 import { BronzeIndex, RefetchNotes } from "./resume.js";
@@ -45,6 +46,8 @@ export interface CollectOptions {
   today?: string;
   /** Serializable description for remote workers (queue executors). */
   job?: Omit<CollectJob, "runId">;
+  /** Plans the run instead of the request's own plan (`lakehouse sync`: several followed selections at once). */
+  plan?: (lister: Lister) => Plan;
 }
 
 export function newRunId(now = new Date()): string {
@@ -65,32 +68,24 @@ export async function runCollection(
   const { request, settings } = config;
   let notes: PlanNote[] = [];
   const refetched = new RefetchNotes();
+  const runId = opts.runId ?? newRunId();
+  const changes = new ChangeRecorder(storage, runId, deps.logger);
+  const list = (prefix: string, delimiter?: string) =>
+    downloader.list(prefix, { delimiter: delimiter ?? "/", ...(opts.signal ? { signal: opts.signal } : {}) });
 
   /** The plan, minus what bronze already holds (counted as skipped); started once the store is writable. */
   function toFetch({ progress, onFile, planComplete }: RunTally): AsyncIterable<ArchiveFile> {
-    const plan = planFiles(request, {
-      catalog,
-      lister: (prefix, delimiter) =>
-        downloader.list(prefix, {
-          delimiter: delimiter ?? "/",
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        }),
-      ...(opts.today ? { today: opts.today } : {}),
-    });
+    const plan = opts.plan
+      ? opts.plan(list)
+      : planFiles(request, { catalog, lister: list, ...(opts.today ? { today: opts.today } : {}) });
     notes = plan.notes;
     const index =
       settings.resume && !settings.forceRedownload
         ? new BronzeIndex(storage, {
             verify: settings.verify,
-            ...(settings.refreshChanged
-              ? {
-                  remote: (prefix: string) =>
-                    downloader.list(prefix, {
-                      delimiter: "/",
-                      ...(opts.signal ? { signal: opts.signal } : {}),
-                    }),
-                }
-              : {}),
+            // Listed only for stored files without a .CHECKSUM beside them (see BronzeIndexOptions.archive).
+            archive: (prefix: string) => list(prefix),
+            ...(settings.refreshChanged ? { remote: (prefix: string) => list(prefix) } : {}),
           })
         : undefined;
     return (async function* () {
@@ -113,13 +108,15 @@ export async function runCollection(
             outcome: "skipped",
             bytes: 0,
             durationMs: 0,
-            reason: "already in bronze and verified",
+            reason: decision.reason ?? "already in bronze and verified",
           });
           continue;
         }
         if (decision && decision.why !== "absent") {
           refetched.add(f, decision);
           deps.logger.info("fetching a stored file again", { key: f.key, reason: decision.reason });
+          // Nothing is lost: a version the archive replaced is kept before the new one overwrites it.
+          await changes.preserve(f, decision.remote, decision.reason, decision.why === "changed");
         }
         yield f;
       }
@@ -128,7 +125,7 @@ export async function runCollection(
   }
 
   const summary = await executeRun(deps, {
-    runId: opts.runId ?? newRunId(),
+    runId,
     // Callers bind the run id to the logger (every plugin logs through it), so it is not added again here.
     logger: deps.logger,
     files: toFetch,
@@ -147,9 +144,16 @@ export async function runCollection(
     record: () => ({
       request: { ...request, notes: undefined },
       settings: publicSettings(settings),
-      notes: [...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`), ...refetched.notes()],
+      notes: [
+        ...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`),
+        ...refetched.notes(),
+        ...(changes.count
+          ? [`${changes.count} changed in the archive: the replaced versions are kept (lakehouse changes)`]
+          : []),
+      ],
     }),
   });
+  await changes.finish();
   deps.logger.info("collect finished", {
     status: summary.status,
     counts: summary.counts,

@@ -11,6 +11,7 @@ import { type ArchiveFile, CHECKSUM_SUFFIX, type ZipTestMode } from "../model/ty
 import { hashFile, parseChecksum } from "./checksum.js";
 import { bronzeKey, fileRecordKey, quarantineKey } from "./layout.js";
 import type { FileRecord } from "./records.js";
+import { quarantineDisproved, unverifiedReason, verifyWithoutChecksum } from "./unverified.js";
 import { testZip } from "./zipcheck.js";
 
 export interface ProcessorDeps {
@@ -43,7 +44,7 @@ export function isPending(f: ArchiveFile, today: string): boolean {
 }
 
 type Verdict =
-  | { ok: true; sha256: string; checksum?: string; zipTest?: ZipTestMode }
+  | { ok: true; sha256: string; checksum?: string; zipTest?: ZipTestMode; unverified?: "no_checksum" }
   | {
       ok: false;
       outcome: "checksum_mismatch" | "failed";
@@ -55,14 +56,7 @@ type Verdict =
 async function verifyFetched(r: FetchedFile, verify: boolean, zipTest: ZipTestMode): Promise<Verdict> {
   const sha256 = r.sha256 ?? (await hashFile(r.zipPath)).hex;
   if (!verify) return { ok: true, sha256 };
-  if (r.checksumMissing || r.checksumText === undefined) {
-    return {
-      ok: false,
-      outcome: "failed",
-      reason: "the archive publishes no .CHECKSUM for this file; cannot verify",
-      quarantine: false,
-    };
-  }
+  if (r.checksumMissing || r.checksumText === undefined) return verifyWithoutChecksum(r.zipPath, sha256);
   const expected = parseChecksum(r.checksumText);
   if (!expected) {
     return {
@@ -111,7 +105,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     // A .CHECKSUM beside a zip tells resume the zip was verified: one from an earlier copy must not vouch for
     // these unverified bytes. Removed first, so a crash in between leaves the old zip unvouched, never the new.
     if (r.checksumText === undefined) await storage.delete(key + CHECKSUM_SUFFIX);
-    await storage.put(
+    const stored = await storage.put(
       key,
       { path: r.zipPath, consume: true },
       { metadata: { sha256: v.sha256 }, contentType: "application/zip" },
@@ -124,11 +118,13 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
       bronzeKey: key,
       sha256: v.sha256,
       size: r.size,
-      verified: verify,
+      verified: verify && !v.unverified,
+      ...(v.unverified ? { unverified: v.unverified } : {}),
       ...(v.checksum ? { checksum: v.checksum } : {}),
       ...(v.zipTest ? { zipTest: v.zipTest } : {}),
       ...(r.etag ? { etag: r.etag } : {}),
       ...(r.lastModified ? { lastModified: r.lastModified.toISOString() } : {}),
+      ...(stored.etag ? { storedEtag: stored.etag } : {}),
       runId,
       storedAt: new Date().toISOString(),
     };
@@ -188,7 +184,8 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         const v = await verifyFetched(r, verify, zipTest);
         if (v.ok) {
           await store(r, v);
-          finish({ ...base, outcome: "downloaded", bytes: r.size, sha256: v.sha256 });
+          const outcome = v.unverified ? "unverified" : "downloaded";
+          finish({ ...base, outcome, bytes: r.size, sha256: v.sha256, ...unverifiedReason(v) });
           return;
         }
         if (v.refetch && !retried) {
@@ -200,6 +197,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
           return;
         }
         if (v.quarantine) await quarantine(r, v.reason);
+        if (v.outcome === "checksum_mismatch") await quarantineDisproved(storage, runId, r, logger);
         logger.warn(v.reason, { key: f.key, outcome: v.outcome });
         finish({ ...base, outcome: v.outcome, bytes: r.size, reason: v.reason });
       } catch (e) {

@@ -11,12 +11,20 @@ export interface FileRecord {
   size: number;
   /** False when collected with `download_checksum: false`. */
   verified: boolean;
+  /**
+   * `no_checksum`: the archive published no `.CHECKSUM` for it, so it was stored after a full CRC test of every
+   * member; a later verifying run promotes it (or quarantines it) once a `.CHECKSUM` appears.
+   */
+  unverified?: "no_checksum";
   /** SHA-256 the archive's `.CHECKSUM` published, when fetched. */
   checksum?: string;
   /** How deeply the zip was test-opened: `crc` when every member's CRC-32 was checked (zip_test). */
   zipTest?: ZipTestMode;
+  /** The archive's ETag and LastModified of the object fetched. */
   etag?: string;
   lastModified?: string;
+  /** The store's own ETag of the stored zip, when it has one (S3): resume compares it with the store's listing. */
+  storedEtag?: string;
   runId: string;
   storedAt: string;
 }

@@ -108,7 +108,7 @@ export async function executeRun(
   let liveBytes = 0;
   const onFile = (r: FileResult) => {
     progress.done++;
-    if (r.outcome === "downloaded") {
+    if (r.outcome === "downloaded" || r.outcome === "unverified") {
       storedBytes += r.bytes;
       // Executors that cannot stream byte counts (remote workers) still move the bytes figure per file.
       if (liveBytes === 0) progress.bytes = storedBytes;
@@ -116,7 +116,7 @@ export async function executeRun(
     progress.counts[r.outcome]++;
     progress.last = r;
     durations[r.outcome] = (durations[r.outcome] ?? 0) + r.durationMs;
-    if (r.outcome !== "downloaded" && r.outcome !== "skipped") {
+    if (r.outcome !== "downloaded" && r.outcome !== "skipped" && r.outcome !== "unverified") {
       failures.push({ key: r.file.key, outcome: r.outcome, reason: r.reason ?? r.outcome });
     }
     emit();

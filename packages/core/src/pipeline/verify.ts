@@ -43,7 +43,17 @@ export interface VerifyItem {
    * checked (`zipTest: false`, or the bytes are already known bad).
    */
   zipTest?: "tested" | "recorded" | "failed";
+  /**
+   * Stored `unverified` because the archive publishes no `.CHECKSUM` for it (CRC-tested): shown, but not a
+   * problem to repair — a collect run promotes it once the archive publishes one.
+   */
+  noChecksum?: true;
   reason?: string;
+}
+
+/** An item `verify` fails on and `--repair` re-fetches. */
+export function isVerifyProblem(i: VerifyItem): boolean {
+  return VERIFY_PROBLEMS.includes(i.status) && !i.noChecksum;
 }
 
 export interface VerifyReport {
@@ -291,6 +301,14 @@ export async function verifyStoredFile(
           : "no record under _meta/files/";
       const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
       return { ...item, status: "unverified", reason: `${why}; ${sums}` };
+    }
+    if (rec.unverified === "no_checksum" && !checksum) {
+      return {
+        ...item,
+        status: "unverified",
+        noChecksum: true,
+        reason: `the archive published no .CHECKSUM for it; stored by run ${rec.runId} after a full CRC test (promoted once one appears)`,
+      };
     }
     if (rec.verified === false) {
       // Its bytes were never compared with the archive's .CHECKSUM when stored; collect re-fetches it to do that.

@@ -1,5 +1,5 @@
 // Writes a replica of the archive to disk (zips + CHECKSUM sidecars in the real layout) and returns its manifest.
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { LakehouseError, type MarketPlugin } from "@crypto-lakehouse/core";
 import { spotMarket } from "@crypto-lakehouse/market-spot";
@@ -76,19 +76,38 @@ async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]>
 
 const fileName = (key: string) => key.slice(key.lastIndexOf("/") + 1);
 
-/** Writes a zip's bytes and its sidecar; the sidecar hashes `sidecarSha` (the zip's own unless stale). */
+/** Writes a zip's bytes and its sidecar; the sidecar hashes `sidecarSha` (the zip's own unless stale; none: no sidecar). */
 async function writePair(
   root: string,
   key: string,
   zip: Buffer | undefined,
-  sidecarSha: string,
+  sidecarSha: string | undefined,
   newline: boolean,
 ) {
   const path = join(root, ...key.split("/"));
   await mkdir(dirname(path), { recursive: true });
   if (zip) await writeFile(path, zip);
-  await writeFile(path + CHECKSUM, checksumText(sidecarSha, fileName(key), newline));
+  if (sidecarSha) await writeFile(path + CHECKSUM, checksumText(sidecarSha, fileName(key), newline));
 }
+
+/** The keys published without a `.CHECKSUM`: as given, or the last N daily files that are no hole nor stale. */
+function chooseWithoutChecksum(
+  o: ReplicaOptions,
+  files: readonly PlannedFile[],
+  skip: Set<string>,
+): string[] {
+  const w = o.withoutChecksum;
+  if (Array.isArray(w)) return [...w].sort();
+  if (!w) return [];
+  const daily = files.filter((f) => f.partition === "daily" && !skip.has(f.key)).map((f) => f.key);
+  return daily.slice(-w).sort();
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Generates a replica of the archive under `<outDir>/data`: every file the market plugins' matrix says exists for
@@ -98,11 +117,17 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
   checkNumbers(options);
   const plan = planReplica(options);
   const root = resolve(options.outDir);
-  await prepareDataDir(join(root, "data"), options.overwrite ?? false);
+  if (!options.merge) await prepareDataDir(join(root, "data"), options.overwrite ?? false);
   const quirks = options.quirks ?? true;
   const seed = options.seed ?? 1;
   const rowsPerFile = options.rowsPerFile ?? 50;
   const holes = new Set(plan.holes);
+  const withoutChecksum = chooseWithoutChecksum(
+    options,
+    plan.files,
+    new Set([...plan.holes, ...(plan.stale ? [plan.stale] : [])]),
+  );
+  const noSum = new Set(withoutChecksum);
   const outageKlines: { key: string; row: number }[] = [];
 
   const writeOne = async (f: PlannedFile): Promise<ReplicaFile> => {
@@ -148,13 +173,18 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
     const stale = plan.stale === f.key;
     // A stale sidecar still hashes "a" zip: the earlier upload that Binance replaced without updating it.
     const sidecarSha = stale ? sha256Hex(Buffer.concat([zip, Buffer.from("earlier upload")])) : sha256;
-    await writePair(root, f.key, zip, sidecarSha, checksumHasNewline(f.market));
+    const noChecksum = noSum.has(f.key);
+    // Merging into an existing tree leaves the files already there as they are (re-uploads included).
+    const there = options.merge && (await exists(join(root, ...f.key.split("/"))));
+    if (!there)
+      await writePair(root, f.key, zip, noChecksum ? undefined : sidecarSha, checksumHasNewline(f.market));
     return {
       key: f.key,
       size: zip.length,
       sha256,
       checksumKey: f.key + CHECKSUM,
       ...(stale ? { stale: true } : {}),
+      ...(noChecksum ? { noChecksum: true } : {}),
       market: f.market,
       partition: f.partition,
       dataType: f.dataType,
@@ -187,6 +217,7 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
     files,
     holes: [...plan.holes],
     stale,
+    withoutChecksum,
     quirks: {
       enabled: quirks,
       headerSwitch: quirks

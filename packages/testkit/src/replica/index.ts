@@ -2,6 +2,7 @@
 
 export { generatedColumns } from "./csv/index.js";
 export { generateReplica, writeManifest } from "./generate.js";
+export { folderOf, publishChecksum, removeChecksum, republish } from "./mutate.js";
 export {
   DEFAULT_REPLICA_SYMBOLS,
   type PlannedFile,
