@@ -1,6 +1,6 @@
 // Streams a plan of >= 1,000,000 files through the public API and prints files/s and peak RSS.
 // Target (issue 2): under 5 s and under 300 MB on a 2-core machine.
-import { plan } from "../packages/lakehouse/dist/index.js";
+import { plan } from "../packages/runtime/dist/index.js";
 
 const symbols = Array.from({ length: 120 }, (_, i) => `SYM${String(i).padStart(4, "0")}USDT`);
 const config = {
@@ -29,8 +29,8 @@ console.log(`targets: < 5 s ${secs < 5 ? "met" : "MISSED"}, < 300 MB ${rssMb < 3
 // Many symbols (issue 15): 600,000 symbols × 1 day, named explicitly (normalizing and planning them) and matched
 // by a glob against a listing of 600,000 symbol folders (the planner fed the listing directly). Linear planning
 // means each doubling of the symbols about doubles the time: the ratios are printed next to the seconds.
-const { planFiles } = await import("../packages/core/dist/index.js");
-const { resolveRun } = await import("../packages/lakehouse/dist/index.js");
+const { planFiles } = await import("../packages/engine/dist/index.js");
+const { resolveRun } = await import("../packages/runtime/dist/index.js");
 const DAY = "2025-06-01";
 const many = (n) => Array.from({ length: n }, (_, i) => `S${String(i).padStart(7, "0")}USDT`);
 async function timed(fn) {

@@ -1,4 +1,4 @@
-// The `lakehouse-worker` program: a thin composition root. It wires the queue consumer (queue-bullmq) to the
+// The `lakehouse-worker` program: a thin composition root. It wires the queue consumer (executor-bullmq) to the
 // CLI's own batch pipeline (createJobRuntime), a logger and the metrics endpoint, and shuts down gracefully.
 import type { Server } from "node:http";
 import { hostname } from "node:os";
@@ -109,9 +109,9 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<number> {
   // Loaded here, not at the top: `--help` and flag errors should not wait for every plugin to load.
-  const { builtinRegistry } = await import("@crypto-lakehouse/lakehouse");
+  const { builtinRegistry } = await import("@crypto-lakehouse/runtime");
   const { runtimeFor } = await import("./kinds.js");
-  const { startQueueWorker } = await import("@crypto-lakehouse/queue-bullmq");
+  const { startQueueWorker } = await import("@crypto-lakehouse/executor-bullmq");
   const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
   if (!url)
     throw new LakehouseError(

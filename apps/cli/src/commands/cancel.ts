@@ -24,7 +24,7 @@ export function registerCancel(program: Command): void {
           "cancel needs the queue: pass --queue redis://HOST:PORT (or set LAKEHOUSE_QUEUE)",
         );
       }
-      const { cancelRun } = await import("@crypto-lakehouse/queue-bullmq");
+      const { cancelRun } = await import("@crypto-lakehouse/executor-bullmq");
       const r = await cancelRun(url, runId);
       if (f.json || !process.stdout.isTTY) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

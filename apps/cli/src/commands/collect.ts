@@ -1,6 +1,6 @@
 // `lakehouse collect`: the main job — plan, download, verify, store in bronze, record; resumable.
 import { OUTCOMES, type RunSummary, runSummaryKey } from "@crypto-lakehouse/core";
-import type { CollectRunError } from "@crypto-lakehouse/lakehouse";
+import type { CollectRunError } from "@crypto-lakehouse/runtime";
 import type { SilverRunSummary } from "@crypto-lakehouse/silver";
 import type { Command } from "commander";
 import { EXIT, reportError } from "../errors.js";
@@ -24,7 +24,7 @@ export function registerCollect(program: Command): void {
     .option("--run-id <id>", "use this run id (default: a new one)")
     .option("--silver", "convert what bronze holds for this selection to silver Parquet afterwards")
     .action(async (f: CollectFlags, cmd: Command) => {
-      const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+      const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/runtime");
       const globals = cmd.optsWithGlobals() as LogOptions;
       const merged = mergeFlags(f);
       const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });

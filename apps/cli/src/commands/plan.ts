@@ -21,7 +21,7 @@ export function registerPlan(program: Command): void {
     )
     .option("--json", "print one JSON document with counts, notes and keys")
     .action(async (f: PlanFlags) => {
-      const { groupKey, planResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+      const { groupKey, planResolved, resolveRun } = await import("@crypto-lakehouse/runtime");
       const merged = mergeFlags(f);
       const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
       const plan = await planResolved(run);
