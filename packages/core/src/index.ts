@@ -46,8 +46,14 @@ export type {
 } from "./contracts/executor.js";
 export type { LogFields, Logger, PluginDeps } from "./contracts/logger.js";
 export { silentLogger } from "./contracts/logger.js";
-export type { MarketDefinition, MarketPlugin, SymbolResolution } from "./contracts/market.js";
-export { defineMarket } from "./contracts/market.js";
+export type {
+  CsvDialect,
+  MarketDefinition,
+  MarketPlugin,
+  ReplicaFormat,
+  SymbolResolution,
+} from "./contracts/market.js";
+export { CSV_DIALECTS, defineMarket } from "./contracts/market.js";
 export type {
   PutOptions,
   PutSource,
@@ -82,7 +88,6 @@ export { ArchiveMatrixSchema, MarketMatrixSchema, matrixJsonSchema } from "./mat
 export { windowText } from "./matrix/window-text.js";
 export type {
   ArchiveFile,
-  BuiltinMarketId,
   MarketId,
   Outcome,
   OutcomeCounts,
@@ -90,7 +95,6 @@ export type {
   ZipTestMode,
 } from "./model/types.js";
 export {
-  BUILTIN_MARKETS,
   CHECKSUM_SUFFIX,
   emptyCounts,
   OUTCOMES,

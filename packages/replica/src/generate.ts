@@ -1,12 +1,12 @@
 // Writes a replica of the archive to disk (zips + CHECKSUM sidecars in the real layout) and returns its manifest.
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
-import { LakehouseError, type MarketPlugin } from "@crypto-lakehouse/core";
+import { LakehouseError, type MarketPlugin, mapConcurrent } from "@crypto-lakehouse/core";
 import { spotMarket } from "@crypto-lakehouse/market-spot";
 import { BENCH_LEVEL, benchBuffer, benchContent, benchStream, benchSymbol } from "./bench.js";
 import { daysBetween, periodRange } from "./calendar.js";
 import { type CsvContext, csvText, generatedColumns, klineRowCount } from "./csv/index.js";
-import { type PlannedFile, planReplica } from "./plan.js";
+import { type PlannedFile, planReplica, type ReplicaPlan } from "./plan.js";
 import { createRng } from "./prng.js";
 import { flavorOf, symbolProfile } from "./profile.js";
 import {
@@ -60,20 +60,6 @@ async function prepareDataDir(dataDir: string, overwrite: boolean): Promise<void
   await rm(dataDir, { recursive: true, force: true });
 }
 
-/** Runs tasks with at most `limit` in flight, keeping results in task order. */
-async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
-}
-
 const fileName = (key: string) => key.slice(key.lastIndexOf("/") + 1);
 
 /** Writes a zip's bytes and its sidecar; the sidecar hashes `sidecarSha` (the zip's own unless stale). */
@@ -90,6 +76,109 @@ async function writePair(
   await writeFile(path + CHECKSUM, checksumText(sidecarSha, fileName(key), newline));
 }
 
+/** What every file of one replica shares. */
+interface FileSettings {
+  root: string;
+  quirks: boolean;
+  seed: number;
+  rowsPerFile: number;
+  /** The first day of the range (it carries the kline outage). */
+  start: string;
+  /** Where outage rows are recorded for the manifest. */
+  outageKlines: { key: string; row: number }[];
+}
+
+/** The CSV context of one planned file: the data type's generator writes its rows from it. */
+function csvContext(f: PlannedFile, s: FileSettings, timeUnit: string): CsvContext {
+  const { start, end } = periodRange(f.partition, f.period);
+  const flavor = flavorOf(f.plugin);
+  return {
+    market: f.market,
+    flavor,
+    dataType: f.dataType,
+    symbol: f.symbol,
+    ...(f.interval ? { interval: f.interval } : {}),
+    partition: f.partition,
+    period: f.period,
+    start,
+    end,
+    unit: timeUnit === "us" ? "us" : "ms",
+    rowsPerFile: s.rowsPerFile,
+    duplicate: isDuplicated(f.dataType, f.partition, f.period, s.quirks),
+    emptyCells: s.quirks,
+    profile: symbolProfile(flavor, f.symbol, start),
+    rng: createRng(s.seed, f.key),
+  };
+}
+
+/** Writes one planned file (zip + sidecar) and describes it for the manifest. */
+async function writeCsvFile(f: PlannedFile, s: FileSettings, staleKey: string | undefined): Promise<ReplicaFile> {
+  const csv = f.spec.csv;
+  const header = hasHeader(csv, f.partition, f.period, s.quirks);
+  const timeUnit = timeUnitFor(csv, f.partition, f.period, s.quirks);
+  const ctx = csvContext(f, s, timeUnit);
+  // An outage on the first day of the range (1m klines): a flat zero-volume row, as the archive shows them.
+  if (
+    s.quirks &&
+    f.dataType === "klines" &&
+    f.interval === "1m" &&
+    f.partition === "daily" &&
+    f.period === s.start &&
+    klineRowCount(ctx) > OUTAGE_ROW
+  ) {
+    ctx.outageRow = OUTAGE_ROW;
+    s.outageKlines.push({ key: f.key, row: OUTAGE_ROW });
+  }
+  const columns = csv?.columns.map((c) => c.name) ?? generatedColumns(ctx.flavor, f.dataType);
+  const { text, rows } = csvText(ctx, header ? columns : undefined);
+  const base = fileName(f.key).slice(0, -".zip".length);
+  const zip = await zipBuffer(`${base}.csv`, Buffer.from(text), { mtime: zipMtime(f.partition, f.period) });
+  const sha256 = sha256Hex(zip);
+  const stale = staleKey === f.key;
+  // A stale sidecar still hashes "a" zip: the earlier upload that Binance replaced without updating it.
+  const sidecarSha = stale ? sha256Hex(Buffer.concat([zip, Buffer.from("earlier upload")])) : sha256;
+  await writePair(s.root, f.key, zip, sidecarSha, checksumHasNewline(f.plugin));
+  return {
+    key: f.key,
+    size: zip.length,
+    sha256,
+    checksumKey: f.key + CHECKSUM,
+    ...(stale ? { stale: true } : {}),
+    market: f.market,
+    partition: f.partition,
+    dataType: f.dataType,
+    symbol: f.symbol,
+    ...(f.interval ? { interval: f.interval } : {}),
+    period: f.period,
+    rows,
+    header,
+    timeUnit,
+  };
+}
+
+/** The manifest's account of the quirks this replica carries. */
+function manifestQuirks(
+  plan: ReplicaPlan,
+  s: FileSettings,
+  stale: string[],
+  newlineByMarket: Record<string, boolean>,
+): ReplicaManifest["quirks"] {
+  const { quirks } = s;
+  return {
+    enabled: quirks,
+    headerSwitch: quirks ? { daily: QUIRK_DATES.headerDailyFrom, monthly: QUIRK_DATES.headerMonthlyFrom } : null,
+    microsecondsFrom: quirks ? QUIRK_DATES.microsecondsFrom : null,
+    duplicatedMetrics: quirks ? { ...QUIRK_DATES.duplicatedMetrics } : null,
+    duplicatedLiquidations: quirks,
+    emptyMetricCells: quirks,
+    outageKlines: s.outageKlines,
+    staleChecksums: stale,
+    holes: [...plan.holes],
+    emptyDataTypes: plan.emptyDataTypes,
+    checksumTrailingNewline: newlineByMarket,
+  };
+}
+
 /**
  * Generates a replica of the archive under `<outDir>/data`: every file the market plugins' matrix says exists for
  * the selection, with the archive's quirks (see README), plus optional benchmark files. Same options → same bytes.
@@ -99,87 +188,32 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
   const plan = planReplica(options);
   const root = resolve(options.outDir);
   await prepareDataDir(join(root, "data"), options.overwrite ?? false);
-  const quirks = options.quirks ?? true;
-  const seed = options.seed ?? 1;
-  const rowsPerFile = options.rowsPerFile ?? 50;
-  const holes = new Set(plan.holes);
-  const outageKlines: { key: string; row: number }[] = [];
-
-  const writeOne = async (f: PlannedFile): Promise<ReplicaFile> => {
-    const csv = f.spec.csv;
-    const header = hasHeader(csv, f.partition, f.period, quirks);
-    const timeUnit = timeUnitFor(csv, f.partition, f.period, quirks);
-    const { start, end } = periodRange(f.partition, f.period);
-    const flavor = flavorOf(f.market);
-    const ctx: CsvContext = {
-      market: f.market,
-      flavor,
-      dataType: f.dataType,
-      symbol: f.symbol,
-      ...(f.interval ? { interval: f.interval } : {}),
-      partition: f.partition,
-      period: f.period,
-      start,
-      end,
-      unit: timeUnit === "us" ? "us" : "ms",
-      rowsPerFile,
-      duplicate: isDuplicated(f.dataType, f.partition, f.period, quirks),
-      emptyCells: quirks,
-      profile: symbolProfile(flavor, f.symbol, start),
-      rng: createRng(seed, f.key),
-    };
-    // An outage on the first day of the range (1m klines): a flat zero-volume row, as the archive shows them.
-    if (
-      quirks &&
-      f.dataType === "klines" &&
-      f.interval === "1m" &&
-      f.partition === "daily" &&
-      f.period === options.start &&
-      klineRowCount(ctx) > OUTAGE_ROW
-    ) {
-      ctx.outageRow = OUTAGE_ROW;
-      outageKlines.push({ key: f.key, row: OUTAGE_ROW });
-    }
-    const columns = csv?.columns.map((c) => c.name) ?? generatedColumns(flavor, f.dataType);
-    const { text, rows } = csvText(ctx, header ? columns : undefined);
-    const base = fileName(f.key).slice(0, -".zip".length);
-    const zip = await zipBuffer(`${base}.csv`, Buffer.from(text), { mtime: zipMtime(f.partition, f.period) });
-    const sha256 = sha256Hex(zip);
-    const stale = plan.stale === f.key;
-    // A stale sidecar still hashes "a" zip: the earlier upload that Binance replaced without updating it.
-    const sidecarSha = stale ? sha256Hex(Buffer.concat([zip, Buffer.from("earlier upload")])) : sha256;
-    await writePair(root, f.key, zip, sidecarSha, checksumHasNewline(f.market));
-    return {
-      key: f.key,
-      size: zip.length,
-      sha256,
-      checksumKey: f.key + CHECKSUM,
-      ...(stale ? { stale: true } : {}),
-      market: f.market,
-      partition: f.partition,
-      dataType: f.dataType,
-      symbol: f.symbol,
-      ...(f.interval ? { interval: f.interval } : {}),
-      period: f.period,
-      rows,
-      header,
-      timeUnit,
-    };
+  const settings: FileSettings = {
+    root,
+    quirks: options.quirks ?? true,
+    seed: options.seed ?? 1,
+    rowsPerFile: options.rowsPerFile ?? 50,
+    start: options.start,
+    outageKlines: [],
   };
-
+  const holes = new Set(plan.holes);
   const concurrency = options.concurrency ?? 8;
-  const files = await pool(
-    plan.files.filter((f) => !holes.has(f.key)).map((f) => () => writeOne(f)),
+  const files = await mapConcurrent(
+    plan.files.filter((f) => !holes.has(f.key)).map((f) => () => writeCsvFile(f, settings, plan.stale)),
     concurrency,
   );
   const spot = (options.plugins ?? []).find((p) => p.id === "spot") ?? spotMarket;
-  files.push(...(await writeBenchFiles(options, root, spot, seed, quirks, concurrency)));
+  files.push(
+    ...(await writeBenchFiles(options, root, spot, settings.seed, settings.quirks, concurrency)),
+  );
   files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  outageKlines.sort((a, b) => (a.key < b.key ? -1 : 1));
+  settings.outageKlines.sort((a, b) => (a.key < b.key ? -1 : 1));
 
   const { outDir: _o, plugins: _p, ...echo } = options;
   const stale = plan.stale ? [plan.stale] : [];
+  const plugins = new Map([spot, ...plan.files.map((f) => f.plugin)].map((p) => [p.id, p]));
   const markets = [...new Set(files.map((f) => f.market))].sort();
+  const newline = Object.fromEntries(markets.map((m) => [m, checksumHasNewline(plugins.get(m)!)]));
   return {
     version: 1,
     root,
@@ -187,21 +221,36 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
     files,
     holes: [...plan.holes],
     stale,
-    quirks: {
-      enabled: quirks,
-      headerSwitch: quirks
-        ? { daily: QUIRK_DATES.headerDailyFrom, monthly: QUIRK_DATES.headerMonthlyFrom }
-        : null,
-      microsecondsFrom: quirks ? QUIRK_DATES.microsecondsFrom : null,
-      duplicatedMetrics: quirks ? { ...QUIRK_DATES.duplicatedMetrics } : null,
-      duplicatedLiquidations: quirks,
-      emptyMetricCells: quirks,
-      outageKlines,
-      staleChecksums: stale,
-      holes: [...plan.holes],
-      emptyDataTypes: plan.emptyDataTypes,
-      checksumTrailingNewline: Object.fromEntries(markets.map((m) => [m, checksumHasNewline(m)])),
-    },
+    quirks: manifestQuirks(plan, settings, stale, newline),
+  };
+}
+
+interface BenchFile {
+  key: string;
+  day: string;
+  symbol: string;
+  size: number;
+  sha256: string;
+  rows: number;
+  header: boolean;
+}
+
+/** A benchmark file as the manifest lists it (always spot daily trades). */
+function benchRecord(f: BenchFile, unit: "ms" | "us", bench: "large" | "small"): ReplicaFile {
+  return {
+    key: f.key,
+    size: f.size,
+    sha256: f.sha256,
+    checksumKey: f.key + CHECKSUM,
+    market: "spot",
+    partition: "daily",
+    dataType: "trades",
+    symbol: f.symbol,
+    period: f.day,
+    rows: f.rows,
+    header: f.header,
+    timeUnit: unit,
+    bench,
   };
 }
 
@@ -220,30 +269,8 @@ async function writeBenchFiles(
     const unit = timeUnitFor(csv, "daily", day, quirks) === "us" ? ("us" as const) : ("ms" as const);
     return { key, unit, member: `${fileName(key).slice(0, -4)}.csv` };
   };
-  const record = (
-    key: string,
-    day: string,
-    symbol: string,
-    size: number,
-    sha256: string,
-    rows: number,
-    unit: "ms" | "us",
-    bench: "large" | "small",
-  ): ReplicaFile => ({
-    key,
-    size,
-    sha256,
-    checksumKey: key + CHECKSUM,
-    market: "spot",
-    partition: "daily",
-    dataType: "trades",
-    symbol,
-    period: day,
-    rows,
-    header: hasHeader(csv, "daily", day, quirks),
-    timeUnit: unit,
-    bench,
-  });
+  const record = (key: string, day: string, symbol: string, zip: { size: number; sha256: string }, rows: number) =>
+    ({ key, day, symbol, ...zip, rows, header: hasHeader(csv, "daily", day, quirks) }) satisfies BenchFile;
 
   const tasks: (() => Promise<ReplicaFile>)[] = [];
   const large = o.largeFiles ?? { count: 0, sizeMb: 0 };
@@ -266,8 +293,8 @@ async function writeBenchFiles(
         mtime: zipMtime("daily", day),
         level: BENCH_LEVEL,
       });
-      await writePair(root, key, undefined, sha256, checksumHasNewline("spot"));
-      return record(key, day, symbol, size, sha256, rows(), unit, "large");
+      await writePair(root, key, undefined, sha256, checksumHasNewline(spot));
+      return benchRecord(record(key, day, symbol, { size, sha256 }, rows()), unit, "large");
     });
   }
   const small = o.smallFiles ?? { count: 0, minKb: 1, maxKb: 1 };
@@ -281,12 +308,12 @@ async function writeBenchFiles(
       const { data, rows } = benchBuffer(seed, key, day, unit, benchContent(kb * 1024, member, unit));
       const zip = await zipBuffer(member, data, { mtime: zipMtime("daily", day), level: BENCH_LEVEL });
       const sha256 = sha256Hex(zip);
-      await writePair(root, key, zip, sha256, checksumHasNewline("spot"));
-      return record(key, day, symbol, zip.length, sha256, rows, unit, "small");
+      await writePair(root, key, zip, sha256, checksumHasNewline(spot));
+      return benchRecord(record(key, day, symbol, { size: zip.length, sha256 }, rows), unit, "small");
     });
   }
   // Large files stream through zlib: two at a time keep both cores busy without piling up memory.
-  return [...(await pool(largeTasks, 2)), ...(await pool(tasks, concurrency))];
+  return [...(await mapConcurrent(largeTasks, 2)), ...(await mapConcurrent(tasks, concurrency))];
 }
 
 /** Writes a manifest as JSON; refuses paths inside `<root>/data`, which holds archive files only. */

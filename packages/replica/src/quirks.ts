@@ -1,5 +1,5 @@
 // The archive's quirks as rules: which files get headers, µs times, duplicated rows, and which become holes or stale.
-import type { ArchiveFile, CsvSchema, MarketId, Partition } from "@crypto-lakehouse/core";
+import type { ArchiveFile, CsvSchema, MarketPlugin, Partition } from "@crypto-lakehouse/core";
 import { periodStartDate } from "./calendar.js";
 
 /** Dates of the quirks (ARCHIVE.md §6). */
@@ -107,7 +107,7 @@ export function chooseStale(files: readonly ArchiveFile[], holes: readonly strin
   return (spotKlines.find((f) => f.interval === "1s") ?? spotKlines[0] ?? present[0])?.key;
 }
 
-/** Spot CHECKSUM files have no trailing newline; futures and options ones end with `\n`. */
-export function checksumHasNewline(market: MarketId): boolean {
-  return market !== "spot";
+/** Whether the market's CHECKSUM files end with `\n` (spot's do not; the market says so in its replica format). */
+export function checksumHasNewline(market: MarketPlugin): boolean {
+  return market.replica?.checksumNewline ?? true;
 }

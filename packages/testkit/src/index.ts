@@ -22,7 +22,6 @@ export type {
 } from "@crypto-lakehouse/replica";
 export {
   checksumHasNewline,
-  DEFAULT_REPLICA_SYMBOLS,
   findTool,
   freePort,
   generatedColumns,
@@ -31,7 +30,6 @@ export {
   OUTAGE_ROW,
   planReplica,
   QUIRK_DATES,
-  REPLICA_PLUGINS,
   replicaKeysFor,
   replicaSymbolFor,
   SETUP_COMMAND,

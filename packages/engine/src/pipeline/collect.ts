@@ -16,7 +16,7 @@ import type {
 } from "@crypto-lakehouse/core";
 import { redactSecrets } from "@crypto-lakehouse/core";
 import { planFiles } from "../plan/planner.js";
-import { BronzeIndex, RefetchNotes } from "./resume.js";
+import { BronzeIndex, RefetchNotes, type ResumeDecision } from "./resume.js";
 import { executeRun, type RunTally } from "./run.js";
 
 export { batchId, type FailedRun, failedRunOf } from "./run.js";
@@ -58,6 +58,59 @@ export function newRunId(now = new Date()): string {
   return `${ts}-${randomBytes(3).toString("hex")}`;
 }
 
+/** The resume index for this run, or none when every planned file is fetched anyway. */
+function resumeIndex(deps: CollectDeps, settings: ResolvedConfig["settings"], signal?: AbortSignal) {
+  if (!settings.resume || settings.forceRedownload) return undefined;
+  return new BronzeIndex(deps.storage, {
+    verify: settings.verify,
+    ...(settings.refreshChanged
+      ? {
+          remote: (prefix: string) =>
+            deps.downloader.list(prefix, { delimiter: "/", ...(signal ? { signal } : {}) }),
+        }
+      : {}),
+  });
+}
+
+/** The planned files as they come, each with its resume decision (none when resume is off). */
+async function* decide(
+  files: AsyncIterable<ArchiveFile>,
+  index: BronzeIndex | undefined,
+  progress: Progress,
+): AsyncGenerator<readonly [ArchiveFile, ResumeDecision | undefined]> {
+  // Counted as the plan yields a file, before its resume check (which may fail, or look ahead).
+  const planned = (async function* () {
+    for await (const f of files) {
+      progress.planned++;
+      yield f;
+    }
+  })();
+  if (index) yield* index.checkAll(planned);
+  else for await (const f of planned) yield [f, undefined] as const;
+}
+
+/** The plan, minus what bronze already holds (counted as skipped); started once the store is writable. */
+async function* filesToFetch(
+  deps: CollectDeps,
+  plan: AsyncIterable<ArchiveFile>,
+  index: BronzeIndex | undefined,
+  refetched: RefetchNotes,
+  { progress, onFile, planComplete }: RunTally,
+): AsyncGenerator<ArchiveFile> {
+  for await (const [f, decision] of decide(plan, index, progress)) {
+    if (decision?.done) {
+      onFile({ file: f, outcome: "skipped", bytes: 0, durationMs: 0, reason: "already in bronze and verified" });
+      continue;
+    }
+    if (decision && decision.why !== "absent") {
+      refetched.add(f, decision);
+      deps.logger.info("fetching a stored file again", { key: f.key, reason: decision.reason });
+    }
+    yield f;
+  }
+  planComplete();
+}
+
 export async function runCollection(
   deps: CollectDeps,
   config: ResolvedConfig,
@@ -67,68 +120,16 @@ export async function runCollection(
   const { request, settings } = config;
   let notes: PlanNote[] = [];
   const refetched = new RefetchNotes();
-
-  /** The plan, minus what bronze already holds (counted as skipped); started once the store is writable. */
-  function toFetch({ progress, onFile, planComplete }: RunTally): AsyncIterable<ArchiveFile> {
+  const toFetch = (tally: RunTally): AsyncIterable<ArchiveFile> => {
     const plan = planFiles(request, {
       catalog,
       lister: (prefix, delimiter) =>
-        downloader.list(prefix, {
-          delimiter: delimiter ?? "/",
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        }),
+        downloader.list(prefix, { delimiter: delimiter ?? "/", ...(opts.signal ? { signal: opts.signal } : {}) }),
       ...(opts.today ? { today: opts.today } : {}),
     });
     notes = plan.notes;
-    const index =
-      settings.resume && !settings.forceRedownload
-        ? new BronzeIndex(storage, {
-            verify: settings.verify,
-            ...(settings.refreshChanged
-              ? {
-                  remote: (prefix: string) =>
-                    downloader.list(prefix, {
-                      delimiter: "/",
-                      ...(opts.signal ? { signal: opts.signal } : {}),
-                    }),
-                }
-              : {}),
-          })
-        : undefined;
-    return (async function* () {
-      // Counted as the plan yields a file, before its resume check (which may fail, or look ahead).
-      const planned = (async function* () {
-        for await (const f of plan.files) {
-          progress.planned++;
-          yield f;
-        }
-      })();
-      const decided = index
-        ? index.checkAll(planned)
-        : (async function* () {
-            for await (const f of planned) yield [f, undefined] as const;
-          })();
-      for await (const [f, decision] of decided) {
-        if (decision?.done) {
-          onFile({
-            file: f,
-            outcome: "skipped",
-            bytes: 0,
-            durationMs: 0,
-            reason: "already in bronze and verified",
-          });
-          continue;
-        }
-        if (decision && decision.why !== "absent") {
-          refetched.add(f, decision);
-          deps.logger.info("fetching a stored file again", { key: f.key, reason: decision.reason });
-        }
-        yield f;
-      }
-      planComplete();
-    })();
-  }
-
+    return filesToFetch(deps, plan.files, resumeIndex(deps, settings, opts.signal), refetched, tally);
+  };
   const summary = await executeRun(deps, {
     runId: opts.runId ?? newRunId(),
     // Callers bind the run id to the logger (every plugin logs through it), so it is not added again here.
@@ -152,11 +153,7 @@ export async function runCollection(
       notes: [...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`), ...refetched.notes()],
     }),
   });
-  deps.logger.info("collect finished", {
-    status: summary.status,
-    counts: summary.counts,
-    bytes: summary.bytes,
-  });
+  deps.logger.info("collect finished", { status: summary.status, counts: summary.counts, bytes: summary.bytes });
   return summary;
 }
 

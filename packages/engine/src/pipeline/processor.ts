@@ -5,6 +5,7 @@ import type {
   BatchProcessor,
   Downloader,
   FetchedFile,
+  FetchOptions,
   FetchResult,
   FileRecord,
   FileResult,
@@ -17,6 +18,7 @@ import {
   bronzeKey,
   CHECKSUM_SUFFIX,
   fileRecordKey,
+  forEachConcurrent,
   LakehouseError,
   monthOf,
   quarantineKey,
@@ -113,144 +115,141 @@ async function verifyFetched(r: FetchedFile, verify: boolean, zipTest: ZipTestMo
   return { ok: true, sha256, checksum: expected, ...(zip.depth ? { zipTest: zip.depth } : {}) };
 }
 
+/** Stores a verified (or unverified-by-choice) file: zip, its .CHECKSUM, then the record resume trusts. */
+async function storeFile(deps: ProcessorDeps, r: FetchedFile, v: Extract<Verdict, { ok: true }>): Promise<void> {
+  const { storage } = deps;
+  const key = bronzeKey(r.file);
+  // A .CHECKSUM beside a zip tells resume the zip was verified: one from an earlier copy must not vouch for
+  // these unverified bytes. Removed first, so a crash in between leaves the old zip unvouched, never the new.
+  if (r.checksumText === undefined) await storage.delete(key + CHECKSUM_SUFFIX);
+  await storage.put(
+    key,
+    { path: r.zipPath, consume: true },
+    { metadata: { sha256: v.sha256 }, contentType: "application/zip" },
+  );
+  if (r.checksumText !== undefined) {
+    await storage.put(key + CHECKSUM_SUFFIX, { data: r.checksumText }, { contentType: "text/plain" });
+  }
+  const record: FileRecord = {
+    key: r.file.key,
+    bronzeKey: key,
+    sha256: v.sha256,
+    size: r.size,
+    verified: deps.verify,
+    ...(v.checksum ? { checksum: v.checksum } : {}),
+    ...(v.zipTest ? { zipTest: v.zipTest } : {}),
+    ...(r.etag ? { etag: r.etag } : {}),
+    ...(r.lastModified ? { lastModified: r.lastModified.toISOString() } : {}),
+    runId: deps.runId,
+    storedAt: new Date().toISOString(),
+  };
+  // The record goes last: its presence is what resume trusts.
+  await storage.put(fileRecordKey(key), { data: JSON.stringify(record) }, { contentType: "application/json" });
+}
+
+async function quarantineFile(deps: ProcessorDeps, r: FetchedFile, reason: string): Promise<void> {
+  const q = quarantineKey(deps.runId, bronzeKey(r.file));
+  await deps.storage.put(q, { path: r.zipPath });
+  await deps.storage.put(`${q}.reason.json`, {
+    data: JSON.stringify({ key: r.file.key, reason, checksum: r.checksumText ?? null, etag: r.etag ?? null }),
+  });
+}
+
+/** One batch in progress: its results so far and how a fetch result is settled. */
+interface BatchRun {
+  deps: ProcessorDeps;
+  zipTest: ZipTestMode;
+  today: () => string;
+  started: number;
+  fetchOpts: FetchOptions;
+  finish(res: FileResult): void;
+}
+
+/** Settles one fetch result: stored, refetched once, quarantined or failed — never thrown for one file. */
+async function settleResult(b: BatchRun, r: FetchResult, retried: boolean): Promise<void> {
+  const { deps } = b;
+  const f = r.file;
+  const base = { file: f, durationMs: Date.now() - b.started, attempts: r.attempts };
+  if (r.status === "not_found") {
+    const pending = isPending(f, b.today());
+    const reason = pending ? "not published yet (404)" : "404 Not Found";
+    b.finish({ ...base, outcome: pending ? "pending" : "missing", bytes: 0, reason });
+    return;
+  }
+  if (r.status === "error") {
+    b.finish({ ...base, outcome: "failed", bytes: 0, reason: r.error.message });
+    return;
+  }
+  try {
+    const v = await verifyFetched(r, deps.verify, b.zipTest);
+    if (v.ok) {
+      await storeFile(deps, r, v);
+      b.finish({ ...base, outcome: "downloaded", bytes: r.size, sha256: v.sha256 });
+      return;
+    }
+    if (v.refetch && !retried) {
+      deps.logger.warn("checksum mismatch on a body that differs from the ETag; fetching once more", { key: f.key });
+      await removeStaged(r.zipPath);
+      for await (const again of deps.downloader.fetch([f], deps.stagingDir, b.fetchOpts)) {
+        await settleResult(b, again, true);
+      }
+      return;
+    }
+    if (v.quarantine) await quarantineFile(deps, r, v.reason);
+    deps.logger.warn(v.reason, { key: f.key, outcome: v.outcome });
+    b.finish({ ...base, outcome: v.outcome, bytes: r.size, reason: v.reason });
+  } catch (e) {
+    const err =
+      e instanceof LakehouseError
+        ? e
+        : new LakehouseError("STORAGE_FAILED", `${f.key}: ${(e as Error).message}`, { cause: e });
+    b.finish({ ...base, outcome: "failed", bytes: 0, reason: err.message });
+  } finally {
+    // Gone already when storage moved it into place (`consume`).
+    await removeStaged(r.zipPath);
+  }
+}
+
 export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
-  const { runId, downloader, storage, stagingDir, verify, logger } = deps;
   const zipTest = deps.zipTest ?? "structure";
   const today = deps.today ?? (() => todayUtc());
-
-  async function store(r: FetchedFile, v: Extract<Verdict, { ok: true }>): Promise<void> {
-    const key = bronzeKey(r.file);
-    // A .CHECKSUM beside a zip tells resume the zip was verified: one from an earlier copy must not vouch for
-    // these unverified bytes. Removed first, so a crash in between leaves the old zip unvouched, never the new.
-    if (r.checksumText === undefined) await storage.delete(key + CHECKSUM_SUFFIX);
-    await storage.put(
-      key,
-      { path: r.zipPath, consume: true },
-      { metadata: { sha256: v.sha256 }, contentType: "application/zip" },
-    );
-    if (r.checksumText !== undefined) {
-      await storage.put(key + CHECKSUM_SUFFIX, { data: r.checksumText }, { contentType: "text/plain" });
-    }
-    const record: FileRecord = {
-      key: r.file.key,
-      bronzeKey: key,
-      sha256: v.sha256,
-      size: r.size,
-      verified: verify,
-      ...(v.checksum ? { checksum: v.checksum } : {}),
-      ...(v.zipTest ? { zipTest: v.zipTest } : {}),
-      ...(r.etag ? { etag: r.etag } : {}),
-      ...(r.lastModified ? { lastModified: r.lastModified.toISOString() } : {}),
-      runId,
-      storedAt: new Date().toISOString(),
-    };
-    // The record goes last: its presence is what resume trusts.
-    await storage.put(
-      fileRecordKey(key),
-      { data: JSON.stringify(record) },
-      { contentType: "application/json" },
-    );
-  }
-
-  async function quarantine(r: FetchedFile, reason: string): Promise<void> {
-    const q = quarantineKey(runId, bronzeKey(r.file));
-    await storage.put(q, { path: r.zipPath });
-    await storage.put(`${q}.reason.json`, {
-      data: JSON.stringify({
-        key: r.file.key,
-        reason,
-        checksum: r.checksumText ?? null,
-        etag: r.etag ?? null,
-      }),
-    });
-  }
-
   return async (batch, ctx) => {
     const results: FileResult[] = [];
-    const started = Date.now();
-    const finish = (res: FileResult) => {
-      // A file cut short by cancelling the run did not fail: it is left unfinished, and the next run collects it.
-      if (res.outcome === "failed" && ctx.signal?.aborted) return;
-      results.push(res);
-      ctx.onFile?.(res);
-    };
-    const fetchOpts = {
-      withChecksum: verify,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.onBytes ? { onBytes: ctx.onBytes } : {}),
-    };
-    const handle = async (r: FetchResult, retried: boolean): Promise<void> => {
-      const f = r.file;
-      const base = { file: f, durationMs: Date.now() - started, attempts: r.attempts };
-      if (r.status === "not_found") {
-        const pending = isPending(f, today());
-        finish({
-          ...base,
-          outcome: pending ? "pending" : "missing",
-          bytes: 0,
-          reason: pending ? "not published yet (404)" : "404 Not Found",
-        });
-        return;
-      }
-      if (r.status === "error") {
-        finish({ ...base, outcome: "failed", bytes: 0, reason: r.error.message });
-        return;
-      }
-      try {
-        const v = await verifyFetched(r, verify, zipTest);
-        if (v.ok) {
-          await store(r, v);
-          finish({ ...base, outcome: "downloaded", bytes: r.size, sha256: v.sha256 });
-          return;
-        }
-        if (v.refetch && !retried) {
-          logger.warn("checksum mismatch on a body that differs from the ETag; fetching once more", {
-            key: f.key,
-          });
-          await removeStaged(r.zipPath);
-          for await (const again of downloader.fetch([f], stagingDir, fetchOpts)) await handle(again, true);
-          return;
-        }
-        if (v.quarantine) await quarantine(r, v.reason);
-        logger.warn(v.reason, { key: f.key, outcome: v.outcome });
-        finish({ ...base, outcome: v.outcome, bytes: r.size, reason: v.reason });
-      } catch (e) {
-        const err =
-          e instanceof LakehouseError
-            ? e
-            : new LakehouseError("STORAGE_FAILED", `${f.key}: ${(e as Error).message}`, { cause: e });
-        finish({ ...base, outcome: "failed", bytes: 0, reason: err.message });
-      } finally {
-        // Gone already when storage moved it into place (`consume`).
-        await removeStaged(r.zipPath);
-      }
+    const b: BatchRun = {
+      deps,
+      zipTest,
+      today,
+      started: Date.now(),
+      fetchOpts: {
+        withChecksum: deps.verify,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.onBytes ? { onBytes: ctx.onBytes } : {}),
+      },
+      finish(res) {
+        // A file cut short by cancelling the run did not fail: it is left unfinished, and the next run collects it.
+        if (res.outcome === "failed" && ctx.signal?.aborted) return;
+        results.push(res);
+        ctx.onFile?.(res);
+      },
     };
     // Verify and store several results at once: each needs many file-system round trips (hash, zip test,
-    // three atomic puts), and handling them one by one left the downloader waiting on the pipeline.
-    const inFlight = new Set<Promise<void>>();
-    let tail: PromiseSettledResult<void>[] = [];
-    try {
-      for await (const r of downloader.fetch(batch.files, stagingDir, fetchOpts)) {
-        const p: Promise<void> = handle(r, false).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-        if (inFlight.size >= RESULTS_IN_FLIGHT) await Promise.race(inFlight);
-      }
-    } finally {
-      // Also when the fetch ends early (cancelled): files being stored finish and are counted before the batch
-      // returns, so nothing is written after the run's summary (or into a staging folder already removed).
-      tail = await Promise.allSettled([...inFlight]);
-    }
-    const crashed = tail.find((t): t is PromiseRejectedResult => t.status === "rejected");
-    if (crashed) throw crashed.reason;
+    // three atomic puts), and handling them one by one left the downloader waiting on the pipeline. Also when the
+    // fetch ends early (cancelled), files being stored finish and are counted before the batch returns, so nothing
+    // is written after the run's summary (or into a staging folder already removed).
+    await forEachConcurrent(
+      deps.downloader.fetch(batch.files, deps.stagingDir, b.fetchOpts),
+      RESULTS_IN_FLIGHT,
+      (r) => settleResult(b, r, false),
+    );
     // A downloader must answer for every file; anything it dropped is a failure, never a silent success.
     const seen = new Set(results.map((x) => x.file.key));
     for (const f of batch.files) {
       if (!seen.has(f.key)) {
-        finish({
+        b.finish({
           file: f,
           outcome: "failed",
           bytes: 0,
-          durationMs: Date.now() - started,
+          durationMs: Date.now() - b.started,
           reason: "no result from the downloader",
         });
       }

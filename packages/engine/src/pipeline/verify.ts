@@ -13,6 +13,7 @@ import {
   bronzeKey,
   CHECKSUM_SUFFIX,
   fileRecordKey,
+  forEachConcurrent,
   isLakehouseError,
   LakehouseError,
   META,
@@ -209,6 +210,31 @@ async function zipFailure(path: string, item: VerifyItem, rec: FileRecord | unde
   } satisfies VerifyItem;
 }
 
+/** A zip whose bytes are sound is still `unverified` when no record vouches for a comparison with the archive. */
+function unverifiedOrOk(
+  item: VerifyItem,
+  record: Awaited<ReturnType<typeof readRecord>>,
+  checksum: string | undefined,
+): VerifyItem {
+  const rec = typeof record === "object" ? record : undefined;
+  if (!rec) {
+    const why =
+      record === "unreadable" ? "its record under _meta/files/ is unreadable" : "no record under _meta/files/";
+    const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
+    return { ...item, status: "unverified", reason: `${why}; ${sums}` };
+  }
+  if (rec.verified === false) {
+    // Its bytes were never compared with the archive's .CHECKSUM when stored; collect re-fetches it to do that.
+    const sums = checksum ? "it matches the stored .CHECKSUM" : "no .CHECKSUM stored to compare with";
+    return {
+      ...item,
+      status: "unverified",
+      reason: `stored without verification (download_checksum: false) by run ${rec.runId}; ${sums}`,
+    };
+  }
+  return item;
+}
+
 /** Checks one stored zip. `file` names its archive file when known. */
 export async function verifyStoredFile(
   storage: StorageBackend,
@@ -270,48 +296,10 @@ export async function verifyStoredFile(
     } else if (proven) {
       item.zipTest = "recorded";
     }
-    if (!rec) {
-      const why =
-        record === "unreadable"
-          ? "its record under _meta/files/ is unreadable"
-          : "no record under _meta/files/";
-      const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
-      return { ...item, status: "unverified", reason: `${why}; ${sums}` };
-    }
-    if (rec.verified === false) {
-      // Its bytes were never compared with the archive's .CHECKSUM when stored; collect re-fetches it to do that.
-      const sums = checksum ? "it matches the stored .CHECKSUM" : "no .CHECKSUM stored to compare with";
-      return {
-        ...item,
-        status: "unverified",
-        reason: `stored without verification (download_checksum: false) by run ${rec.runId}; ${sums}`,
-      };
-    }
-    return item;
+    return unverifiedOrOk(item, record, checksum);
   } finally {
     if (spool) await rm(spool, { force: true });
   }
-}
-
-/** Runs `work` over `source` with `concurrency` lanes, pulling lazily (a million planned files stay a stream). */
-async function pool<T>(
-  source: AsyncIterable<T> | Iterable<T>,
-  concurrency: number,
-  signal: AbortSignal | undefined,
-  work: (x: T) => Promise<void>,
-): Promise<void> {
-  const it =
-    Symbol.asyncIterator in source
-      ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
-      : (source as Iterable<T>)[Symbol.iterator]();
-  const lane = async () => {
-    while (!signal?.aborted) {
-      const next = await it.next();
-      if (next.done) return;
-      await work(next.value);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
 }
 
 async function* storedZips(storage: StorageBackend): AsyncGenerator<string> {
@@ -349,16 +337,25 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
   const concurrency = opts.concurrency ?? 4;
   const fileOf = (key: string) => (opts.catalog ? archiveFileOfBronzeKey(opts.catalog, key) : undefined);
   if (opts.files) {
-    await pool(opts.files, concurrency, opts.signal, async (f) =>
-      add(await verifyStoredFile(storage, bronzeKey(f), f, failures, fileOptions)),
+    await forEachConcurrent(
+      opts.files,
+      concurrency,
+      async (f) => add(await verifyStoredFile(storage, bronzeKey(f), f, failures, fileOptions)),
+      opts.signal,
     );
   } else {
-    await pool(storedZips(storage), concurrency, opts.signal, async (key) =>
-      add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
+    await forEachConcurrent(
+      storedZips(storage),
+      concurrency,
+      async (key) => add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
+      opts.signal,
     );
     // Records whose zip is gone: the listing above cannot see those.
-    await pool(orphanRecords(storage), concurrency, opts.signal, async (key) =>
-      add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
+    await forEachConcurrent(
+      orphanRecords(storage),
+      concurrency,
+      async (key) => add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
+      opts.signal,
     );
   }
   items.sort((a, b) => (a.bronzeKey < b.bronzeKey ? -1 : a.bronzeKey > b.bronzeKey ? 1 : 0));
