@@ -1,12 +1,22 @@
-// `pnpm bench collect`: collect throughput through 20 ms of latency (toxiproxy in front of versitygw), comparing
-// the sdk downloader, the s5cmd downloader (both verifying: SHA-256 against .CHECKSUM, zip test, atomic store,
-// records) and plain `s5cmd cp` of the same objects without verification (the reference), on one replica.
-// Prints files/s, MB/s and peak RSS per downloader and set, each as a ratio to the reference.
+// `pnpm bench collect`: collect throughput through added latency (toxiproxy in front of versitygw), comparing
+// our downloaders (verifying: SHA-256 against .CHECKSUM, zip test, atomic store, records) with plain `s5cmd cp` of
+// the same objects without verification (the reference), on one replica. Prints files/s, MB/s, client CPU per
+// file and peak RSS per downloader, set and latency, each as a ratio to the reference.
 //
 //   pnpm build && pnpm bench collect [--small 5000] [--small-kb 1-50] [--large 10] [--large-mb 50]
-//     [--concurrency 16] [--batch-size 100] [--latency 20] [--sets small,large]
+//     [--mode fixed|defaults] [--latency 20[,150]] [--concurrency 16] [--batch-size 100] [--sets small,large]
 //     [--variants reference,sdk,s5cmd,sdk+crc]   (sdk+crc: the sdk with zip_test "crc", every member inflated)
-//     [--rounds 2] [--json results.json] [--fresh] [--cache-dir DIR]      [--cpu-prof DIR]
+//     [--rounds 2] [--json results.json] [--fresh] [--cache-dir DIR] [--cpu-prof DIR] [--root CHECKOUT]
+//     [--before CHECKOUT]
+//
+// --mode fixed (the default): every variant gets the same transfers in flight (--concurrency per batch × the 2
+// batches the in-process executor runs; the reference --numworkers 2 × concurrency).
+// --mode defaults: every variant at its own default settings — `default` (ours, no downloader or concurrency set),
+// `s5cmd` (ours, the s5cmd downloader, no concurrency set) and the reference at s5cmd's default workers.
+// --root CHECKOUT runs our variants from another checkout's built packages (e.g. a worktree of an older commit,
+// for before/after figures in one run); the replica, the servers and the reference stay the same.
+// --before CHECKOUT adds `<variant>@before` for each of our variants, run from that checkout, interleaved with the
+// others: before/after ratios taken in one run.
 //
 // The replica is generated once into ~/.cache/crypto-lakehouse/bench/ (reused while its parameters match).
 // Each variant runs in its own process; peak RSS is sampled for its whole process tree (node + s5cmd). Rounds
@@ -22,13 +32,16 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { cpus, homedir, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { cpus, homedir, loadavg, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const BUCKET = "data.binance.vision";
 const ROOT = join(import.meta.dirname, "..");
-const dist = (pkg) => join(ROOT, "packages", pkg, "dist", "index.js");
+const dist = (pkg, root = ROOT) => join(root, "packages", pkg, "dist", "index.js");
+/** The package with the public collect() API (`runtime`, called `lakehouse` in older checkouts). */
+const apiDist = (root) =>
+  ["runtime", "lakehouse"].map((p) => dist(p, root)).find((f) => existsSync(f)) ?? dist("runtime", root);
 
 // ---------------------------------------------------------------- child: one variant, timed from inside
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -58,8 +71,8 @@ if (process.argv[2] === "--child") {
         [
           "--no-sign-request",
           "--json",
-          "--numworkers",
-          String(job.numworkers),
+          // At its defaults (256 workers) unless the fixed mode gives it the downloaders' transfers in flight.
+          ...(job.numworkers ? ["--numworkers", String(job.numworkers)] : []),
           "--endpoint-url",
           job.endpoint,
           "run",
@@ -73,7 +86,7 @@ if (process.argv[2] === "--child") {
     const files = countFiles(join(job.out, "o"), ".zip");
     result = { secs, files, ok: code === 0 && files === job.keys.length };
   } else {
-    const { collect } = await import(dist("runtime"));
+    const { collect } = await import(apiDist(job.root));
     // Timed from here: module loading is not the downloader's work (s5cmd's own start-up is in the reference).
     cpu0 = cpuSecs("self", true);
     const t0 = performance.now();
@@ -86,11 +99,11 @@ if (process.argv[2] === "--child") {
       output_directory: join(job.out, "lake"),
       endpoint: job.endpoint,
       region: "us-east-1",
-      // `sdk+crc`: the sdk downloader with zip_test "crc" (every member inflated at collect time).
-      downloader: job.variant.split("+")[0],
+      // `sdk+crc`: the sdk downloader with zip_test "crc" (every member inflated at collect time). `default`:
+      // whatever downloader the checkout defaults to.
+      ...(job.variant === "default" ? {} : { downloader: job.variant.split("+")[0] }),
       ...(job.variant.endsWith("+crc") ? { zip_test: "crc" } : {}),
-      max_parallel_downloads: job.concurrency,
-      batch_size: job.batchSize,
+      ...(job.concurrency ? { max_parallel_downloads: job.concurrency, batch_size: job.batchSize } : {}),
       download_checksum: true,
       timeout_seconds: 120,
     });
@@ -100,6 +113,8 @@ if (process.argv[2] === "--child") {
       files: summary.counts.downloaded,
       ok: summary.ok && summary.counts.downloaded === job.keys.length,
       counts: summary.counts,
+      // The concurrency the run reached, where the checkout reports it.
+      ...(summary.concurrency ? { concurrency: summary.concurrency } : {}),
     };
     for (const f of summary.failures.slice(0, 5))
       console.error(`    ${job.variant}: ${f.outcome} ${f.key}: ${f.reason}`);
@@ -146,6 +161,9 @@ const { values: opt } = parseArgs({
     concurrency: { type: "string", default: "16" },
     "batch-size": { type: "string", default: "100" },
     latency: { type: "string", default: "20" },
+    mode: { type: "string", default: "fixed" },
+    root: { type: "string" },
+    before: { type: "string" },
     sets: { type: "string", default: "small,large" },
     variants: { type: "string", default: "reference,sdk,s5cmd,sdk+crc" },
     "cpu-prof": { type: "string" },
@@ -161,10 +179,30 @@ const LARGE = Number(opt.large);
 const LARGE_MB = Number(opt["large-mb"]);
 const CONCURRENCY = Number(opt.concurrency);
 const BATCH = Number(opt["batch-size"]);
-const LATENCY = Number(opt.latency);
+const LATENCIES = opt.latency.split(",").map(Number);
+const DEFAULTS = opt.mode === "defaults";
+if (!DEFAULTS && opt.mode !== "fixed") {
+  console.error(`--mode: "${opt.mode}" is not allowed; use fixed or defaults`);
+  process.exit(2);
+}
+const OURS_ROOT = opt.root ? resolve(opt.root) : ROOT;
+const BEFORE_ROOT = opt.before ? resolve(opt.before) : undefined;
+for (const [flag, root] of [
+  ["--root", OURS_ROOT],
+  ["--before", BEFORE_ROOT],
+]) {
+  if (root && !existsSync(apiDist(root))) {
+    console.error(`${flag}: ${root} has no built packages (run pnpm build there)`);
+    process.exit(2);
+  }
+}
 const ROUNDS = Math.max(1, Number(opt.rounds));
 const sets = opt.sets.split(",");
-const variants = opt.variants.split(",");
+const variants = (
+  DEFAULTS && !process.argv.some((a) => a.startsWith("--variants")) ? "reference,default,s5cmd" : opt.variants
+)
+  .split(",")
+  .flatMap((v) => (BEFORE_ROOT && v !== "reference" ? [v, `${v}@before`] : [v]));
 
 const testkit = await import(dist("testkit"));
 const s5cmd = testkit.s5cmdPath();
@@ -226,7 +264,10 @@ const gw = await testkit.startVersitygw({
 });
 const toxi = await testkit.startToxiproxy();
 const proxy = await toxi.createProxy("s3", `127.0.0.1:${gw.port}`);
-await toxi.addToxic(proxy, { type: "latency", attributes: { latency: LATENCY } });
+const setLatency = async (ms) => {
+  await toxi.resetProxy(proxy);
+  await toxi.addToxic(proxy, { type: "latency", attributes: { latency: ms } });
+};
 
 /** versitygw and toxiproxy (children of this process): the serving side's CPU, shared with the downloaders. */
 const serverPids = readdirSync("/proc")
@@ -262,21 +303,28 @@ function treeRssMb(pid) {
   return kb / 1024;
 }
 
-async function runVariant(set, variant) {
+async function runVariant(set, variant, latency) {
   const files = setFiles[set];
   const out = mkdtempSync(join(tmpdir(), `lh-bench-collect-${variant}-`));
   const job = {
-    variant,
     out,
     keys: files.map((f) => f.key),
     symbols: [...new Set(files.map((f) => f.symbol))].sort(),
     start: START,
     end: set === "small" ? smallEnd : START,
     endpoint: proxy.endpoint,
-    concurrency: CONCURRENCY,
-    batchSize: BATCH,
-    // The in-process executor runs 2 batches at once, each with `concurrency` transfers.
-    numworkers: 2 * CONCURRENCY,
+    // `x@before`: variant x run from the --before checkout.
+    variant: variant.replace(/@before$/, ""),
+    root: variant.endsWith("@before") ? BEFORE_ROOT : OURS_ROOT,
+    // In the defaults mode nothing is set: each variant runs at its own defaults.
+    ...(DEFAULTS
+      ? {}
+      : {
+          concurrency: CONCURRENCY,
+          batchSize: BATCH,
+          // The in-process executor runs 2 batches at once, each with `concurrency` transfers.
+          numworkers: 2 * CONCURRENCY,
+        }),
     s5cmd,
   };
   const jobFile = join(out, "job.json");
@@ -300,6 +348,7 @@ async function runVariant(set, variant) {
   const bytes = files.reduce((n, f) => n + f.size, 0);
   return {
     set,
+    latency,
     variant,
     files: r.files,
     expected: files.length,
@@ -310,32 +359,39 @@ async function runVariant(set, variant) {
     peakRssMb: Math.max(peak, r.selfRssMb),
     cpuSecs: r.cpuSecs,
     serverCpuSecs,
+    cpuMsPerFile: (r.cpuSecs * 1000) / Math.max(1, r.files),
     counts: r.counts,
+    ...(r.concurrency ? { concurrency: r.concurrency } : {}),
   };
 }
 
 const all = [];
 const results = [];
+const same = (a, b) => a.set === b.set && a.latency === b.latency;
 try {
-  for (const set of sets) {
-    // Rounds interleave the variants, so a burst of load from elsewhere hits them alike; the best round counts.
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const variant of variants) {
-        const r = await runVariant(set, variant);
-        all.push({ ...r, round });
-        console.error(
-          `  ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
-        );
+  for (const latency of LATENCIES) {
+    await setLatency(latency);
+    for (const set of sets) {
+      // Rounds interleave the variants, so a burst of load from elsewhere hits them alike; the best round counts.
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const variant of variants) {
+          const r = await runVariant(set, variant, latency);
+          all.push({ ...r, round });
+          const reached = r.concurrency ? `, concurrency reached ${r.concurrency.peak}` : "";
+          console.error(
+            `  ${latency} ms ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${reached}${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
+          );
+        }
       }
-    }
-    for (const variant of variants) {
-      const runs = all.filter((r) => r.set === set && r.variant === variant);
-      const best = runs.reduce((a, b) => (b.secs < a.secs ? b : a));
-      results.push({
-        ...best,
-        peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
-        ok: runs.every((r) => r.ok),
-      });
+      for (const variant of variants) {
+        const runs = all.filter((r) => r.set === set && r.latency === latency && r.variant === variant);
+        const best = runs.reduce((a, b) => (b.secs < a.secs ? b : a));
+        results.push({
+          ...best,
+          peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+          ok: runs.every((r) => r.ok),
+        });
+      }
     }
   }
 } finally {
@@ -346,6 +402,7 @@ try {
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "–");
 const rows = [
   [
+    "latency",
     "set",
     "downloader",
     "files",
@@ -355,16 +412,19 @@ const rows = [
     "peak RSS MB",
     "files/s ×ref",
     "MB/s ×ref",
-    "RSS ×ref",
     "client CPU s",
+    "CPU ms/file",
     "server CPU s",
+    "concurrency",
   ],
 ];
+const refOf = (r) => results.find((x) => same(x, r) && x.variant === "reference");
 for (const r of results) {
-  const ref = results.find((x) => x.set === r.set && x.variant === "reference");
+  const ref = refOf(r);
   rows.push([
+    `${r.latency} ms`,
     r.set,
-    r.variant === "reference" ? "s5cmd cp (reference)" : r.variant,
+    r.variant === "reference" ? `s5cmd cp (reference${DEFAULTS ? ", defaults" : ""})` : r.variant,
     `${r.files}${r.ok ? "" : "!"}`,
     fmt(r.secs),
     fmt(r.filesPerSec, 0),
@@ -372,20 +432,28 @@ for (const r of results) {
     fmt(r.peakRssMb, 0),
     ref ? fmt(r.filesPerSec / ref.filesPerSec, 2) : "–",
     ref ? fmt(r.mbPerSec / ref.mbPerSec, 2) : "–",
-    ref ? fmt(r.peakRssMb / ref.peakRssMb, 2) : "–",
     fmt(r.cpuSecs, 2),
+    fmt(r.cpuMsPerFile, 2),
     fmt(r.serverCpuSecs, 2),
+    r.concurrency ? `${r.concurrency.peak}${r.concurrency.adaptive ? " (adaptive)" : ""}` : "–",
   ]);
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
 const line = (row) =>
-  row.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+  row.map((c, i) => (i < 3 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
 const cpu = cpus()[0]?.model ?? "unknown CPU";
+const inFlight = DEFAULTS
+  ? "every variant at its own default settings"
+  : `concurrency ${CONCURRENCY} × 2 batches in flight, batch ${BATCH}`;
 console.log(
-  `collect through toxiproxy (${LATENCY} ms latency) → versitygw (keep-alive); concurrency ${CONCURRENCY} × 2 batches in flight, batch ${BATCH}; verification on; best of ${ROUNDS} rounds`,
+  `collect through toxiproxy (${LATENCIES.join(" and ")} ms latency) → versitygw (keep-alive); ${inFlight}; verification on; best of ${ROUNDS} rounds`,
 );
 console.log(
-  `machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}, s5cmd ${execFileSync(s5cmd, ["version"], { encoding: "utf8" }).trim()}`,
+  `machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}, s5cmd ${execFileSync(s5cmd, ["version"], { encoding: "utf8" }).trim()}; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(
+      " ",
+    )}${opt.root ? `; ours from ${OURS_ROOT}` : ""}${BEFORE_ROOT ? `; @before = ${BEFORE_ROOT}` : ""}`,
 );
 console.log(
   `sets: small = ${setFiles.small.length} × ${minKb}–${maxKb} KB, large = ${setFiles.large.length} × ${LARGE_MB} MB (each zip + its .CHECKSUM)`,
@@ -396,33 +464,22 @@ for (const row of rows.slice(1)) console.log(line(row));
 console.log(
   `CPU seconds of the best round: client = the variant's process and the s5cmd it ran; server = versitygw + toxiproxy (${serverPids.length} processes found). All share the ${cpus().length} cores.`,
 );
-const sdk = (set) => results.find((r) => r.set === set && r.variant === "sdk");
-const ref = (set) => results.find((r) => r.set === set && r.variant === "reference");
 console.log("");
-for (const [set, target] of [
-  ["small", 1.0],
-  ["large", 0.8],
-]) {
-  if (!sdk(set) || !ref(set)) continue;
-  const ratio =
-    set === "small" ? sdk(set).filesPerSec / ref(set).filesPerSec : sdk(set).mbPerSec / ref(set).mbPerSec;
-  console.log(
-    `target: sdk ≥ ${target.toFixed(1)}× the reference on ${set} files: ${ratio.toFixed(2)}× ${ratio >= target ? "met" : "MISSED"}`,
-  );
-}
-const peak = Math.max(...results.filter((r) => r.variant === "sdk").map((r) => r.peakRssMb));
-if (Number.isFinite(peak))
-  console.log(`target: sdk peak RSS < 400 MB: ${peak.toFixed(0)} MB ${peak < 400 ? "met" : "MISSED"}`);
+printTargets();
 if (opt.json)
   writeFileSync(
     opt.json,
     JSON.stringify(
       {
         params,
-        latency: LATENCY,
-        concurrency: CONCURRENCY,
-        batch: BATCH,
+        mode: opt.mode,
+        latencies: LATENCIES,
+        concurrency: DEFAULTS ? null : CONCURRENCY,
+        batch: DEFAULTS ? null : BATCH,
         rounds: ROUNDS,
+        loadavg: loadavg(),
+        root: OURS_ROOT,
+        before: BEFORE_ROOT ?? null,
         machine: { cpus: cpus().length, cpu, memGiB: totalmem() / 2 ** 30, node: process.version },
         results,
         runs: all,
@@ -432,3 +489,44 @@ if (opt.json)
     ),
   );
 if (results.some((r) => !r.ok)) process.exitCode = 1;
+
+/** The issues' targets for the variants that ran. */
+function printTargets() {
+  const verdict = (ok) => (ok ? "met" : "MISSED");
+  if (DEFAULTS) {
+    // Issue 12: at each one's defaults, ≥ 1.5× plain s5cmd at 150 ms, ≥ 1.2× at 20 ms, ≤ 2 ms CPU per small file.
+    for (const r of results.filter((x) => x.variant === "default" && x.set === "small")) {
+      const ref = refOf(r);
+      const want = r.latency >= 150 ? 1.5 : r.latency <= 20 ? 1.2 : undefined;
+      if (ref && want) {
+        const ratio = r.filesPerSec / ref.filesPerSec;
+        console.log(
+          `target: defaults ≥ ${want}× plain s5cmd cp at ${r.latency} ms: ${ratio.toFixed(2)}× ${verdict(ratio >= want)}`,
+        );
+      }
+      console.log(
+        `target: client CPU per small file ≤ 2 ms at ${r.latency} ms: ${r.cpuMsPerFile.toFixed(2)} ms ${verdict(r.cpuMsPerFile <= 2)}`,
+      );
+    }
+    const peak = Math.max(...results.filter((r) => r.variant === "default").map((r) => r.peakRssMb));
+    if (Number.isFinite(peak))
+      console.log(`target: peak RSS < 400 MB: ${peak.toFixed(0)} MB ${verdict(peak < 400)}`);
+    return;
+  }
+  for (const [set, target] of [
+    ["small", 1.0],
+    ["large", 0.8],
+  ]) {
+    for (const r of results.filter((x) => x.variant === "sdk" && x.set === set)) {
+      const ref = refOf(r);
+      if (!ref) continue;
+      const ratio = set === "small" ? r.filesPerSec / ref.filesPerSec : r.mbPerSec / ref.mbPerSec;
+      console.log(
+        `target: sdk ≥ ${target.toFixed(1)}× the reference on ${set} files at ${r.latency} ms: ${ratio.toFixed(2)}× ${verdict(ratio >= target)}`,
+      );
+    }
+  }
+  const peak = Math.max(...results.filter((r) => r.variant === "sdk").map((r) => r.peakRssMb));
+  if (Number.isFinite(peak))
+    console.log(`target: sdk peak RSS < 400 MB: ${peak.toFixed(0)} MB ${verdict(peak < 400)}`);
+}

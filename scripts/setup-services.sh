@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the pinned real services the tests use (versitygw, s5cmd, toxiproxy, redis-server); idempotent and cached.
+# Installs the pinned real services the tests use (versitygw, s5cmd, toxiproxy, redis-server, chromium); idempotent and cached.
 #
 # Usage: bash scripts/setup-services.sh [--force]
 #   CRYPTO_LAKEHOUSE_TOOLS   cache root (default ~/.cache/crypto-lakehouse/tools); binaries land in its bin/
@@ -99,34 +99,40 @@ go_tool() {
   ) || true
 }
 
-# --- redis-server from Debian ---------------------------------------------------------------------------------
-install_redis() {
-  if command -v redis-server >/dev/null 2>&1; then
-    log "redis-server: already installed ($(command -v redis-server), $(redis-server --version | awk '{print $3}'))"
-    return 0
-  fi
+# --- redis-server and chromium from Debian (one apt-get: two at once would fight over the dpkg lock) -----------
+# chromium is the headless browser the HTML coverage report is tested in (driven by playwright-core, no download).
+install_debian() {
+  local missing=()
+  for pkg in redis-server chromium; do
+    if command -v "$pkg" >/dev/null 2>&1; then
+      log "$pkg: already installed ($(command -v "$pkg"))"
+    else
+      missing+=("$pkg")
+    fi
+  done
+  [ "${#missing[@]}" = 0 ] && return 0
   local sudo=""
   if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "redis-server missing and not root (no sudo): run 'apt-get install -y redis-server' as root"
+    command -v sudo >/dev/null 2>&1 || die "${missing[*]} missing and not root (no sudo): run 'apt-get install -y ${missing[*]}' as root"
     sudo="sudo"
   fi
-  log "redis-server: installing with apt-get (log: $LOG_DIR/redis.log)"
+  log "${missing[*]}: installing with apt-get (log: $LOG_DIR/apt.log)"
   (
     t0=$(date +%s)
     if ! { $sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends \
-      redis-server; } >"$LOG_DIR/redis.log" 2>&1; then
-      log "redis-server: FAILED; last lines of $LOG_DIR/redis.log:"
-      tail -n 30 "$LOG_DIR/redis.log" | sed 's/^/    /'
+      "${missing[@]}"; } >"$LOG_DIR/apt.log" 2>&1; then
+      log "${missing[*]}: FAILED; last lines of $LOG_DIR/apt.log:"
+      tail -n 30 "$LOG_DIR/apt.log" | sed 's/^/    /'
       exit 1
     fi
-    log "redis-server: installed in $(($(date +%s) - t0))s ($(redis-server --version | awk '{print $3}'))"
+    log "${missing[*]}: installed in $(($(date +%s) - t0))s"
   ) &
 }
 
 # apt (network + dpkg) runs in the background beside the compiles. The Go builds run one after the other: each
 # already uses every core, and side by side they compiled the standard library three times (cold, 2 cores:
 # 290 s in parallel against 228 s in sequence). versitygw goes first, it is the biggest.
-install_redis
+install_debian
 go_tool versitygw "$VERSITYGW_VERSION" "versitygw"
 go_tool s5cmd "$S5CMD_VERSION" "s5cmd"
 go_tool toxiproxy "$TOXIPROXY_VERSION" "toxiproxy-server toxiproxy-cli"
@@ -138,6 +144,7 @@ stamp_ok versitygw "$VERSITYGW_VERSION" versitygw || failed+=(versitygw)
 stamp_ok s5cmd "$S5CMD_VERSION" s5cmd || failed+=(s5cmd)
 stamp_ok toxiproxy "$TOXIPROXY_VERSION" toxiproxy-server toxiproxy-cli || failed+=(toxiproxy)
 command -v redis-server >/dev/null 2>&1 || failed+=(redis-server)
+command -v chromium >/dev/null 2>&1 || failed+=(chromium)
 [ "${#failed[@]}" = 0 ] || die "failed: ${failed[*]} (see the logs above; rerun this script to retry)"
 
 log "done in $(($(date +%s) - start_all))s; tools in $BIN_DIR:"
@@ -147,4 +154,5 @@ for b in versitygw s5cmd toxiproxy-server toxiproxy-cli; do
   printf '    %-17s %s\n' "$b" "$(head -n 1 "$STAMP_DIR/$stamp")"
 done
 printf '    %-17s %s\n' redis-server "$(command -v redis-server)"
+printf '    %-17s %s\n' chromium "$(command -v chromium)"
 log "put them on PATH with: source scripts/tools-env.sh"

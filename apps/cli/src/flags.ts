@@ -22,6 +22,8 @@ export interface SelectionFlags {
 export interface RunFlags extends SelectionFlags {
   output?: string;
   endpoint?: string;
+  listingEndpoint?: string;
+  objectEndpoint?: string;
   region?: string;
   bucket?: string;
   downloader?: string;
@@ -79,12 +81,23 @@ export function addRunFlags(cmd: Command): Command {
     .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
     .option(
       "--endpoint <url>",
-      "S3 endpoint of the archive (default: the real archive); e.g. a local replica",
+      "S3 endpoint of the archive for listings and objects (default: the real archive); e.g. a local replica",
+    )
+    .option(
+      "--listing-endpoint <url>",
+      "S3 endpoint that lists the archive (listing_endpoint; default https://s3-ap-northeast-1.amazonaws.com)",
+    )
+    .option(
+      "--object-endpoint <url>",
+      "base URL objects are downloaded from as <url>/<key> (object_endpoint; default https://data.binance.vision)",
     )
     .option("--region <region>", "archive region (default ap-northeast-1)")
     .option("--bucket <bucket>", "archive bucket (default data.binance.vision)")
     .option("-d, --downloader <id>", "downloader: sdk (default) or s5cmd")
-    .option("-j, --concurrency <n>", "parallel downloads (max_parallel_downloads)")
+    .option(
+      "-j, --concurrency <n>",
+      "most downloads in flight (max_parallel_downloads; default: adapts to the link, up to 256)",
+    )
     .option("--batch-size <n>", "files per batch (batch_size)")
     .option("--timeout <seconds>", "per-request timeout (timeout_seconds)")
     .option("--retries <n>", "retries for retryable failures")
@@ -166,6 +179,8 @@ export function mergeFlags(f: RunFlags): MergedConfig {
   set("output_directory", "--output", f.output);
   if (f.output !== undefined) delete config.storage;
   set("endpoint", "--endpoint", f.endpoint);
+  set("listing_endpoint", "--listing-endpoint", f.listingEndpoint);
+  set("object_endpoint", "--object-endpoint", f.objectEndpoint);
   set("region", "--region", f.region);
   set("bucket", "--bucket", f.bucket);
   set("downloader", "--downloader", f.downloader);

@@ -1,7 +1,9 @@
 // The `lakehouse` program: global options and the sub-commands.
 import { Command, Option } from "commander";
 import { registerCancel } from "./commands/cancel.js";
+import { registerChanges } from "./commands/changes.js";
 import { registerCollect } from "./commands/collect.js";
+import { registerCoverage } from "./commands/coverage.js";
 import { registerGold } from "./commands/gold.js";
 import { registerMatrix } from "./commands/matrix.js";
 import { registerPlan } from "./commands/plan.js";
@@ -37,9 +39,11 @@ export function buildProgram(): Command {
   registerSql(program);
   registerGold(program);
   registerSymbols(program);
+  registerCoverage(program);
   registerReplica(program);
   registerVerify(program);
   registerRuns(program);
+  registerChanges(program);
   registerCancel(program);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -12,7 +12,8 @@ export function createProgressView(enabled: boolean): ProgressView {
   if (!enabled) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
-      format: "{bar} {value}/{total} files | {bytes} | {rate}/s | ETA {eta_h} | failures {failures}",
+      format:
+        "{bar} {value}/{total} files | {bytes} | {rate}/s | ETA {eta_h} | failures {failures} | in flight ≤ {concurrency}",
       barsize: 24,
       hideCursor: true,
       clearOnComplete: false,
@@ -32,6 +33,7 @@ export function createProgressView(enabled: boolean): ProgressView {
       rate: formatBytes(rate),
       eta_h: Number.isFinite(left) ? formatDuration(left * 1000) : "…",
       failures: p.counts.failed + p.counts.checksum_mismatch + p.counts.missing,
+      concurrency: p.concurrency ?? "…",
     };
   };
   const timer = setInterval(() => last && started && bar.update(last.done, payload(last)), 500);

@@ -21,9 +21,14 @@ export interface ServedReplica {
   stop(): Promise<void>;
 }
 
-export async function serveReplica(options: Omit<ReplicaOptions, "outDir">): Promise<ServedReplica> {
+/** `prepare` may change the generated files (the bucket folder) before the server starts and reads them. */
+export async function serveReplica(
+  options: Omit<ReplicaOptions, "outDir">,
+  prepare?: (bucketDir: string, manifest: ReplicaManifest) => Promise<void>,
+): Promise<ServedReplica> {
   const dir = mkdtempSync(join(tmpdir(), "lh-replica-"));
   const manifest = await generateReplica({ ...options, outDir: join(dir, BUCKET) });
+  await prepare?.(join(dir, BUCKET), manifest);
   const gw = await startVersitygw({ root: dir, buckets: [BUCKET], publicReadBuckets: [BUCKET] });
   return {
     dir,

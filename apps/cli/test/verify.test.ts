@@ -185,7 +185,7 @@ describe("verify and runs on a local lakehouse", () => {
     expect(list[1].counts).toEqual(first.counts);
     const table = await lakehouse(["runs", "--output", out]);
     expect(table.stdout).toMatch(
-      /run\s+status\s+started\s+duration\s+planned\s+downloaded\s+skipped\s+missing\s+pending\s+mismatch\s+failed\s+bytes/,
+      /run\s+status\s+started\s+duration\s+planned\s+downloaded\s+unverified\s+skipped\s+missing\s+pending\s+mismatch\s+failed\s+bytes/,
     );
     expect(table.stdout.split("\n")[2]).toContain(rr.repair.summary.runId);
     const show = await lakehouse(["runs", "show", first.runId, "--output", out]);

@@ -3,10 +3,12 @@
 export {
   addDays,
   firstDayOfMonth,
+  fromDayNumber,
   isRealDate,
   lastDayOfMonth,
   monthOf,
   nextMonth,
+  toDayNumber,
   todayUtc,
 } from "./config/dates.js";
 export { formatZodIssues } from "./config/issues.js";
@@ -43,7 +45,10 @@ export type {
   ExecutorPlugin,
   ExecutorRunInput,
   FileResult,
+  KindJob,
+  QueueJob,
 } from "./contracts/executor.js";
+export { jobKind } from "./contracts/executor.js";
 export type { LogFields, Logger, PluginDeps } from "./contracts/logger.js";
 export { silentLogger } from "./contracts/logger.js";
 export type {
@@ -55,6 +60,7 @@ export type {
 } from "./contracts/market.js";
 export { CSV_DIALECTS, defineMarket } from "./contracts/market.js";
 export type {
+  Leftover,
   PutOptions,
   PutSource,
   StorageBackend,
@@ -72,12 +78,16 @@ export {
   fileRecordKey,
   META,
   parseStagingName,
+  processAlive,
   quarantineKey,
   runSummaryKey,
   STAGING,
+  STALE_OTHER_HOST_MS,
+  STALE_UNOWNED_MS,
   stagingHost,
   stagingKey,
   stagingName,
+  writerGone,
 } from "./lake/layout.js";
 export type { FailureRecord, FileRecord, RunError, RunSummary } from "./lake/records.js";
 export type { Catalog } from "./matrix/compose.js";
@@ -104,4 +114,7 @@ export {
 export type { Backoff } from "./retry/backoff.js";
 export { backoffDelay, sleepUnlessAborted, waitBeforeRetry } from "./retry/backoff.js";
 export { TOKENS } from "./tokens.js";
+export type { AdaptiveLimit, ConcurrencyReport, Release } from "./transfer/adaptive-limit.js";
+export { ADAPTIVE_MAX, createAdaptiveLimit } from "./transfer/adaptive-limit.js";
+export { forEachConcurrent, mapConcurrent } from "./util/concurrency.js";
 export { redactSecrets, redactUrl, redactUrlsIn } from "./util/redact.js";

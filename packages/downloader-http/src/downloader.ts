@@ -2,6 +2,8 @@
 import { mkdir } from "node:fs/promises";
 import {
   type ArchiveFile,
+  type ConcurrencyReport,
+  createAdaptiveLimit,
   type Downloader,
   type DownloaderPlugin,
   type DownloaderSettings,
@@ -32,6 +34,7 @@ import { removeQuietly } from "./stage.js";
 export interface SdkDownloader extends Downloader {
   readonly settings: Readonly<ResolvedSettings>;
   readonly options: Readonly<ResolvedSdkOptions>;
+  concurrency(): ConcurrencyReport;
   close(): Promise<void>;
 }
 
@@ -40,8 +43,8 @@ function cancelled(what: string, signal: AbortSignal): LakehouseError {
 }
 
 /**
- * Creates the downloader. Unset settings default to the real archive (REAL_ARCHIVE), 8 transfers,
- * 60 s timeouts and 3 retries.
+ * Creates the downloader. Unset settings default to the real archive (REAL_ARCHIVE: listings from its S3 endpoint,
+ * objects from its download host), adaptive concurrency, 60 s timeouts and 3 retries.
  */
 export function createSdkDownloader(
   settings?: Partial<DownloaderSettings>,
@@ -56,12 +59,19 @@ export function createSdkDownloader(
   const getter =
     o.transport === "http"
       ? createHttpGetter({
-          endpoint: s.endpoint,
-          bucket: s.bucket,
-          connections: s.concurrency,
+          objectEndpoint: s.objectEndpoint,
+          // A zip and its .CHECKSUM are in flight together.
+          connections: 2 * s.concurrency,
           timeoutMs: Math.round(s.timeoutSeconds * 1000),
+          http2: o.http2,
         })
       : createSdkGetter(s3, s.bucket);
+  // One limit for every fetch call of this instance: the batches run side by side share it.
+  const limit = createAdaptiveLimit({
+    max: s.concurrency,
+    adaptive: s.adaptiveConcurrency,
+    memoryBudgetBytes: o.memoryBudgetMb * 1024 * 1024,
+  });
   const listCtx: ListContext = {
     client: s3.client,
     bucket: s.bucket,
@@ -73,10 +83,12 @@ export function createSdkDownloader(
   const fetchCtx: FetchContext = {
     getter,
     policy,
-    endpoint: s.endpoint,
+    endpoint: o.transport === "http" ? s.objectEndpoint : s.endpoint,
     bucket: s.bucket,
     idleTimeoutMs: Math.round(s.timeoutSeconds * 1000),
+    inMemoryBytes: o.inMemoryMaxKb * 1024,
     logger,
+    limit,
   };
   let closed = false;
 
@@ -85,6 +97,7 @@ export function createSdkDownloader(
     id: "sdk",
     settings: s,
     options: o,
+    concurrency: () => limit.report(),
 
     async *list(prefix: string, listOptions?: ListOptions): AsyncIterable<RemoteEntry> {
       const signal = listOptions?.signal;
@@ -123,7 +136,7 @@ export function createSdkDownloader(
         {
           ...(signal ? { signal } : {}),
           // A result nobody received is a staged file nobody will move: delete it.
-          discard: (r) => (r.status === "fetched" ? removeQuietly(r.zipPath) : undefined),
+          discard: (r) => (r.status === "fetched" && !r.zipBytes ? removeQuietly(r.zipPath) : undefined),
         },
       );
       for await (const result of results) {

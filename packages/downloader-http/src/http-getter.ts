@@ -5,17 +5,24 @@ import { httpError } from "./transfer-error.js";
 import { type ObjectGetter, parseDate, unquoteEtag } from "./transport.js";
 
 export interface HttpGetterConfig {
-  endpoint: string;
-  bucket: string;
+  /** Objects are at `<objectEndpoint>/<key>`: a download host, or `<S3 endpoint>/<bucket>` (path style). */
+  objectEndpoint: string;
+  /** Keep-alive connections to the host: one per request in flight. */
   connections: number;
   timeoutMs: number;
+  /** Offer HTTP/2 to HTTPS hosts (one connection then carries many requests). */
+  http2?: boolean;
 }
 
-/** Path-style URL; each key segment is percent-encoded, the slashes kept. */
-export function objectUrl(endpoint: string, bucket: string, key: string): string {
-  const path = key.split("/").map(encodeURIComponent).join("/");
-  return `${endpoint.replace(/\/+$/, "")}/${encodeURIComponent(bucket)}/${path}`;
+/** `<base>/<key>`; each key segment is percent-encoded, the slashes kept. */
+export function objectUrl(base: string, key: string): string {
+  // Archive keys are plain ASCII: encoding each segment (split, map, join per request) showed in profiles.
+  const path = SAFE_KEY.test(key) ? key : key.split("/").map(encodeURIComponent).join("/");
+  return `${base.replace(/\/+$/, "")}/${path}`;
 }
+
+/** Keys that need no percent-encoding. */
+const SAFE_KEY = /^[A-Za-z0-9._~/-]*$/;
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = headers[name];
@@ -50,6 +57,7 @@ export const BODY_BUFFER_BYTES = 8 * 1024 * 1024;
 export function createHttpGetter(config: HttpGetterConfig): ObjectGetter {
   const agent = new Agent({
     connections: config.connections,
+    ...(config.http2 ? { allowH2: true } : {}),
     keepAliveTimeout: 30_000,
     connect: { timeout: config.timeoutMs },
     headersTimeout: config.timeoutMs,
@@ -57,7 +65,7 @@ export function createHttpGetter(config: HttpGetterConfig): ObjectGetter {
   });
   return {
     async get(key, signal) {
-      const res = await request(objectUrl(config.endpoint, config.bucket, key), {
+      const res = await request(objectUrl(config.objectEndpoint, key), {
         method: "GET",
         dispatcher: agent,
         signal,

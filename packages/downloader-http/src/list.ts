@@ -56,6 +56,36 @@ function* pageEntries(
   yield* entries;
 }
 
+function fetchPage(
+  ctx: ListContext,
+  prefix: string,
+  delimiter: string,
+  token: string | undefined,
+  signal: AbortSignal,
+) {
+  return withRetries(
+    ctx.policy,
+    signal,
+    () =>
+      ctx.client.send(
+        new ListObjectsV2Command({
+          Bucket: ctx.bucket,
+          Prefix: prefix,
+          ...(delimiter ? { Delimiter: delimiter } : {}),
+          ...(token ? { ContinuationToken: token } : {}),
+          MaxKeys: ctx.pageSize,
+        }),
+        { abortSignal: signal },
+      ),
+    (error, attempt, delayMs) =>
+      ctx.logger.debug("retrying listing", { prefix, attempt, delayMs, reason: error.message }),
+  );
+}
+
+/**
+ * Lists `prefix` page by page. The next page is requested as soon as a page arrives, before its entries are handed
+ * out: the round trip overlaps the caller's work on this page (downloads, planning).
+ */
 export async function* listPrefix(
   ctx: ListContext,
   prefix: string,
@@ -63,42 +93,50 @@ export async function* listPrefix(
 ): AsyncGenerator<RemoteEntry> {
   const delimiter = options.delimiter ?? "/";
   const signal = options.signal;
-  let token: string | undefined;
-  for (;;) {
-    const page = await withRetries(
-      ctx.policy,
-      signal,
-      () =>
-        ctx.client.send(
-          new ListObjectsV2Command({
-            Bucket: ctx.bucket,
-            Prefix: prefix,
-            ...(delimiter ? { Delimiter: delimiter } : {}),
-            ...(token ? { ContinuationToken: token } : {}),
-            MaxKeys: ctx.pageSize,
-          }),
-          signal ? { abortSignal: signal } : {},
-        ),
-      (error, attempt, delayMs) =>
-        ctx.logger.debug("retrying listing", { prefix, attempt, delayMs, reason: error.message }),
-    );
-    if (!page.ok) throw listError(ctx, prefix, page.error, page.attempts);
-    ctx.logger.debug("listed page", {
-      prefix,
-      entries: (page.value.Contents?.length ?? 0) + (page.value.CommonPrefixes?.length ?? 0),
-      truncated: page.value.IsTruncated === true,
-    });
-    for (const entry of pageEntries(page.value.Contents ?? [], page.value.CommonPrefixes ?? [])) {
+  // Aborts a page fetched ahead that nobody will read (the caller stopped early).
+  const ahead = new AbortController();
+  const onAbort = () => ahead.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  let next: ReturnType<typeof fetchPage> | undefined = fetchPage(
+    ctx,
+    prefix,
+    delimiter,
+    undefined,
+    ahead.signal,
+  );
+  try {
+    while (next) {
+      const page = await next;
+      next = undefined;
+      if (!page.ok) throw listError(ctx, prefix, page.error, page.attempts);
       throwIfAborted(signal);
-      yield entry;
+      const body = page.value;
+      ctx.logger.debug("listed page", {
+        prefix,
+        entries: (body.Contents?.length ?? 0) + (body.CommonPrefixes?.length ?? 0),
+        truncated: body.IsTruncated === true,
+      });
+      if (body.IsTruncated) {
+        const token = body.NextContinuationToken;
+        if (!token) {
+          throw new LakehouseError(
+            "DOWNLOAD_FAILED",
+            `listing s3://${ctx.bucket}/${prefix}: the server said the page was truncated but sent no continuation token`,
+          );
+        }
+        next = fetchPage(ctx, prefix, delimiter, token, ahead.signal);
+      }
+      for (const entry of pageEntries(body.Contents ?? [], body.CommonPrefixes ?? [])) {
+        throwIfAborted(signal);
+        yield entry;
+      }
     }
-    if (!page.value.IsTruncated) return;
-    token = page.value.NextContinuationToken;
-    if (!token) {
-      throw new LakehouseError(
-        "DOWNLOAD_FAILED",
-        `listing s3://${ctx.bucket}/${prefix}: the server said the page was truncated but sent no continuation token`,
-      );
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    if (next) {
+      ahead.abort();
+      await next.catch(() => undefined);
     }
   }
 }

@@ -1,5 +1,6 @@
 // Options of the sdk downloader and the defaults that fill in settings a caller left out.
 import {
+  ADAPTIVE_MAX,
   type DownloaderSettings,
   formatZodIssues,
   LakehouseError,
@@ -15,17 +16,26 @@ export const sdkDownloaderOptionsSchema = z.object({
   /** Full-jitter backoff: the n-th retry waits random(0, min(backoffMaxMs, backoffBaseMs * 2^(n-1))). */
   backoffBaseMs: z.number().int().min(0).default(250),
   backoffMaxMs: z.number().int().min(0).default(20_000),
+  /** Resident memory (MB) above which the adaptive concurrency stops growing and is cut. */
+  memoryBudgetMb: z.number().int().min(64).default(320),
+  /** Zips of at most this many KiB are kept in memory from download to store, not staged on disk (0: always staged). */
+  inMemoryMaxKb: z.number().int().min(0).max(1024).default(128),
+  /** Offer HTTP/2 to HTTPS object hosts (undici `allowH2`); HTTP/1.1 keep-alive otherwise. */
+  http2: z.boolean().default(false),
 });
 
 export type SdkDownloaderOptions = z.input<typeof sdkDownloaderOptionsSchema>;
 export type ResolvedSdkOptions = z.output<typeof sdkDownloaderOptionsSchema>;
 
 export interface ResolvedSettings extends DownloaderSettings {
+  /** The S3 endpoint (listings, and objects with `transport: "sdk"`). */
   endpoint: string;
+  /** Objects are fetched from `<objectEndpoint>/<key>`. */
+  objectEndpoint: string;
+  adaptiveConcurrency: boolean;
 }
 
 export const DEFAULT_SETTINGS = {
-  concurrency: 8,
   timeoutSeconds: 60,
   retries: 3,
 } as const;
@@ -45,18 +55,33 @@ export function resolveOptions(options: SdkDownloaderOptions | undefined): Resol
   return parsed.data;
 }
 
-/** Fills unset settings: the real archive, 8 transfers, 60 s timeouts, 3 retries. */
+/**
+ * Where objects come from when `objectEndpoint` is unset: the archive's documented download host for the real
+ * archive, else the S3 endpoint, path style (a replica served by one S3 server).
+ */
+function defaultObjectEndpoint(s: Partial<DownloaderSettings>, endpoint: string, bucket: string): string {
+  if (!s.endpoint && bucket === REAL_ARCHIVE.bucket) return REAL_ARCHIVE.objectEndpoint;
+  return `${endpoint}/${encodeURIComponent(bucket)}`;
+}
+
+/** Fills unset settings: the real archive, adaptive concurrency, 60 s timeouts, 3 retries. */
 export function resolveSettings(settings: Partial<DownloaderSettings> | undefined): ResolvedSettings {
   const s = settings ?? {};
   const region = s.region || REAL_ARCHIVE.region;
   const endpoint =
     s.endpoint ||
     (region === REAL_ARCHIVE.region ? REAL_ARCHIVE.endpoint : `https://s3.${region}.amazonaws.com`);
+  const bucket = s.bucket || REAL_ARCHIVE.bucket;
   const out: ResolvedSettings = {
     endpoint: endpoint.replace(/\/+$/, ""),
+    objectEndpoint: (
+      s.objectEndpoint || defaultObjectEndpoint(s, endpoint.replace(/\/+$/, ""), bucket)
+    ).replace(/\/+$/, ""),
     region,
-    bucket: s.bucket || REAL_ARCHIVE.bucket,
-    concurrency: s.concurrency ?? DEFAULT_SETTINGS.concurrency,
+    bucket,
+    // No limit given: adapt, up to the adaptive maximum.
+    concurrency: s.concurrency ?? ADAPTIVE_MAX,
+    adaptiveConcurrency: s.adaptiveConcurrency ?? s.concurrency === undefined,
     timeoutSeconds: s.timeoutSeconds ?? DEFAULT_SETTINGS.timeoutSeconds,
     retries: s.retries ?? DEFAULT_SETTINGS.retries,
     partSizeMb: s.partSizeMb ?? 0,
@@ -70,6 +95,8 @@ export function resolveSettings(settings: Partial<DownloaderSettings> | undefine
   if (!Number.isInteger(out.retries) || out.retries < 0) problems.push("retries: must be an integer ≥ 0");
   if (!/^https?:\/\/[^/]/.test(out.endpoint))
     problems.push(`endpoint: "${out.endpoint}" is not an http(s) URL`);
+  if (!/^https?:\/\/[^/]/.test(out.objectEndpoint))
+    problems.push(`objectEndpoint: "${out.objectEndpoint}" is not an http(s) URL`);
   if (problems.length > 0) {
     throw new LakehouseError(
       "CONFIG_INVALID",

@@ -56,6 +56,26 @@ const NETWORK_REASONS: Record<string, string> = {
   ERR_STREAM_PREMATURE_CLOSE: "body ended prematurely",
 };
 
+/** Codes of a link or server that is overloaded: the adaptive concurrency backs off on them. */
+const CONGESTION_CODES = new Set([
+  "SlowDown",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_SOCKET",
+  "BODY_TIMEOUT",
+  "TIMEOUT",
+]);
+
+/** Throttling (503 SlowDown, 429), timeouts and resets: signs of too many requests in flight. */
+export function isCongestion(error: TransferError): boolean {
+  const { status, code } = error.info;
+  return status === 429 || status === 503 || (code !== undefined && CONGESTION_CODES.has(code));
+}
+
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }

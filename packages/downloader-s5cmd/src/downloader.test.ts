@@ -3,7 +3,12 @@ import { chmod, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FetchedFile, FetchResult, Logger } from "@crypto-lakehouse/core";
-import { s5cmdPath } from "@crypto-lakehouse/testkit";
+import {
+  type ObservingProxy,
+  type SeenRequest,
+  s5cmdPath,
+  startObservingProxy,
+} from "@crypto-lakehouse/testkit";
 import {
   CONTRACT_BUCKET,
   CONTRACT_DAYS,
@@ -14,11 +19,6 @@ import {
 } from "@crypto-lakehouse/testkit/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS5cmdDownloader, findS5cmd } from "./index.js";
-import {
-  type ObservingProxy,
-  type SeenRequest,
-  startObservingProxy,
-} from "./test-support/observing-proxy.js";
 
 let archive: ContractArchive;
 let binary: string;

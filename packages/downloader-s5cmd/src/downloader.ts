@@ -1,6 +1,8 @@
 // The s5cmd downloader: lists with `s5cmd ls`, fetches each batch with one `s5cmd run` of cp commands.
 import {
   type ArchiveFile,
+  type ConcurrencyReport,
+  createAdaptiveLimit,
   type Downloader,
   type DownloaderPlugin,
   type DownloaderSettings,
@@ -12,7 +14,6 @@ import {
   silentLogger,
 } from "@crypto-lakehouse/core";
 import { checkS5cmd, findS5cmd } from "./binary.js";
-import { createTransferBudget } from "./budget.js";
 import { type FetchContext, fetchFiles } from "./fetch.js";
 import { type ListContext, listPrefix } from "./list.js";
 import {
@@ -31,6 +32,7 @@ export interface S5cmdDownloader extends Downloader {
   readonly binary: string;
   /** What `s5cmd version` printed. */
   readonly version: string;
+  concurrency(): ConcurrencyReport;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function createS5cmdDownloader(
   const backoff = { baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
   const listCtx: ListContext = { binary, settings: s, backoff, logger, pollMs: o.progressIntervalMs };
   // One budget for every fetch call of this instance: batches run side by side must share max_parallel_downloads.
-  const budget = createTransferBudget(s.concurrency);
+  const budget = createAdaptiveLimit({ max: s.concurrency, adaptive: s.adaptiveConcurrency });
   const fetchCtx: FetchContext = {
     binary,
     settings: s,
@@ -67,6 +69,7 @@ export async function createS5cmdDownloader(
     options: o,
     binary,
     version,
+    concurrency: () => budget.report(),
     list(prefix: string, listOptions?: ListOptions): AsyncIterable<RemoteEntry> {
       return listPrefix(listCtx, prefix, listOptions);
     },

@@ -10,7 +10,8 @@ import {
   LakehouseError,
   waitBeforeRetry,
 } from "@crypto-lakehouse/core";
-import { type FileState, type RoundContext, runRound } from "./round.js";
+import { runRound } from "./round.js";
+import type { FileState, RoundContext } from "./round-outcomes.js";
 
 export interface FetchContext extends RoundContext {
   backoff: Backoff;
@@ -150,7 +151,8 @@ export async function* fetchFiles(
         states.map(
           (state) => (signal: AbortSignal) => retryRounds(ctx, [state], opts, stagingDir, 2, signal),
         ),
-        s.concurrency,
+        // One process per file: as many as the budget allows now (each also lists its folder for the ETag).
+        ctx.budget.limit,
         stop.signal,
       );
   const byFile = new Map(states.map((st) => [st.file, st]));

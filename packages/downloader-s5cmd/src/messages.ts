@@ -45,6 +45,8 @@ export interface ErrorClass {
   retryable: boolean;
   noSuchBucket: boolean;
   forbidden: boolean;
+  /** Throttling (503 SlowDown, 429), a timeout or a reset: the adaptive concurrency backs off. */
+  congested: boolean;
 }
 
 /** HTTP status in the SDK's `status code: 404` wording. */
@@ -57,6 +59,8 @@ function statusOf(error: string): number | undefined {
 const TRANSIENT =
   /RequestError|send request failed|connection reset|connection refused|broken pipe|unexpected EOF|\bEOF\b|i\/o timeout|timed out|timeout|TLS handshake|no such host|network is unreachable|server closed|SlowDown|InternalError|ServiceUnavailable|RequestTimeout|Throttl|use of closed network connection|http2/i;
 
+const CONGESTION = /SlowDown|Throttl|RequestTimeout|connection reset|i\/o timeout|timed out|timeout/i;
+
 /** What an s5cmd error means for us: a missing object, worth a retry, or final. */
 export function classifyError(error: string): ErrorClass {
   const status = statusOf(error);
@@ -66,7 +70,8 @@ export function classifyError(error: string): ErrorClass {
   let retryable = false;
   if (status !== undefined) retryable = status === 408 || status === 429 || status >= 500;
   else if (!notFound && !forbidden && !noSuchBucket) retryable = TRANSIENT.test(error);
-  return { notFound, retryable, noSuchBucket, forbidden };
+  const congested = status === 429 || status === 503 || CONGESTION.test(error);
+  return { notFound, retryable, noSuchBucket, forbidden, congested };
 }
 
 /** An `ls --json` line as a RemoteEntry (`s3://bucket/` stripped); undefined for anything else. */

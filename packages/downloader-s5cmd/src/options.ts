@@ -1,5 +1,6 @@
 // Options of the s5cmd downloader and the defaults that fill in settings a caller left out.
 import {
+  ADAPTIVE_MAX,
   type DownloaderSettings,
   formatZodIssues,
   LakehouseError,
@@ -21,10 +22,9 @@ export type S5cmdDownloaderOptions = z.input<typeof s5cmdDownloaderOptionsSchema
 export type ResolvedS5cmdOptions = z.output<typeof s5cmdDownloaderOptionsSchema>;
 
 /** Settings with every default filled in. `endpoint` stays undefined for the real archive (s5cmd's own default). */
-export type ResolvedS5cmdSettings = DownloaderSettings;
+export type ResolvedS5cmdSettings = DownloaderSettings & { adaptiveConcurrency: boolean };
 
 export const DEFAULT_SETTINGS = {
-  concurrency: 8,
   timeoutSeconds: 60,
   retries: 3,
   partSizeMb: 50,
@@ -49,7 +49,9 @@ export function resolveSettings(settings: Partial<DownloaderSettings> | undefine
   const out: ResolvedS5cmdSettings = {
     region: s.region || REAL_ARCHIVE.region,
     bucket: s.bucket || REAL_ARCHIVE.bucket,
-    concurrency: s.concurrency ?? DEFAULT_SETTINGS.concurrency,
+    // No limit given: adapt, up to the adaptive maximum (also each process's --numworkers).
+    concurrency: s.concurrency ?? ADAPTIVE_MAX,
+    adaptiveConcurrency: s.adaptiveConcurrency ?? s.concurrency === undefined,
     timeoutSeconds: s.timeoutSeconds ?? DEFAULT_SETTINGS.timeoutSeconds,
     retries: s.retries ?? DEFAULT_SETTINGS.retries,
     partSizeMb: s.partSizeMb || DEFAULT_SETTINGS.partSizeMb,

@@ -7,7 +7,12 @@ import { optionsMarket } from "@crypto-lakehouse/market-options";
 import { spotMarket } from "@crypto-lakehouse/market-spot";
 
 /** The built-in market plugins, in the order of `markets` in the composed matrix. */
-export const BUILTIN_MARKETS: readonly MarketPlugin[] = [spotMarket, futuresUmMarket, futuresCmMarket, optionsMarket];
+export const BUILTIN_MARKETS: readonly MarketPlugin[] = [
+  spotMarket,
+  futuresUmMarket,
+  futuresCmMarket,
+  optionsMarket,
+];
 
 /** Their ids, in the same order. */
 export const BUILTIN_MARKET_IDS: readonly string[] = BUILTIN_MARKETS.map((m) => m.id);

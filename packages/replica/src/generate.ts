@@ -1,12 +1,12 @@
 // Writes a replica of the archive to disk (zips + CHECKSUM sidecars in the real layout) and returns its manifest.
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { LakehouseError, type MarketPlugin, mapConcurrent } from "@crypto-lakehouse/core";
 import { spotMarket } from "@crypto-lakehouse/market-spot";
 import { BENCH_LEVEL, benchBuffer, benchContent, benchStream, benchSymbol } from "./bench.js";
 import { daysBetween, periodRange } from "./calendar.js";
 import { type CsvContext, csvText, generatedColumns, klineRowCount } from "./csv/index.js";
-import { type PlannedFile, planReplica, type ReplicaPlan } from "./plan.js";
+import { type PlannedFile, planReplica } from "./plan.js";
 import { createRng } from "./prng.js";
 import { flavorOf, symbolProfile } from "./profile.js";
 import {
@@ -62,122 +62,38 @@ async function prepareDataDir(dataDir: string, overwrite: boolean): Promise<void
 
 const fileName = (key: string) => key.slice(key.lastIndexOf("/") + 1);
 
-/** Writes a zip's bytes and its sidecar; the sidecar hashes `sidecarSha` (the zip's own unless stale). */
+/** Writes a zip's bytes and its sidecar; the sidecar hashes `sidecarSha` (the zip's own unless stale; none: no sidecar). */
 async function writePair(
   root: string,
   key: string,
   zip: Buffer | undefined,
-  sidecarSha: string,
+  sidecarSha: string | undefined,
   newline: boolean,
 ) {
   const path = join(root, ...key.split("/"));
   await mkdir(dirname(path), { recursive: true });
   if (zip) await writeFile(path, zip);
-  await writeFile(path + CHECKSUM, checksumText(sidecarSha, fileName(key), newline));
+  if (sidecarSha) await writeFile(path + CHECKSUM, checksumText(sidecarSha, fileName(key), newline));
 }
 
-/** What every file of one replica shares. */
-interface FileSettings {
-  root: string;
-  quirks: boolean;
-  seed: number;
-  rowsPerFile: number;
-  /** The first day of the range (it carries the kline outage). */
-  start: string;
-  /** Where outage rows are recorded for the manifest. */
-  outageKlines: { key: string; row: number }[];
+/** The keys published without a `.CHECKSUM`: as given, or the last N daily files that are no hole nor stale. */
+function chooseWithoutChecksum(
+  o: ReplicaOptions,
+  files: readonly PlannedFile[],
+  skip: Set<string>,
+): string[] {
+  const w = o.withoutChecksum;
+  if (Array.isArray(w)) return [...w].sort();
+  if (!w) return [];
+  const daily = files.filter((f) => f.partition === "daily" && !skip.has(f.key)).map((f) => f.key);
+  return daily.slice(-w).sort();
 }
 
-/** The CSV context of one planned file: the data type's generator writes its rows from it. */
-function csvContext(f: PlannedFile, s: FileSettings, timeUnit: string): CsvContext {
-  const { start, end } = periodRange(f.partition, f.period);
-  const flavor = flavorOf(f.plugin);
-  return {
-    market: f.market,
-    flavor,
-    dataType: f.dataType,
-    symbol: f.symbol,
-    ...(f.interval ? { interval: f.interval } : {}),
-    partition: f.partition,
-    period: f.period,
-    start,
-    end,
-    unit: timeUnit === "us" ? "us" : "ms",
-    rowsPerFile: s.rowsPerFile,
-    duplicate: isDuplicated(f.dataType, f.partition, f.period, s.quirks),
-    emptyCells: s.quirks,
-    profile: symbolProfile(flavor, f.symbol, start),
-    rng: createRng(s.seed, f.key),
-  };
-}
-
-/** Writes one planned file (zip + sidecar) and describes it for the manifest. */
-async function writeCsvFile(f: PlannedFile, s: FileSettings, staleKey: string | undefined): Promise<ReplicaFile> {
-  const csv = f.spec.csv;
-  const header = hasHeader(csv, f.partition, f.period, s.quirks);
-  const timeUnit = timeUnitFor(csv, f.partition, f.period, s.quirks);
-  const ctx = csvContext(f, s, timeUnit);
-  // An outage on the first day of the range (1m klines): a flat zero-volume row, as the archive shows them.
-  if (
-    s.quirks &&
-    f.dataType === "klines" &&
-    f.interval === "1m" &&
-    f.partition === "daily" &&
-    f.period === s.start &&
-    klineRowCount(ctx) > OUTAGE_ROW
-  ) {
-    ctx.outageRow = OUTAGE_ROW;
-    s.outageKlines.push({ key: f.key, row: OUTAGE_ROW });
-  }
-  const columns = csv?.columns.map((c) => c.name) ?? generatedColumns(ctx.flavor, f.dataType);
-  const { text, rows } = csvText(ctx, header ? columns : undefined);
-  const base = fileName(f.key).slice(0, -".zip".length);
-  const zip = await zipBuffer(`${base}.csv`, Buffer.from(text), { mtime: zipMtime(f.partition, f.period) });
-  const sha256 = sha256Hex(zip);
-  const stale = staleKey === f.key;
-  // A stale sidecar still hashes "a" zip: the earlier upload that Binance replaced without updating it.
-  const sidecarSha = stale ? sha256Hex(Buffer.concat([zip, Buffer.from("earlier upload")])) : sha256;
-  await writePair(s.root, f.key, zip, sidecarSha, checksumHasNewline(f.plugin));
-  return {
-    key: f.key,
-    size: zip.length,
-    sha256,
-    checksumKey: f.key + CHECKSUM,
-    ...(stale ? { stale: true } : {}),
-    market: f.market,
-    partition: f.partition,
-    dataType: f.dataType,
-    symbol: f.symbol,
-    ...(f.interval ? { interval: f.interval } : {}),
-    period: f.period,
-    rows,
-    header,
-    timeUnit,
-  };
-}
-
-/** The manifest's account of the quirks this replica carries. */
-function manifestQuirks(
-  plan: ReplicaPlan,
-  s: FileSettings,
-  stale: string[],
-  newlineByMarket: Record<string, boolean>,
-): ReplicaManifest["quirks"] {
-  const { quirks } = s;
-  return {
-    enabled: quirks,
-    headerSwitch: quirks ? { daily: QUIRK_DATES.headerDailyFrom, monthly: QUIRK_DATES.headerMonthlyFrom } : null,
-    microsecondsFrom: quirks ? QUIRK_DATES.microsecondsFrom : null,
-    duplicatedMetrics: quirks ? { ...QUIRK_DATES.duplicatedMetrics } : null,
-    duplicatedLiquidations: quirks,
-    emptyMetricCells: quirks,
-    outageKlines: s.outageKlines,
-    staleChecksums: stale,
-    holes: [...plan.holes],
-    emptyDataTypes: plan.emptyDataTypes,
-    checksumTrailingNewline: newlineByMarket,
-  };
-}
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Generates a replica of the archive under `<outDir>/data`: every file the market plugins' matrix says exists for
@@ -187,33 +103,99 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
   checkNumbers(options);
   const plan = planReplica(options);
   const root = resolve(options.outDir);
-  await prepareDataDir(join(root, "data"), options.overwrite ?? false);
-  const settings: FileSettings = {
-    root,
-    quirks: options.quirks ?? true,
-    seed: options.seed ?? 1,
-    rowsPerFile: options.rowsPerFile ?? 50,
-    start: options.start,
-    outageKlines: [],
-  };
+  if (!options.merge) await prepareDataDir(join(root, "data"), options.overwrite ?? false);
+  const quirks = options.quirks ?? true;
+  const seed = options.seed ?? 1;
+  const rowsPerFile = options.rowsPerFile ?? 50;
   const holes = new Set(plan.holes);
+  const withoutChecksum = chooseWithoutChecksum(
+    options,
+    plan.files,
+    new Set([...plan.holes, ...(plan.stale ? [plan.stale] : [])]),
+  );
+  const noSum = new Set(withoutChecksum);
+  const outageKlines: { key: string; row: number }[] = [];
+
+  const writeOne = async (f: PlannedFile): Promise<ReplicaFile> => {
+    const csv = f.spec.csv;
+    const header = hasHeader(csv, f.partition, f.period, quirks);
+    const timeUnit = timeUnitFor(csv, f.partition, f.period, quirks);
+    const { start, end } = periodRange(f.partition, f.period);
+    const flavor = flavorOf(f.plugin);
+    const ctx: CsvContext = {
+      market: f.market,
+      flavor,
+      dataType: f.dataType,
+      symbol: f.symbol,
+      ...(f.interval ? { interval: f.interval } : {}),
+      partition: f.partition,
+      period: f.period,
+      start,
+      end,
+      unit: timeUnit === "us" ? "us" : "ms",
+      rowsPerFile,
+      duplicate: isDuplicated(f.dataType, f.partition, f.period, quirks),
+      emptyCells: quirks,
+      profile: symbolProfile(flavor, f.symbol, start),
+      rng: createRng(seed, f.key),
+    };
+    // An outage on the first day of the range (1m klines): a flat zero-volume row, as the archive shows them.
+    if (
+      quirks &&
+      f.dataType === "klines" &&
+      f.interval === "1m" &&
+      f.partition === "daily" &&
+      f.period === options.start &&
+      klineRowCount(ctx) > OUTAGE_ROW
+    ) {
+      ctx.outageRow = OUTAGE_ROW;
+      outageKlines.push({ key: f.key, row: OUTAGE_ROW });
+    }
+    const columns = csv?.columns.map((c) => c.name) ?? generatedColumns(flavor, f.dataType);
+    const { text, rows } = csvText(ctx, header ? columns : undefined);
+    const base = fileName(f.key).slice(0, -".zip".length);
+    const zip = await zipBuffer(`${base}.csv`, Buffer.from(text), { mtime: zipMtime(f.partition, f.period) });
+    const sha256 = sha256Hex(zip);
+    const stale = plan.stale === f.key;
+    // A stale sidecar still hashes "a" zip: the earlier upload that Binance replaced without updating it.
+    const sidecarSha = stale ? sha256Hex(Buffer.concat([zip, Buffer.from("earlier upload")])) : sha256;
+    const noChecksum = noSum.has(f.key);
+    // Merging into an existing tree leaves the files already there as they are (re-uploads included).
+    const there = options.merge && (await exists(join(root, ...f.key.split("/"))));
+    if (!there)
+      await writePair(root, f.key, zip, noChecksum ? undefined : sidecarSha, checksumHasNewline(f.plugin));
+    return {
+      key: f.key,
+      size: zip.length,
+      sha256,
+      checksumKey: f.key + CHECKSUM,
+      ...(stale ? { stale: true } : {}),
+      ...(noChecksum ? { noChecksum: true } : {}),
+      market: f.market,
+      partition: f.partition,
+      dataType: f.dataType,
+      symbol: f.symbol,
+      ...(f.interval ? { interval: f.interval } : {}),
+      period: f.period,
+      rows,
+      header,
+      timeUnit,
+    };
+  };
+
   const concurrency = options.concurrency ?? 8;
   const files = await mapConcurrent(
-    plan.files.filter((f) => !holes.has(f.key)).map((f) => () => writeCsvFile(f, settings, plan.stale)),
+    plan.files.filter((f) => !holes.has(f.key)).map((f) => () => writeOne(f)),
     concurrency,
   );
   const spot = (options.plugins ?? []).find((p) => p.id === "spot") ?? spotMarket;
-  files.push(
-    ...(await writeBenchFiles(options, root, spot, settings.seed, settings.quirks, concurrency)),
-  );
+  files.push(...(await writeBenchFiles(options, root, spot, seed, quirks, concurrency)));
   files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  settings.outageKlines.sort((a, b) => (a.key < b.key ? -1 : 1));
+  outageKlines.sort((a, b) => (a.key < b.key ? -1 : 1));
 
   const { outDir: _o, plugins: _p, ...echo } = options;
   const stale = plan.stale ? [plan.stale] : [];
-  const plugins = new Map([spot, ...plan.files.map((f) => f.plugin)].map((p) => [p.id, p]));
   const markets = [...new Set(files.map((f) => f.market))].sort();
-  const newline = Object.fromEntries(markets.map((m) => [m, checksumHasNewline(plugins.get(m)!)]));
   return {
     version: 1,
     root,
@@ -221,36 +203,22 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
     files,
     holes: [...plan.holes],
     stale,
-    quirks: manifestQuirks(plan, settings, stale, newline),
-  };
-}
-
-interface BenchFile {
-  key: string;
-  day: string;
-  symbol: string;
-  size: number;
-  sha256: string;
-  rows: number;
-  header: boolean;
-}
-
-/** A benchmark file as the manifest lists it (always spot daily trades). */
-function benchRecord(f: BenchFile, unit: "ms" | "us", bench: "large" | "small"): ReplicaFile {
-  return {
-    key: f.key,
-    size: f.size,
-    sha256: f.sha256,
-    checksumKey: f.key + CHECKSUM,
-    market: "spot",
-    partition: "daily",
-    dataType: "trades",
-    symbol: f.symbol,
-    period: f.day,
-    rows: f.rows,
-    header: f.header,
-    timeUnit: unit,
-    bench,
+    withoutChecksum,
+    quirks: {
+      enabled: quirks,
+      headerSwitch: quirks
+        ? { daily: QUIRK_DATES.headerDailyFrom, monthly: QUIRK_DATES.headerMonthlyFrom }
+        : null,
+      microsecondsFrom: quirks ? QUIRK_DATES.microsecondsFrom : null,
+      duplicatedMetrics: quirks ? { ...QUIRK_DATES.duplicatedMetrics } : null,
+      duplicatedLiquidations: quirks,
+      emptyMetricCells: quirks,
+      outageKlines,
+      staleChecksums: stale,
+      holes: [...plan.holes],
+      emptyDataTypes: plan.emptyDataTypes,
+      checksumTrailingNewline: Object.fromEntries(markets.map((m) => [m, checksumHasNewline(m)])),
+    },
   };
 }
 
@@ -269,8 +237,30 @@ async function writeBenchFiles(
     const unit = timeUnitFor(csv, "daily", day, quirks) === "us" ? ("us" as const) : ("ms" as const);
     return { key, unit, member: `${fileName(key).slice(0, -4)}.csv` };
   };
-  const record = (key: string, day: string, symbol: string, zip: { size: number; sha256: string }, rows: number) =>
-    ({ key, day, symbol, ...zip, rows, header: hasHeader(csv, "daily", day, quirks) }) satisfies BenchFile;
+  const record = (
+    key: string,
+    day: string,
+    symbol: string,
+    size: number,
+    sha256: string,
+    rows: number,
+    unit: "ms" | "us",
+    bench: "large" | "small",
+  ): ReplicaFile => ({
+    key,
+    size,
+    sha256,
+    checksumKey: key + CHECKSUM,
+    market: "spot",
+    partition: "daily",
+    dataType: "trades",
+    symbol,
+    period: day,
+    rows,
+    header: hasHeader(csv, "daily", day, quirks),
+    timeUnit: unit,
+    bench,
+  });
 
   const tasks: (() => Promise<ReplicaFile>)[] = [];
   const large = o.largeFiles ?? { count: 0, sizeMb: 0 };
@@ -294,7 +284,7 @@ async function writeBenchFiles(
         level: BENCH_LEVEL,
       });
       await writePair(root, key, undefined, sha256, checksumHasNewline(spot));
-      return benchRecord(record(key, day, symbol, { size, sha256 }, rows()), unit, "large");
+      return record(key, day, symbol, size, sha256, rows(), unit, "large");
     });
   }
   const small = o.smallFiles ?? { count: 0, minKb: 1, maxKb: 1 };
@@ -309,7 +299,7 @@ async function writeBenchFiles(
       const zip = await zipBuffer(member, data, { mtime: zipMtime("daily", day), level: BENCH_LEVEL });
       const sha256 = sha256Hex(zip);
       await writePair(root, key, zip, sha256, checksumHasNewline(spot));
-      return benchRecord(record(key, day, symbol, { size: zip.length, sha256 }, rows), unit, "small");
+      return record(key, day, symbol, zip.length, sha256, rows, unit, "small");
     });
   }
   // Large files stream through zlib: two at a time keep both cores busy without piling up memory.

@@ -4,6 +4,7 @@
 export { BUILTIN_MARKET_IDS } from "@crypto-lakehouse/markets-builtin";
 export { generatedColumns } from "./csv/index.js";
 export { generateReplica, writeManifest } from "./generate.js";
+export { folderOf, publishChecksum, removeChecksum, republish } from "./mutate.js";
 export {
   type PlannedFile,
   planReplica,

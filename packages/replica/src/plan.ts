@@ -8,7 +8,7 @@ import {
   type Partition,
 } from "@crypto-lakehouse/core";
 import { BUILTIN_MARKETS } from "@crypto-lakehouse/markets-builtin";
-import { dateMs, daysBetween, periodStartDate, wholeMonthsBetween } from "./calendar.js";
+import { dateMs, daysBetween, periodRange, periodStartDate, wholeMonthsBetween } from "./calendar.js";
 import { hasGenerator } from "./csv/index.js";
 import { chooseHoles, chooseStale } from "./quirks.js";
 import type { ReplicaOptions } from "./types.js";
@@ -25,6 +25,7 @@ export type ReplicaSelection = Pick<
   | "quirks"
   | "holeMinFiles"
   | "plugins"
+  | "delisted"
 >;
 
 export interface PlannedFile extends ArchiveFile {
@@ -106,6 +107,10 @@ function validate(sel: ReplicaSelection, plugins: ReadonlyMap<string, MarketPlug
   }
   for (const p of sel.partitions ?? [])
     if (p !== "daily" && p !== "monthly") problems.push(`partitions: '${p}' is not daily or monthly`);
+  for (const d of sel.delisted ?? []) {
+    if (typeof d.lastDay !== "string" || Number.isNaN(dateMs(d.lastDay)))
+      problems.push(`delisted: '${d.lastDay}' (${d.symbol}) is not a date (YYYY-MM-DD)`);
+  }
   const h = sel.holeMinFiles;
   if (h !== undefined && (!Number.isInteger(h) || h < 1))
     problems.push(`holeMinFiles: must be a whole number ≥ 1 (got ${h})`);
@@ -164,9 +169,20 @@ export function planReplica(sel: ReplicaSelection): ReplicaPlan {
     }
   }
   files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const listed = files.filter((f) => !isDelisted(f, sel.delisted));
+  files.length = 0;
+  files.push(...listed);
   const holes = quirks ? chooseHoles(files, sel.holeMinFiles) : [];
   const stale = quirks ? chooseStale(files, holes) : undefined;
   return { files, holes, ...(stale ? { stale } : {}), emptyDataTypes };
+}
+
+/** Whether the file falls after its symbol's delisting (its period ends after `lastDay`). */
+function isDelisted(f: ArchiveFile, delisted: ReplicaSelection["delisted"]): boolean {
+  const d = delisted?.find((x) => x.symbol === f.symbol && (!x.market || x.market === f.market));
+  if (!d) return false;
+  // Period ends are exclusive: a file is kept when it ends by the end of `lastDay`.
+  return periodRange(f.partition, f.period).end > dateMs(d.lastDay) + 86_400_000;
 }
 
 /** Keys of the zips a replica with these options holds (holes left out, benchmark files not included). */

@@ -5,13 +5,20 @@ import { DAY_MS } from "./calendar.js";
 /** Market families whose files share a layout. */
 export type Flavor = "spot" | "um" | "cm" | "options";
 
-const FLAVORS: Record<CsvDialect, Flavor> = { spot: "spot", "usd-m": "um", "coin-m": "cm", options: "options" };
+const FLAVORS: Record<CsvDialect, Flavor> = {
+  spot: "spot",
+  "usd-m": "um",
+  "coin-m": "cm",
+  options: "options",
+};
 
 /** The family of a market's files, from the market's own replica format. */
 export function flavorOf(market: MarketPlugin): Flavor {
   const dialect = market.replica?.dialect;
   if (!dialect) {
-    throw new Error(`The replica has no CSV generators for market '${market.id}' (it declares no replica format)`);
+    throw new Error(
+      `The replica has no CSV generators for market '${market.id}' (it declares no replica format)`,
+    );
   }
   return FLAVORS[dialect];
 }

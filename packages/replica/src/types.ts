@@ -26,6 +26,11 @@ export interface ReplicaOptions {
    * side). 1 gives a one-month range a monthly hole too.
    */
   holeMinFiles?: number;
+  /**
+   * Symbols delisted inside the range: their files stop after `lastDay` (a monthly file only for whole months up
+   * to it), like a settled contract or a delisted pair. `market` limits it to one market (default: every market).
+   */
+  delisted?: { symbol: string; lastDay: string; market?: MarketId }[];
   /** PRNG seed (default 1): same options and seed → byte-identical files. */
   seed?: number;
   /** Extra large spot trades files for benchmarks (`BENCH0001USDT`…), each a `sizeMb` zip (±10%). */
@@ -34,6 +39,16 @@ export interface ReplicaOptions {
   smallFiles?: { count: number; minKb: number; maxKb: number };
   /** Replace an existing `<outDir>/data` tree (default false: refuse to mix with old files). */
   overwrite?: boolean;
+  /**
+   * Add to an existing `<outDir>/data` tree (default false): files that are not there yet are written (a new day,
+   * a new symbol …), files already there are left as they are. The manifest lists the selection's files.
+   */
+  merge?: boolean;
+  /**
+   * Files published without a `.CHECKSUM` (it happens on real days): these keys, or with a number the last N daily
+   * files of the selection (holes and the stale file excepted). Listed in `manifest.withoutChecksum`.
+   */
+  withoutChecksum?: number | string[];
   /** Files generated at once (default 8). */
   concurrency?: number;
   /** Market plugins to follow (default: the four built-in plugins); pass a catalog's plugins to honour a matrix file. */
@@ -51,6 +66,8 @@ export interface ReplicaFile {
   checksumKey: string;
   /** The sidecar's hash does not match the zip (deliberately). */
   stale?: boolean;
+  /** Published without a `.CHECKSUM` (`withoutChecksum`). */
+  noChecksum?: boolean;
   market: MarketId;
   partition: Partition;
   dataType: string;
@@ -104,5 +121,7 @@ export interface ReplicaManifest {
   holes: string[];
   /** Keys whose sidecar is stale. */
   stale: string[];
+  /** Keys published without a `.CHECKSUM`. */
+  withoutChecksum: string[];
   quirks: ReplicaQuirks;
 }

@@ -80,9 +80,11 @@ function parseOptions<O>(
 export function downloaderSettings(s: ResolvedConfig["settings"]): DownloaderSettings {
   return {
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+    ...(s.objectEndpoint ? { objectEndpoint: s.objectEndpoint } : {}),
     region: s.region,
     bucket: s.bucket,
     concurrency: s.concurrency,
+    adaptiveConcurrency: s.adaptiveConcurrency,
     timeoutSeconds: s.timeoutSeconds,
     retries: s.retries,
     partSizeMb: s.partSizeMb,
@@ -159,7 +161,7 @@ export function executorSelection(
 }
 
 /** Queue workers run in another directory or on another machine: a relative local root travels absolute. */
-function portable(sel: { id: string; options: unknown }): { id: string; options: unknown } {
+export function portableStorage(sel: { id: string; options: unknown }): { id: string; options: unknown } {
   const o = sel.options as { root?: unknown } | undefined;
   return sel.id === "local" && typeof o?.root === "string"
     ? { ...sel, options: { ...o, root: resolve(o.root) } }
@@ -218,7 +220,7 @@ export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {})
         ...o,
         job: {
           downloader: { id: dp.id, settings: { ...downloaderSettings(settings) } },
-          storage: portable(sel),
+          storage: portableStorage(sel),
           verify: settings.verify,
           zipTest: settings.zipTest,
           plugins: settings.plugins,

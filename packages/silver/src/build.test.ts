@@ -221,4 +221,20 @@ describe("convertBronze on replica data", () => {
     const text = await readFile(lake.storage.localPath(tableReportKey("spot", "klines")), "utf8");
     expect(JSON.parse(text)).toMatchObject({ view: "spot_klines", files: 4, rows: 50 });
   });
+
+  it("names each row's bronze file and its sha256 (lineage), one file per part, even when many share a statement", async () => {
+    const parts = await duck.rows<{ part: string; key: string; sha: string; n: string; keys: string }>(
+      `SELECT filename AS part, any_value(source_key) AS key, any_value(source_sha256) AS sha, count(*) AS n, ` +
+        `count(DISTINCT (source_key, source_sha256)) AS keys FROM read_parquet('${join(lake.dir, "lake", "silver")}/**/*.parquet', filename = true) GROUP BY ALL`,
+    );
+    const byKey = new Map(lake.files.map((f) => [bronzeKeyOf(f), f]));
+    const reports = new Map(first.files.map((f) => [f.bronzeKey, f]));
+    expect(parts.length).toBe(first.files.filter((f) => f.silverKey).length);
+    for (const p of parts) {
+      expect(p.keys).toBe("1");
+      expect(byKey.get(p.key)?.sha256).toBe(p.sha);
+      expect(p.part).toBe(lake.storage.localPath(reports.get(p.key)!.silverKey!));
+      expect(Number(p.n)).toBe(reports.get(p.key)!.rows);
+    }
+  });
 });

@@ -3,7 +3,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConversionError, convertCsv, extractZip } from "./convert.js";
+import { ConversionError, convertChunk, convertCsv, extractZip, planFile } from "./convert.js";
 import { type Duck, openDuck } from "./duck.js";
 import { DEFAULT_MARKETS } from "./markets.js";
 import { tempDir, zipOf } from "./replica.test-util.js";
@@ -55,7 +55,8 @@ describe("extractZip + convertCsv", () => {
     const rows = 60_000;
     const text = tradeRows(rows, { [rows - 5]: ["1.123456789", "12345678901.5"] });
     expect(text.length).toBeGreaterThan(3 * 2 ** 20);
-    const { r, out } = await convert(zipOf("BTCUSDT-trades-2024-12-29.csv", text));
+    const { r } = await convert(zipOf("BTCUSDT-trades-2024-12-29.csv", text));
+    const out = r.parquetPath!;
     expect(r).toMatchObject({ csvRows: rows, rows, duplicatesDropped: 0, header: false, timeUnit: "ms" });
     const got = await duck.rows<{ id: string; price: string; qty: string }>(
       `SELECT id::VARCHAR AS id, price::VARCHAR AS price, qty::VARCHAR AS qty FROM read_parquet('${out}') ` +
@@ -104,5 +105,37 @@ describe("extractZip + convertCsv", () => {
     await expect(convert(zipOf("x.csv", "what,is,this\n1,2,3\n"))).rejects.toThrow(
       /the first line has 3 fields/,
     );
+  });
+
+  it("converts many files in one statement, one part per file with its lineage; a bad file fails alone", async () => {
+    const texts = [
+      tradeRows(300),
+      tradeRows(300, { 7: ["abc", "1"] }), // not a number: DuckDB refuses the whole statement
+      tradeRows(200),
+      tradeRows(100)
+        .replaceAll(`${T0}`, `${T0 * 1000}`)
+        .replace(/,(\d{13}),True/g, ",$1000000,True"), // 1e19 µs
+    ];
+    const files = [];
+    for (const [i, text] of texts.entries()) {
+      const zipPath = join(dir, `${n++}.zip`);
+      await writeFile(zipPath, zipOf(`BTCUSDT-trades-2024-12-2${i}.csv`, text));
+      const csv = await extractZip(zipPath, join(dir, `${n++}.csv`), trades, { symbol: "BTCUSDT" });
+      files.push(planFile(trades, csv, { bronzeKey: `bronze/k${i}.zip`, sha256: `sha${i}` }));
+    }
+    const out = await convertChunk(duck, trades, files, join(dir, `${n++}`), {
+      compression: "snappy",
+      now: new Date("2026-01-01T00:00:00Z"),
+    });
+    expect(out.map((o) => ("ok" in o ? o.ok.rows : "error"))).toEqual([300, "error", 200, "error"]);
+    expect(out[1]).toMatchObject({ error: expect.stringMatching(/abc/) });
+    expect(out[3]).toMatchObject({ error: expect.stringMatching(/do not fit the detected time unit/) });
+    for (const i of [0, 2]) {
+      const part = (out[i] as { ok: { parquetPath: string } }).ok.parquetPath;
+      const rows = await duck.rows<{ k: string; s: string; n: string }>(
+        `SELECT source_key AS k, source_sha256 AS s, count(*) AS n FROM read_parquet('${part}') GROUP BY ALL`,
+      );
+      expect(rows).toEqual([{ k: `bronze/k${i}.zip`, s: `sha${i}`, n: i === 0 ? "300" : "200" }]);
+    }
   });
 });

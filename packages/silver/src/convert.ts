@@ -1,11 +1,14 @@
-// Converts one bronze zip into one Parquet file with DuckDB: extracted (and byte-scanned) to a scratch CSV, read once,
-// and measured (rows, time range, duplicates, gaps) from the written Parquet, which is far cheaper to scan than CSV.
-import { rename, rm, stat } from "node:fs/promises";
+// Converts extracted bronze CSVs into Parquet parts with DuckDB: many small files of one table and read plan in one
+// statement (one read_csv over the list, one COPY … PARTITION_BY writing one part per file), large files alone.
+// Every file keeps its own checks (symbol, time unit, duplicates, gaps) and report, measured from the written
+// Parquet, which is far cheaper to scan than CSV; a file DuckDB cannot read fails alone.
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { type Detection, DetectionError, detect } from "./detect.js";
-import type { Duck } from "./duck.js";
+import { cleanDuckError, type Duck } from "./duck.js";
 import { emptyGaps, fileGaps, intervalStep, missingBetween } from "./gaps.js";
 import { DecimalScanner } from "./scan.js";
-import type { SilverTableSchema } from "./schema.js";
+import { LINEAGE_COLUMNS, type SilverTableSchema } from "./schema.js";
 import { distinctSql, ident, isoSql, lit, type ReadPlan, selectSql } from "./sql.js";
 import type { Compression, FileReport, GapSummary } from "./types.js";
 import { extractCsv } from "./unzip.js";
@@ -21,30 +24,56 @@ export interface CsvInput {
   /** The file's symbol and interval (partition values). */
   symbol: string;
   interval?: string;
+  /** sha256 of the zip, when extraction hashed it on the way. */
+  zipSha256?: string;
+}
+
+/** A file ready for DuckDB: its CSV, how it is read, and the bronze file it came from (its lineage). */
+export interface ChunkFile {
+  input: CsvInput;
+  plan: ReadPlan;
+  notes: string[];
+  bronzeKey: string;
+  sha256?: string;
 }
 
 export type ConvertResult = Omit<FileReport, "bronzeKey" | "silverKey" | "durationMs"> & {
   /** False when the file held no rows (no Parquet written). */
   written: boolean;
+  /** The Parquet part, in the chunk's scratch folder (when written). */
+  parquetPath?: string;
 };
+
+/** What became of one file of a chunk. */
+export type PartOutcome = { ok: ConvertResult } | { error: string };
+
+export interface ChunkOptions {
+  compression: Compression;
+  now: Date;
+}
 
 /** The oldest instant any archive file can hold (Binance opened in 2017; 2009 leaves margin). */
 const EARLIEST = "2009-01-01";
-/** Temporary table of one file's rows, for the policies that look at them more than once. */
-const ROWS = "silver_file_rows";
+/** Temporary table of a chunk's rows, for the policies that look at them more than once. */
+const ROWS = "silver_chunk_rows";
 const SYMBOL = "__csv_symbol";
+/** A row's file: its position in the chunk (the name its CSV is given). */
+const POS = "__pos";
+const LINEAGE = LINEAGE_COLUMNS.map(ident);
 
 export class ConversionError extends Error {}
+
+const reasonOf = (e: unknown) => (e instanceof ConversionError ? e.message : cleanDuckError(e));
 
 /** Extracts a zip's CSV to `csvPath`, scanning every byte of its decimal columns on the way. */
 export async function extractZip(
   zipPath: string,
   csvPath: string,
   schema: SilverTableSchema,
-  partition: { symbol: string; interval?: string },
+  partition: { symbol: string; interval?: string; size?: number },
 ): Promise<CsvInput> {
   const scanner = new DecimalScanner(schema.csv.columns.map((c) => c.type === "decimal"));
-  const x = await extractCsv(zipPath, csvPath, (chunk) => scanner.push(chunk));
+  const x = await extractCsv(zipPath, csvPath, (chunk) => scanner.push(chunk), partition.size);
   return {
     csvPath,
     head: x.head,
@@ -53,6 +82,7 @@ export async function extractZip(
     scanner,
     symbol: partition.symbol,
     ...(partition.interval ? { interval: partition.interval } : {}),
+    ...(x.zipSha256 ? { zipSha256: x.zipSha256 } : {}),
   };
 }
 
@@ -62,67 +92,12 @@ function headLines(head: string, complete: boolean): string[] {
   return lines.slice(0, 4).map((l) => l.replace(/\r$/, ""));
 }
 
-async function copyTo(duck: Duck, query: string, out: string, compression: Compression): Promise<number> {
-  const [r] = await duck.rows<{ Count: string }>(
-    `COPY (${query}) TO ${lit(out)} (FORMAT parquet, COMPRESSION ${compression})`,
-  );
-  return Number(r?.Count ?? 0);
-}
-
-/**
- * The one read of the CSV. Keep and check policies: straight into Parquet. Distinct policies and files with a symbol
- * column (small files): into a temporary table first, which the symbol check, the row count and the de-duplicating
- * write share.
- */
-async function load(
-  duck: Duck,
+/** Detects a file's header and time unit and decides its read plan; a file neither header nor data throws. */
+export function planFile(
   schema: SilverTableSchema,
   input: CsvInput,
-  plan: ReadPlan,
-  parquetPath: string,
-  compression: Compression,
-): Promise<{ csvRows: number; rows: number }> {
-  const sym = schema.symbolColumn;
-  if (schema.policy.mode !== "distinct" && !sym) {
-    const rows = await copyTo(duck, selectSql(input.csvPath, schema, plan), parquetPath, compression);
-    return { csvRows: rows, rows };
-  }
-  await duck.exec(
-    `CREATE OR REPLACE TEMP TABLE ${ROWS} AS ${selectSql(input.csvPath, schema, plan, sym ? [`${ident(sym)} AS ${SYMBOL}`] : [])}`,
-  );
-  try {
-    const other = `${SYMBOL} IS DISTINCT FROM ${lit(input.symbol)}`;
-    const [r] = await duck.rows<{ n: string; other: string | null; sample: string | null }>(
-      sym
-        ? `SELECT count(*) AS n, count(*) FILTER (WHERE ${other}) AS other, any_value(${SYMBOL}) FILTER (WHERE ${other}) AS sample FROM ${ROWS}`
-        : `SELECT count(*) AS n, NULL AS other, NULL AS sample FROM ${ROWS}`,
-    );
-    if (Number(r?.other ?? 0) > 0) {
-      // The CSV's own symbol column is dropped (the partition carries it): it must agree with the file's symbol.
-      throw new ConversionError(
-        `${r!.other} rows name symbol ${r!.sample} in the ${sym} column, not the file's ${input.symbol}`,
-      );
-    }
-    const select = `SELECT ${schema.columns.map((c) => ident(c.name)).join(", ")} FROM ${ROWS}`;
-    const rows = await copyTo(
-      duck,
-      schema.policy.mode === "distinct" ? distinctSql(select, schema) : select,
-      parquetPath,
-      compression,
-    );
-    return { csvRows: Number(r?.n ?? 0), rows };
-  } finally {
-    await duck.exec(`DROP TABLE IF EXISTS ${ROWS}`);
-  }
-}
-
-export async function convertCsv(
-  duck: Duck,
-  schema: SilverTableSchema,
-  input: CsvInput,
-  parquetPath: string,
-  opts: { compression: Compression; now: Date },
-): Promise<ConvertResult> {
+  lineage: { bronzeKey: string; sha256?: string },
+): ChunkFile {
   let det: Detection;
   try {
     det = detect(headLines(input.head, input.complete), schema.csv.columns);
@@ -130,103 +105,336 @@ export async function convertCsv(
     if (e instanceof DetectionError) throw new ConversionError(e.message);
     throw e;
   }
-  const notes = [...det.notes];
-  const unit = det.timeUnit;
   const fastDecimal = input.scanner?.result(det.header).fast ?? schema.csv.columns.map(() => false);
-  const plan: ReadPlan = { header: det.header, unit, fastDecimal };
-  const policy = schema.policy;
-  const loaded = await load(duck, schema, input, plan, parquetPath, opts.compression);
-  const csvRows = loaded.csvRows;
-  let rows = loaded.rows;
-
-  /** One pass over the written Parquet: time range and, for keyed policies, distinct keys. */
-  const stats = async () => {
-    const t = schema.timeColumn ? ident(schema.timeColumn) : undefined;
-    const cols = [
-      t ? `${isoSql(`min(${t})`)} AS lo, ${isoSql(`max(${t})`)} AS hi` : "NULL AS lo, NULL AS hi",
-      policy.mode === "check" ? `count(DISTINCT ${ident(policy.key)}) AS k` : "NULL AS k",
-    ];
-    const [r] = await duck.rows<{ lo: string | null; hi: string | null; k: string | null }>(
-      `SELECT ${cols.join(", ")} FROM read_parquet(${lit(parquetPath)})`,
-    );
-    return {
-      lo: r?.lo ?? undefined,
-      hi: r?.hi ?? undefined,
-      keys: r?.k === null || r?.k === undefined ? undefined : Number(r.k),
-    };
-  };
-  let keyConflicts: number | undefined;
-  let st = rows > 0 ? await stats() : { lo: undefined, hi: undefined, keys: undefined };
-  if (policy.mode === "check" && rows > 0) {
-    if (st.keys! < rows) {
-      // Rare: rewrite without exact repeats — from the Parquet just written, not the CSV — then count what still
-      // shares a key.
-      const deduped = `${parquetPath}.distinct`;
-      try {
-        rows = await copyTo(
-          duck,
-          distinctSql(`SELECT * FROM read_parquet(${lit(parquetPath)})`, schema),
-          deduped,
-          opts.compression,
-        );
-        await rename(deduped, parquetPath);
-      } finally {
-        await rm(deduped, { force: true });
-      }
-      st = await stats();
-    }
-    keyConflicts = rows - st.keys!;
-    if (keyConflicts > 0)
-      notes.push(`${keyConflicts} rows share an ${policy.key} with a different row (kept)`);
-  }
-  if (rows === 0) {
-    await rm(parquetPath, { force: true });
-    return {
-      csvRows,
-      rows,
-      duplicatesDropped: csvRows - rows,
-      header: det.header,
-      timeUnit: unit,
-      csvBytes: input.csvBytes,
-      parquetBytes: 0,
-      notes,
-      written: false,
-    };
-  }
-
-  const timeMin = st.lo;
-  const timeMax = st.hi;
-  const latest = new Date(opts.now.getTime() + 3 * 86_400_000).toISOString();
-  if ((timeMin && timeMin < EARLIEST) || (timeMax && timeMax > latest)) {
-    throw new ConversionError(
-      `${schema.timeColumn} runs from ${timeMin} to ${timeMax}, outside ${EARLIEST} … today: the values do not fit the detected time unit (${unit})`,
-    );
-  }
-  let gaps: GapSummary | undefined;
-  if (schema.kline && input.interval) {
-    const step = intervalStep(input.interval);
-    // As many distinct bars as the span holds: no gap, no need to look for one.
-    const span = step && timeMin && timeMax ? missingBetween(timeMin, timeMax, step) + 2 : undefined;
-    const bars = st.keys ?? rows;
-    gaps =
-      span !== undefined && (bars >= span || (bars === 1 && timeMin === timeMax))
-        ? emptyGaps()
-        : await fileGaps(duck, parquetPath, input.interval);
-  }
-  const parquetBytes = (await stat(parquetPath)).size;
   return {
-    csvRows,
-    rows,
-    duplicatesDropped: csvRows - rows,
-    ...(keyConflicts !== undefined ? { keyConflicts } : {}),
-    header: det.header,
-    timeUnit: unit,
-    ...(timeMin ? { timeMin } : {}),
-    ...(timeMax ? { timeMax } : {}),
-    csvBytes: input.csvBytes,
-    parquetBytes,
-    ...(gaps ? { gaps } : {}),
-    ...(notes.length ? { notes } : {}),
-    written: true,
+    input,
+    plan: { header: det.header, unit: det.timeUnit, fastDecimal },
+    notes: [...det.notes],
+    bronzeKey: lineage.bronzeKey,
+    ...(lineage.sha256 ? { sha256: lineage.sha256 } : {}),
   };
+}
+
+/** Files with equal plans can share one read_csv. */
+export function planKey(f: ChunkFile): string {
+  return `${f.plan.header}|${f.plan.unit}|${f.plan.fastDecimal.map(Number).join("")}`;
+}
+
+async function copyTo(duck: Duck, query: string, out: string, compression: Compression, extra = "") {
+  await duck.exec(`COPY (${query}) TO ${lit(out)} (FORMAT parquet, COMPRESSION ${compression}${extra})`);
+}
+
+/**
+ * Converts the files (one table, one plan) into one Parquet part each, in `dir`; one outcome per file, in order.
+ * A file DuckDB cannot read fails the shared statement: then each file is converted alone, so only it fails.
+ */
+export async function convertChunk(
+  duck: Duck,
+  schema: SilverTableSchema,
+  files: readonly ChunkFile[],
+  dir: string,
+  opts: ChunkOptions,
+): Promise<PartOutcome[]> {
+  try {
+    return await convertTogether(duck, schema, files, dir, opts);
+  } catch (e) {
+    await duck.exec(`DROP TABLE IF EXISTS ${ROWS}`).catch(() => {});
+    if (files.length === 1) return [{ error: reasonOf(e) }];
+    const out: PartOutcome[] = [];
+    for (const [i, f] of files.entries())
+      out.push(...(await convertChunk(duck, schema, [f], join(dir, `alone-${i}`), opts)));
+    return out;
+  }
+}
+
+/** Per file: rows, time range and (keyed policies) distinct keys, from the written Parquet. */
+interface PartStat {
+  rows: number;
+  lo?: string;
+  hi?: string;
+  keys?: number;
+}
+
+async function partStats(
+  duck: Duck,
+  schema: SilverTableSchema,
+  from: string,
+  grouped: boolean,
+): Promise<Map<number, PartStat>> {
+  const t = schema.timeColumn ? ident(schema.timeColumn) : undefined;
+  const policy = schema.policy;
+  const cols = [
+    grouped ? `${POS} AS f` : "0 AS f",
+    "count(*) AS n",
+    t ? `${isoSql(`min(${t})`)} AS lo, ${isoSql(`max(${t})`)} AS hi` : "NULL AS lo, NULL AS hi",
+    policy.mode === "check" ? `count(DISTINCT ${ident(policy.key)}) AS k` : "NULL AS k",
+  ];
+  const src = grouped
+    ? `read_parquet(${lit(join(from, "*", "*.parquet"))}, hive_partitioning = true)`
+    : `read_parquet(${lit(from)})`;
+  const rows = await duck.rows<{
+    f: string;
+    n: string;
+    lo: string | null;
+    hi: string | null;
+    k: string | null;
+  }>(`SELECT ${cols.join(", ")} FROM ${src} GROUP BY ALL`);
+  const out = new Map<number, PartStat>();
+  for (const r of rows) {
+    out.set(Number(r.f), {
+      rows: Number(r.n),
+      ...(r.lo ? { lo: r.lo } : {}),
+      ...(r.hi ? { hi: r.hi } : {}),
+      ...(r.k !== null && r.k !== undefined ? { keys: Number(r.k) } : {}),
+    });
+  }
+  return out;
+}
+
+/** Gives the chunk's CSVs position names (`<dir>/in/<i>.csv`): a row's file is then read off its `filename`. */
+async function placeInputs(files: readonly ChunkFile[], dir: string): Promise<string[]> {
+  await mkdir(join(dir, "in"), { recursive: true });
+  return Promise.all(
+    files.map(async (f, i) => {
+      const to = join(dir, "in", `${i}.csv`);
+      await rename(f.input.csvPath, to);
+      f.input.csvPath = to;
+      return to;
+    }),
+  );
+}
+
+/** Select items of the lineage columns and the row's file position. */
+function lineageItems(files: readonly ChunkFile[], many: boolean): string[] {
+  const text = (v: string | undefined) => (v === undefined ? "NULL" : lit(v));
+  if (!many) {
+    const f = files[0]!;
+    return [
+      `CAST(${text(f.bronzeKey)} AS VARCHAR) AS ${LINEAGE[0]}`,
+      `CAST(${text(f.sha256)} AS VARCHAR) AS ${LINEAGE[1]}`,
+      `0 AS ${POS}`,
+    ];
+  }
+  const pos = "CAST(parse_filename(filename, true) AS INTEGER)";
+  const pick = (vals: (string | undefined)[]) =>
+    `CAST([${vals.map(text).join(", ")}][${pos} + 1] AS VARCHAR)`;
+  return [
+    `${pick(files.map((f) => f.bronzeKey))} AS ${LINEAGE[0]}`,
+    `${pick(files.map((f) => f.sha256))} AS ${LINEAGE[1]}`,
+    `${pos} AS ${POS}`,
+  ];
+}
+
+async function convertTogether(
+  duck: Duck,
+  schema: SilverTableSchema,
+  files: readonly ChunkFile[],
+  dir: string,
+  opts: ChunkOptions,
+): Promise<PartOutcome[]> {
+  await mkdir(dir, { recursive: true });
+  const many = files.length > 1;
+  const paths = many ? await placeInputs(files, dir) : files[0]!.input.csvPath;
+  const items = lineageItems(files, many);
+  const target = many ? join(dir, "parts") : join(dir, "0.parquet");
+  const write = (query: string) =>
+    copyTo(
+      duck,
+      many ? query : `SELECT * EXCLUDE (${POS}) FROM (${query})`,
+      target,
+      opts.compression,
+      many ? `, PARTITION_BY (${POS})` : "",
+    );
+  let loaded: Loaded | undefined;
+  if (schema.policy.mode !== "distinct" && !schema.symbolColumn) {
+    await write(selectSql(paths, schema, files[0]!.plan, items));
+  } else loaded = await loadAndWrite(duck, schema, files, paths, items, write);
+  const parts = many ? await partPaths(target) : new Map([[0, target]]);
+  const stats = parts.size ? await partStats(duck, schema, target, many) : new Map<number, PartStat>();
+  const out: PartOutcome[] = [];
+  for (const [i, f] of files.entries()) {
+    const refused = loaded?.refused.get(i);
+    if (refused) out.push({ error: refused });
+    else {
+      const st = stats.get(i);
+      const part = st ? parts.get(i) : undefined;
+      out.push(await finishFile(duck, schema, f, part, st, loaded?.csvRows.get(i) ?? st?.rows ?? 0, opts));
+    }
+  }
+  return out;
+}
+
+/** `<target>/__pos=<i>/<file>.parquet` → the part of each file that has rows. */
+async function partPaths(target: string): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  let dirs: string[];
+  try {
+    dirs = await readdir(target);
+  } catch {
+    return out; // no rows in any file: nothing written
+  }
+  for (const d of dirs) {
+    const m = /^__pos=(\d+)$/.exec(d);
+    if (!m) continue;
+    const [file] = (await readdir(join(target, d))).filter((n) => n.endsWith(".parquet"));
+    if (file) out.set(Number(m[1]), join(target, d, file));
+  }
+  return out;
+}
+
+interface Loaded {
+  /** CSV rows per file position (duplicates included). */
+  csvRows: Map<number, number>;
+  /** Files refused (rows naming another symbol), with why. */
+  refused: Map<number, string>;
+}
+
+/**
+ * The distinct policy and files with a symbol column (small files): one read into a temporary table, which the
+ * per-file symbol check, the row counts and the de-duplicating write share.
+ */
+async function loadAndWrite(
+  duck: Duck,
+  schema: SilverTableSchema,
+  files: readonly ChunkFile[],
+  paths: string | string[],
+  items: string[],
+  write: (query: string) => Promise<void>,
+): Promise<Loaded> {
+  const sym = schema.symbolColumn;
+  const extra = sym ? [`${ident(sym)} AS ${SYMBOL}`] : [];
+  await duck.exec(
+    `CREATE OR REPLACE TEMP TABLE ${ROWS} AS ${selectSql(paths, schema, files[0]!.plan, [...items, ...extra])}`,
+  );
+  try {
+    const counts = await duck.rows<{ f: string; s: string | null; n: string }>(
+      `SELECT ${POS} AS f, ${sym ? SYMBOL : "NULL"} AS s, count(*) AS n FROM ${ROWS} GROUP BY ALL`,
+    );
+    const csvRows = new Map<number, number>();
+    const other = new Map<number, { n: number; sample: string | null }>();
+    for (const r of counts) {
+      const f = Number(r.f);
+      csvRows.set(f, (csvRows.get(f) ?? 0) + Number(r.n));
+      if (sym && r.s !== files[f]!.input.symbol) {
+        const o = other.get(f) ?? { n: 0, sample: r.s };
+        o.n += Number(r.n);
+        other.set(f, o);
+      }
+    }
+    const refused = new Map<number, string>();
+    for (const [f, o] of other) {
+      // The CSV's own symbol column is dropped (the partition carries it): it must agree with the file's symbol.
+      refused.set(
+        f,
+        `${o.n} rows name symbol ${o.sample} in the ${sym} column, not the file's ${files[f]!.input.symbol}`,
+      );
+    }
+    const keep = refused.size ? ` WHERE ${POS} NOT IN (${[...refused.keys()].join(", ")})` : "";
+    const names = [...schema.columns.map((c) => ident(c.name)), ...LINEAGE, POS];
+    const select = `SELECT ${names.join(", ")} FROM ${ROWS}${keep}`;
+    await write(schema.policy.mode === "distinct" ? distinctSql(select, schema, [...LINEAGE, POS]) : select);
+    return { csvRows, refused };
+  } finally {
+    await duck.exec(`DROP TABLE IF EXISTS ${ROWS}`);
+  }
+}
+
+/** A file's report from its part: key conflicts (repeats dropped), the time-unit check and kline gaps. */
+async function finishFile(
+  duck: Duck,
+  schema: SilverTableSchema,
+  f: ChunkFile,
+  part: string | undefined,
+  first: PartStat | undefined,
+  csvRows: number,
+  opts: ChunkOptions,
+): Promise<PartOutcome> {
+  const notes = [...f.notes];
+  const policy = schema.policy;
+  let st = first ?? { rows: 0 };
+  const base = { csvRows, header: f.plan.header, timeUnit: f.plan.unit, csvBytes: f.input.csvBytes };
+  try {
+    let keyConflicts: number | undefined;
+    if (policy.mode === "check" && part && st.rows > 0) {
+      if (st.keys! < st.rows) st = await dropRepeats(duck, schema, part, opts.compression);
+      keyConflicts = st.rows - st.keys!;
+      if (keyConflicts > 0)
+        notes.push(`${keyConflicts} rows share an ${policy.key} with a different row (kept)`);
+    }
+    if (!part || st.rows === 0) {
+      if (part) await rm(part, { force: true });
+      const r = { ...base, rows: 0, duplicatesDropped: csvRows, parquetBytes: 0, notes, written: false };
+      return { ok: r };
+    }
+    checkTimes(schema, st, f.plan.unit, opts.now);
+    const gaps =
+      schema.kline && f.input.interval ? await gapsOf(duck, part, f.input.interval, st) : undefined;
+    const ok: ConvertResult = {
+      ...base,
+      rows: st.rows,
+      duplicatesDropped: csvRows - st.rows,
+      ...(keyConflicts !== undefined ? { keyConflicts } : {}),
+      ...(st.lo ? { timeMin: st.lo } : {}),
+      ...(st.hi ? { timeMax: st.hi } : {}),
+      parquetBytes: (await stat(part)).size,
+      ...(gaps ? { gaps } : {}),
+      ...(notes.length ? { notes } : {}),
+      written: true,
+      parquetPath: part,
+    };
+    return { ok };
+  } catch (e) {
+    if (part) await rm(part, { force: true });
+    return { error: reasonOf(e) };
+  }
+}
+
+/** Rare: rewrites a part without exact repeats — from the Parquet just written, not the CSV — and measures it again. */
+async function dropRepeats(duck: Duck, schema: SilverTableSchema, part: string, compression: Compression) {
+  const deduped = `${part}.distinct`;
+  try {
+    await copyTo(
+      duck,
+      distinctSql(`SELECT * FROM read_parquet(${lit(part)})`, schema, LINEAGE),
+      deduped,
+      compression,
+    );
+    await rename(deduped, part);
+  } finally {
+    await rm(deduped, { force: true });
+  }
+  return (await partStats(duck, schema, part, false)).get(0) ?? { rows: 0 };
+}
+
+function checkTimes(schema: SilverTableSchema, st: PartStat, unit: string, now: Date): void {
+  const latest = new Date(now.getTime() + 3 * 86_400_000).toISOString();
+  if ((st.lo && st.lo < EARLIEST) || (st.hi && st.hi > latest)) {
+    throw new ConversionError(
+      `${schema.timeColumn} runs from ${st.lo} to ${st.hi}, outside ${EARLIEST} … today: the values do not fit the detected time unit (${unit})`,
+    );
+  }
+}
+
+async function gapsOf(duck: Duck, part: string, interval: string, st: PartStat): Promise<GapSummary> {
+  const step = intervalStep(interval);
+  // As many distinct bars as the span holds: no gap, no need to look for one.
+  const span = step && st.lo && st.hi ? missingBetween(st.lo, st.hi, step) + 2 : undefined;
+  const bars = st.keys ?? st.rows;
+  return span !== undefined && (bars >= span || (bars === 1 && st.lo === st.hi))
+    ? emptyGaps()
+    : fileGaps(duck, part, interval);
+}
+
+/** One file alone (tests, and the unit of the per-file fallback): its outcome, or the ConversionError it hit. */
+export async function convertCsv(
+  duck: Duck,
+  schema: SilverTableSchema,
+  input: CsvInput,
+  dir: string,
+  opts: ChunkOptions,
+): Promise<ConvertResult> {
+  const file = planFile(schema, input, { bronzeKey: input.csvPath });
+  const [r] = await convertChunk(duck, schema, [file], dir, opts);
+  if (!r || "error" in r) throw new ConversionError(r?.error ?? "no result");
+  return r.ok;
 }

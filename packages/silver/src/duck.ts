@@ -52,3 +52,13 @@ export async function openDuck(o: DuckOptions = {}): Promise<Duck> {
     },
   };
 }
+
+/** DuckDB's messages carry a hint block meant for its own CLI; keep the first lines, which say what and where. */
+export function cleanDuckError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const lines = msg.split("\n").filter((l) => l.trim() !== "");
+  const cut = lines.findIndex((l) =>
+    /^(Possible solutions|Column .* is being converted|This type was)/.test(l),
+  );
+  return (cut > 0 ? lines.slice(0, cut) : lines.slice(0, 4)).join(" | ");
+}

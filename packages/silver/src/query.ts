@@ -1,5 +1,6 @@
 // SQL over the lakehouse: one DuckDB session with a view per silver table (`spot_klines`) and gold table
-// (`gold_daily_ohlcv`). Remote stores are mirrored into a local cache first (changed objects only).
+// (`gold_daily_ohlcv`), and the lakehouse's own tables kept under `_meta/tables/<name>/` (`coverage`, `symbols`,
+// written by @crypto-lakehouse/coverage) by their folder's name. Remote stores are mirrored into a local cache first (changed objects only).
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -22,8 +23,8 @@ export interface SqlSessionOptions {
 
 export interface TableView {
   view: string;
-  /** `silver` or `gold`. */
-  layer: "silver" | "gold";
+  /** `silver`, `gold`, or `meta` (`_meta/tables/<name>/`: coverage, symbols). */
+  layer: "silver" | "gold" | "meta";
   /** Table folder key, e.g. `silver/spot/klines/`. */
   prefix: string;
   files: number;
@@ -39,7 +40,10 @@ export interface SqlSession {
   close(): void;
 }
 
-/** Tables found under `silver/<market>/<dataType>/` and `gold/<table>/`, with their Parquet objects. */
+/** Where the lakehouse's own SQL tables live: `_meta/tables/<name>/*.parquet` is the view `<name>`. */
+const META_TABLES = "_meta/tables";
+
+/** Tables found under `silver/<market>/<dataType>/`, `gold/<table>/` and `_meta/tables/<name>/`, with their Parquet objects. */
 async function findTables(
   storage: StorageBackend,
 ): Promise<Map<string, { view: TableView; keys: { key: string; size: number; stamp: string }[] }>> {
@@ -61,7 +65,7 @@ async function findTables(
     t.view.bytes += size;
     t.keys.push({ key, size, stamp });
   };
-  for (const layer of [SILVER, GOLD] as const) {
+  for (const layer of [SILVER, GOLD, META_TABLES] as const) {
     for await (const o of storage.list(`${layer}/`)) {
       if (!o.key.endsWith(".parquet")) continue;
       const parts = o.key.split("/");
@@ -77,6 +81,8 @@ async function findTables(
         );
       } else if (layer === GOLD && parts.length >= 3) {
         add(`${GOLD}/${parts[1]}/`, `gold_${parts[1]}`, "gold", o.key, o.size, stamp);
+      } else if (layer === META_TABLES && parts.length === 4) {
+        add(`${META_TABLES}/${parts[2]}/`, parts[2]!, "meta", o.key, o.size, stamp);
       }
     }
   }
@@ -125,6 +131,9 @@ async function mirror(
 
 function viewSql(v: TableView, root: string): string {
   const glob = join(root, ...v.prefix.split("/").filter(Boolean), "**", "*.parquet");
+  if (v.layer === "meta") {
+    return `CREATE OR REPLACE VIEW ${ident(v.view)} AS SELECT * FROM read_parquet(${lit(glob)}, union_by_name = true)`;
+  }
   if (v.layer === "gold") {
     // Gold tables are partitioned by market.
     return (

@@ -18,6 +18,12 @@ export const KLINE_TYPES: ReadonlySet<string> = new Set([
 /** Hive partition columns of every silver table (a CSV column of the same name is renamed or dropped). */
 export const PARTITION_COLUMNS = ["symbol", "interval", "month"] as const;
 
+/**
+ * Lineage columns ending every silver row: the bronze key and sha256 of the zip the row came from. Constant per
+ * file, so Parquet's dictionary encoding stores each once per part.
+ */
+export const LINEAGE_COLUMNS = ["source_key", "source_sha256"] as const;
+
 export interface SilverColumn {
   /** Name in silver. */
   name: string;

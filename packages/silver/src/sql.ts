@@ -72,10 +72,12 @@ export function columnExpr(c: SilverColumn, plan: ReadPlan, fast: boolean): stri
   }
 }
 
+/** read_csv over one CSV or several of the same plan (`filename`: add the file's path as a `filename` column). */
 export function readCsvSql(
-  path: string,
+  path: string | readonly string[],
   schema: SilverTableSchema,
   plan: Pick<ReadPlan, "header" | "fastDecimal">,
+  filename = false,
 ): string {
   const cols = schema.csv.columns
     .map(
@@ -83,15 +85,19 @@ export function readCsvSql(
         `${lit(c.name)}: ${lit(c.type === "decimal" && plan.fastDecimal[i] ? "DECIMAL(18,8)" : readType(c.type))}`,
     )
     .join(", ");
+  const from = typeof path === "string" ? lit(path) : `[${path.map(lit).join(", ")}]`;
   return (
-    `read_csv(${lit(path)}, columns = {${cols}}, header = ${plan.header}, auto_detect = false, delim = ',', quote = '"', ` +
-    `escape = '"', nullstr = '', strict_mode = true, parallel = true)`
+    `read_csv(${from}, columns = {${cols}}, header = ${plan.header}, auto_detect = false, delim = ',', quote = '"', ` +
+    `escape = '"', nullstr = '', strict_mode = true, parallel = true${filename ? ", filename = true" : ""})`
   );
 }
 
-/** SELECT producing the silver rows of one file, in file order (`extra`: more select items, e.g. a dropped column). */
+/**
+ * SELECT producing the silver rows of one file, or of several in order, in file order (`extra`: more select items,
+ * e.g. a dropped column or the file's position; with several files `filename` is in scope for them).
+ */
 export function selectSql(
-  path: string,
+  path: string | readonly string[],
   schema: SilverTableSchema,
   plan: ReadPlan,
   extra: string[] = [],
@@ -101,12 +107,15 @@ export function selectSql(
     const fast = c.source !== undefined && plan.fastDecimal[index.get(c.source)!] === true;
     return `${columnExpr(c, plan, fast)} AS ${ident(c.name)}`;
   });
-  return `SELECT ${[...exprs, ...extra].join(", ")} FROM ${readCsvSql(path, schema, plan)}`;
+  return `SELECT ${[...exprs, ...extra].join(", ")} FROM ${readCsvSql(path, schema, plan, typeof path !== "string")}`;
 }
 
-/** The same rows with exact repeats removed (first occurrence kept, file order kept). */
-export function distinctSql(select: string, schema: SilverTableSchema): string {
-  const names = schema.columns.map((c) => ident(c.name)).join(", ");
+/**
+ * The same rows with exact repeats removed (first occurrence kept, file order kept); `also`: columns carried along
+ * and part of the comparison (the file's position and lineage: a row repeated in another file is not a repeat).
+ */
+export function distinctSql(select: string, schema: SilverTableSchema, also: readonly string[] = []): string {
+  const names = [...schema.columns.map((c) => ident(c.name)), ...also].join(", ");
   return (
     `SELECT ${names} FROM (SELECT ${names}, min(__row) AS __row FROM (SELECT *, row_number() OVER () AS __row FROM (${select})) ` +
     `GROUP BY ALL) ORDER BY __row`

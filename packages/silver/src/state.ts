@@ -5,7 +5,7 @@ import { silverStateKey } from "./layout.js";
 import type { BronzeSource, FileReport } from "./types.js";
 
 /** Bumped whenever conversion output changes: every file is converted again after an upgrade. */
-export const SILVER_FORMAT = 1;
+export const SILVER_FORMAT = 2;
 
 export interface FileState {
   partition: "daily" | "monthly";

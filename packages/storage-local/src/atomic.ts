@@ -3,21 +3,24 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { copyFile, type FileHandle, mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { stagingHost } from "@crypto-lakehouse/core";
 import { errnoCode } from "./fs-errors.js";
-
-/** Longest base name kept in a temp name, so `.<base>.<unique>.tmp` stays under NAME_MAX (255 bytes). */
-const MAX_TEMP_BASE_BYTES = 200;
 
 /** Random once per process, a counter per temp name: unique across processes without a randomBytes per put. */
 const TEMP_PREFIX = randomBytes(5).toString("hex");
 let tempCount = 0;
+/** Names the writer (`<pid>-…@<host>`), so a later run can tell a killed process's leftovers from live writes. */
+const TEMP_WRITER = { pid: process.pid, host: stagingHost() };
+/** Longest base name kept in a temp name, so `.<base>.<pid>-<unique>@<host>.tmp` stays under NAME_MAX (255). */
+const MAX_TEMP_BASE_BYTES =
+  255 - 2 - `${TEMP_WRITER.pid}-${TEMP_PREFIX}ffffffff@${TEMP_WRITER.host}.tmp`.length;
 
-/** `.<basename>.<unique>.tmp` beside `finalPath`: same folder, so the rename never crosses file systems. */
+/** `.<basename>.<pid>-<unique>@<host>.tmp` beside `finalPath`: same folder, so the rename never crosses file systems. */
 export function tempPathFor(finalPath: string): string {
   let base = basename(finalPath);
   while (Buffer.byteLength(base) > MAX_TEMP_BASE_BYTES) base = base.slice(0, -1);
   const unique = `${TEMP_PREFIX}${(tempCount++).toString(16).padStart(6, "0")}`;
-  return join(dirname(finalPath), `.${base}.${unique}.tmp`);
+  return join(dirname(finalPath), `.${base}.${TEMP_WRITER.pid}-${unique}@${TEMP_WRITER.host}.tmp`);
 }
 
 /**

@@ -4,8 +4,12 @@ import { open, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import {
+  checkKeySegments,
   formatZodIssues,
+  invalidStorageKey,
   LakehouseError,
+  type Leftover,
+  type Logger,
   type PluginDeps,
   type PutOptions,
   type PutSource,
@@ -14,6 +18,7 @@ import {
   silentLogger,
 } from "@crypto-lakehouse/core";
 import { ensureDir, moveAtomic, syncDir, writeAtomic } from "./atomic.js";
+import { listLeftovers, removeLeftBehind } from "./cleanup.js";
 import { errnoCode, fsError, PERMISSION_CODES } from "./fs-errors.js";
 import { isTempName, splitPrefix, validateKey } from "./keys.js";
 import { type LocalStorageOptions, localStorageOptionsSchema, resolveRoot } from "./options.js";
@@ -57,9 +62,42 @@ class LocalStorage implements LocalStorageBackend {
   readonly kind = "storage" as const;
   readonly id = "local" as const;
   readonly location: string;
+  /** Folders this process has cleared of gone writers' temp files (once each, on the first put into them). */
+  private readonly swept = new Map<string, Promise<void>>();
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    private readonly logger: Logger = silentLogger,
+  ) {
     this.location = root;
+  }
+
+  /** Removes gone writers' temp files from `dir` once per process; a failure is logged, never fails the put. */
+  private sweep(dir: string): Promise<void> {
+    let p = this.swept.get(dir);
+    if (!p) {
+      p = removeLeftBehind(dir, this.logger).then(
+        () => undefined,
+        (e) => this.logger.warn("could not remove temp files of gone writers", { dir, error: String(e) }),
+      );
+      this.swept.set(dir, p);
+    }
+    return p;
+  }
+
+  async *leftovers(prefix: string): AsyncIterable<Leftover> {
+    yield* listLeftovers(this.root, prefix);
+  }
+
+  async removeLeftover(key: string): Promise<void> {
+    const segments = key.split("/");
+    checkKeySegments("key", key, segments);
+    if (!isTempName(segments[segments.length - 1]!))
+      throw invalidStorageKey("key", key, "it is not a temp file");
+    const path = join(this.root, ...segments);
+    await unlink(path).catch((e) => {
+      if (!absent(e)) throw fsError(e, "removing", path);
+    });
   }
 
   localPath(key: string): string {
@@ -116,6 +154,7 @@ class LocalStorage implements LocalStorageBackend {
   async put(key: string, source: PutSource, _options?: PutOptions): Promise<StoredObject> {
     // Metadata and content type are not kept: the pipeline records sha256 & co. under _meta/ for every store.
     const path = this.localPath(key);
+    await this.sweep(dirname(path));
     const src: { path: string } | { data: Uint8Array } =
       "path" in source ? { path: source.path } : { data: toBytes(source.data) };
     try {
@@ -221,6 +260,7 @@ export function createLocalStorage(
     });
   }
   const root = resolveRoot(parsed.data.root);
-  (deps?.logger ?? silentLogger).debug("local storage", { root });
-  return new LocalStorage(root);
+  const logger = deps?.logger ?? silentLogger;
+  logger.debug("local storage", { root });
+  return new LocalStorage(root, logger);
 }

@@ -6,6 +6,14 @@ export function isTempName(name: string): boolean {
   return name.length > 5 && name.startsWith(".") && name.endsWith(".tmp");
 }
 
+/** The writer a temp name records (`.<base>.<pid>-<unique>@<host>.tmp`); undefined for older names and probes. */
+export function tempWriter(name: string): { host: string; pid: number } | undefined {
+  const m = /\.(\d{1,10})-[0-9a-f]+@([A-Za-z0-9._]+)\.tmp$/.exec(name);
+  if (!m || !isTempName(name)) return undefined;
+  const pid = Number(m[1]);
+  return pid > 0 && pid <= 0x7fffffff ? { host: m[2]!, pid } : undefined;
+}
+
 /** Throws STORAGE_FAILED unless `key` names an object safely inside the root. */
 export function validateKey(key: string): void {
   if (typeof key !== "string" || key === "") throw invalid("key", String(key), "it is empty");

@@ -23,15 +23,19 @@ export type {
 export {
   checksumHasNewline,
   findTool,
+  folderOf,
   freePort,
   generatedColumns,
   generateReplica,
   md5File,
   OUTAGE_ROW,
   planReplica,
+  publishChecksum,
   QUIRK_DATES,
+  removeChecksum,
   replicaKeysFor,
   replicaSymbolFor,
+  republish,
   SETUP_COMMAND,
   spawnService,
   startVersitygw,
@@ -41,8 +45,11 @@ export {
   writeManifest,
 } from "@crypto-lakehouse/replica";
 export type {
+  DownloadHost,
+  ObservingProxy,
   ProxyInfo,
   RedisServer,
+  SeenRequest,
   Toxic,
   ToxicAttributes,
   ToxicSpec,
@@ -50,4 +57,13 @@ export type {
   ToxicType,
   Toxiproxy,
 } from "./services/index.js";
-export { pingRedis, s5cmdPath, startRedis, startToxiproxy } from "./services/index.js";
+export {
+  chromiumPath,
+  launchChromium,
+  pingRedis,
+  s5cmdPath,
+  startDownloadHost,
+  startObservingProxy,
+  startRedis,
+  startToxiproxy,
+} from "./services/index.js";

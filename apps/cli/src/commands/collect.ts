@@ -8,7 +8,7 @@ import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
 import { formatBytes, formatDuration, table } from "../table.js";
-import { asProgress, openLake, renderSilverSummary, selectionOf } from "./silver.js";
+import { asProgress, openLake, queueOf, renderSilverSummary, selectionOf } from "./silver.js";
 
 interface CollectFlags extends RunFlags, LogOptions {
   json?: boolean;
@@ -100,14 +100,22 @@ async function convertToSilver(
   const silver = await import("@crypto-lakehouse/silver");
   const lake = await openLake(f);
   const view = createProgressView(interactive);
+  const logger = createCliLogger(globals);
+  // With --queue the conversion goes to the workers too.
+  const queue = await queueOf(lake, logger).catch(async (e) => {
+    await lake.dispose();
+    throw e;
+  });
   try {
     return await silver.convertBronze(lake.storage, selectionOf(lake.config), {
       markets: lake.markets,
-      logger: createCliLogger(globals),
+      logger,
       onProgress: (p) => view.update(asProgress(p)),
+      ...(queue ? { queue } : {}),
     });
   } finally {
     view.stop();
+    await queue?.executor.close?.();
     await lake.dispose();
   }
 }
@@ -121,6 +129,13 @@ function allNetwork(s: RunSummary): boolean {
   );
 }
 
+/** "Concurrency: adapted up to 96 downloads in flight (limit now 96, cap 256; cut twice for throttling)". */
+export function concurrencyLine(c: NonNullable<RunSummary["concurrency"]>): string {
+  const cuts = c.decreases ? `; cut ${c.decreases} time(s) for throttling, timeouts or memory` : "";
+  const how = c.adaptive ? `adapted up to ${c.peak}` : `up to ${c.peak} (max_parallel_downloads ${c.max})`;
+  return `Concurrency: ${how} requests in flight, ${c.peakInFlight} at most at once (limit now ${c.current}${cuts})`;
+}
+
 export function renderSummary(s: RunSummary): string {
   const rows = OUTCOMES.filter((o) => s.counts[o] > 0 || o === "downloaded").map((o) => [o, s.counts[o]]);
   const lines = [
@@ -128,6 +143,7 @@ export function renderSummary(s: RunSummary): string {
     "",
     table(["outcome", "files"], rows),
   ];
+  if (s.concurrency) lines.push("", concurrencyLine(s.concurrency));
   if (s.failures.length) {
     lines.push("", "Not collected:");
     for (const f of s.failures.slice(0, 20)) lines.push(`  ${f.outcome.padEnd(17)} ${f.key}  — ${f.reason}`);

@@ -19,9 +19,11 @@ interface VerifyFlags extends Omit<RunFlags, "zipTest">, LogOptions {
 export function renderReport(r: VerifyReport, title = "Verified"): string {
   const c = r.counts;
   if (r.checked === 0) return `Nothing to verify: no stored files found in ${r.location}`;
+  const noSum = r.items.filter((i) => i.noChecksum).length;
   const lines = [
     `${title} ${r.checked} file${r.checked === 1 ? "" : "s"} (${formatBytes(r.bytes)}) in ${r.location} in ${formatDuration(r.durationMs)}: ` +
       `${c.ok} ok, ${c.corrupt} corrupt, ${c.missing} missing, ${c.unverified} unverified` +
+      (noSum ? ` (${noSum} of them published without a .CHECKSUM)` : "") +
       (c.unavailable ? `, ${c.unavailable} not in the archive` : "") +
       (r.zipTested ? `; ${r.zipTested} zip${r.zipTested === 1 ? "" : "s"} CRC-tested` : ""),
   ];
@@ -32,6 +34,14 @@ export function renderReport(r: VerifyReport, title = "Verified"): string {
         ["status", "file", "why"],
         r.items.map((i) => [i.status, i.bronzeKey, i.reason ?? ""]),
       ),
+    );
+  }
+  const gone = r.leftovers.filter((l) => l.gone);
+  if (gone.length) {
+    lines.push(
+      "",
+      `${gone.length} temp file${gone.length === 1 ? "" : "s"} left by interrupted writes (their writer is gone):`,
+      ...gone.map((l) => `  ${l.key} (${formatBytes(l.size)})`),
     );
   }
   return lines.join("\n");
@@ -91,9 +101,8 @@ export function registerVerify(program: Command): void {
       const { createRuntime, downloaderSettings, storageSelection } = await import(
         "@crypto-lakehouse/runtime"
       );
-      const { collectFiles, planFiles, VERIFY_PROBLEMS, verifyStore, verifyStoredFile } = await import(
-        "@crypto-lakehouse/engine"
-      );
+      const { collectFiles, isVerifyProblem, planFiles, removeGoneLeftovers, verifyStore, verifyStoredFile } =
+        await import("@crypto-lakehouse/engine");
       const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
       // --no-zip-test is verify's own switch, not the zip_test setting that --zip-test sets for collect.
       const { zipTest: zipTestFlag, ...runFlags } = f;
@@ -123,8 +132,12 @@ export function registerVerify(program: Command): void {
           onItem: progress.item,
         });
         progress.stop();
-        const problems = report.items.filter((i) => VERIFY_PROBLEMS.includes(i.status));
-        let repair: { summary: unknown; after: VerifyItem[] } | undefined;
+        const problems = report.items.filter(isVerifyProblem);
+        // Temp files a killed writer left: not data, but clutter a crash must not leave for good.
+        const leftovers = report.leftovers.filter((l) => l.gone);
+        const removed =
+          f.repair && !controller.signal.aborted ? await removeGoneLeftovers(storage, report) : [];
+        let repair: { summary: unknown; after: VerifyItem[]; leftoversRemoved?: string[] } | undefined;
         if (f.repair && problems.length && !controller.signal.aborted) {
           const fetchable = problems.filter(
             (i): i is VerifyItem & { file: ArchiveFile } => i.file !== undefined,
@@ -166,14 +179,26 @@ export function registerVerify(program: Command): void {
           }
           repair = { summary, after };
         }
-        const remaining = repair ? repair.after.filter((i) => VERIFY_PROBLEMS.includes(i.status)) : problems;
+        if (removed.length)
+          repair = {
+            ...(repair ?? { summary: undefined, after: [] }),
+            leftoversRemoved: removed.map((l) => l.key),
+          };
+        const remaining = repair?.summary ? repair.after.filter(isVerifyProblem) : problems;
+        const leftoversLeft = leftovers.length - removed.length;
+        const ok = remaining.length === 0 && leftoversLeft === 0;
         if (f.json) {
           process.stdout.write(
-            `${JSON.stringify({ ...report, ...(repair ? { repair } : {}), ok: remaining.length === 0 }, null, 2)}\n`,
+            `${JSON.stringify({ ...report, ...(repair ? { repair } : {}), ok }, null, 2)}\n`,
           );
         } else {
           const lines = [renderReport(report)];
-          if (repair) {
+          if (removed.length)
+            lines.push(
+              "",
+              `Removed ${removed.length} temp file${removed.length === 1 ? "" : "s"} of gone writers.`,
+            );
+          if (repair?.summary) {
             const s = repair.summary as { runId: string; counts: Record<string, number> };
             lines.push(
               "",
@@ -186,12 +211,15 @@ export function registerVerify(program: Command): void {
                   remaining.map((i) => [i.status, i.bronzeKey, i.reason ?? ""]),
                 ),
               );
-          } else if (problems.length) {
-            lines.push("", "Run again with --repair to re-fetch them from the archive.");
+          } else if (problems.length || leftoversLeft) {
+            lines.push(
+              "",
+              "Run again with --repair to re-fetch them from the archive (and remove the temp files).",
+            );
           }
           process.stdout.write(`${lines.join("\n")}\n`);
         }
-        process.exitCode = remaining.length === 0 && !controller.signal.aborted ? EXIT.ok : EXIT.failed;
+        process.exitCode = ok && !controller.signal.aborted ? EXIT.ok : EXIT.failed;
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

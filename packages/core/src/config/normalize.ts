@@ -5,6 +5,7 @@ import { REAL_ARCHIVE } from "../contracts/downloader.js";
 import { LakehouseError } from "../errors.js";
 import type { Catalog } from "../matrix/compose.js";
 import type { ZipTestMode } from "../model/types.js";
+import { ADAPTIVE_MAX } from "../transfer/adaptive-limit.js";
 import { addDays, isRealDate, toDayNumber, todayUtc } from "./dates.js";
 import { explainZodIssue, formatIssuePath, showValue } from "./issues.js";
 import { CONFIG_DEFAULTS, type PartitionMode, type RawConfig, RawConfigSchema } from "./schema.js";
@@ -45,7 +46,10 @@ export interface CollectSettings {
   output: string;
   matrixPath?: string;
   batchSize: number;
+  /** Transfers in flight: the user's max_parallel_downloads (a cap), else the adaptive maximum. */
   concurrency: number;
+  /** The user set no max_parallel_downloads: the downloader adapts its concurrency (up to `concurrency`). */
+  adaptiveConcurrency: boolean;
   batchMode: boolean;
   resume: boolean;
   verify: boolean;
@@ -59,7 +63,10 @@ export interface CollectSettings {
   extraArgs: string[];
   partSizeMb: number;
   downloader: string;
+  /** The S3 endpoint for listings (`listing_endpoint`, else `endpoint`). */
   endpoint?: string;
+  /** Base URL of objects (`object_endpoint`, else `<endpoint>/<bucket>` when `endpoint` is set). */
+  objectEndpoint?: string;
   region: string;
   bucket: string;
   storage?: { kind: string } & Record<string, unknown>;
@@ -464,7 +471,8 @@ export function normalizeConfig(
   const settings: CollectSettings = {
     output: raw.output_directory ?? CONFIG_DEFAULTS.output_directory,
     batchSize: raw.batch_size ?? CONFIG_DEFAULTS.batch_size,
-    concurrency: raw.max_parallel_downloads ?? CONFIG_DEFAULTS.max_parallel_downloads,
+    concurrency: raw.max_parallel_downloads ?? ADAPTIVE_MAX,
+    adaptiveConcurrency: raw.max_parallel_downloads === undefined,
     batchMode: raw.enable_batch_mode ?? CONFIG_DEFAULTS.enable_batch_mode,
     resume: raw.enable_resume ?? CONFIG_DEFAULTS.enable_resume,
     verify: raw.download_checksum ?? CONFIG_DEFAULTS.download_checksum,
@@ -480,7 +488,7 @@ export function normalizeConfig(
     bucket: raw.bucket ?? REAL_ARCHIVE.bucket,
     plugins: raw.plugins ?? [],
     ...(raw.matrix_path ? { matrixPath: raw.matrix_path } : {}),
-    ...(raw.endpoint ? { endpoint: raw.endpoint } : {}),
+    ...endpoints(raw),
     ...(raw.storage ? { storage: raw.storage as CollectSettings["storage"] } : {}),
     ...(executor ? { executor: executor as CollectSettings["executor"] } : {}),
     ...(raw.queue ? { queue: raw.queue } : {}),
@@ -496,6 +504,19 @@ export function normalizeConfig(
     },
     settings,
   };
+}
+
+/**
+ * Listings from the S3 API, objects from `<object endpoint>/<key>`. `endpoint` points both at one S3 server (a
+ * replica: objects path style, `<endpoint>/<bucket>`); `listing_endpoint` and `object_endpoint` set each apart.
+ * Unset, the downloader uses the archive's S3 endpoint for listings and its download host for objects.
+ */
+function endpoints(raw: RawConfig): Pick<CollectSettings, "endpoint" | "objectEndpoint"> {
+  const s3 = (raw.listing_endpoint ?? raw.endpoint)?.replace(/\/+$/, "");
+  const objects =
+    raw.object_endpoint ??
+    (s3 ? `${s3}/${encodeURIComponent(raw.bucket ?? REAL_ARCHIVE.bucket)}` : undefined);
+  return { ...(s3 ? { endpoint: s3 } : {}), ...(objects ? { objectEndpoint: objects } : {}) };
 }
 
 function invalid(lines: string[]): LakehouseError {

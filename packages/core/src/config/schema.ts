@@ -41,6 +41,8 @@ export const RawConfigSchema = z
     // This tool's own keys.
     downloader: z.string().min(1).optional(),
     endpoint: z.url().optional(),
+    listing_endpoint: z.url().optional(),
+    object_endpoint: z.url().optional(),
     region: z.string().min(1).optional(),
     bucket: z.string().min(1).optional(),
     storage: z
@@ -62,7 +64,6 @@ export const CONFIG_DEFAULTS = {
   output_directory: "output",
   markets: ["spot"],
   batch_size: 100,
-  max_parallel_downloads: 8,
   enable_batch_mode: true,
   enable_resume: true,
   download_checksum: true,

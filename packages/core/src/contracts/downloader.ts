@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import type { LakehouseError } from "../errors.js";
 import type { ArchiveFile } from "../model/types.js";
+import type { ConcurrencyReport } from "../transfer/adaptive-limit.js";
 import type { PluginDeps } from "./logger.js";
 
 export interface RemoteObject {
@@ -37,8 +38,13 @@ export interface FetchOptions {
 export interface FetchedFile {
   status: "fetched";
   file: ArchiveFile;
-  /** Staged zip; the pipeline moves or deletes it. */
+  /** Staged zip; the pipeline moves or deletes it. Not on disk when `zipBytes` is set. */
   zipPath: string;
+  /**
+   * The zip's bytes, when the downloader kept a small body in memory instead of staging it: the pipeline verifies
+   * and stores them from here (no staging file to write, read back and move).
+   */
+  zipBytes?: Buffer;
   size: number;
   /** SHA-256 (hex) computed while streaming; absent when the downloader could not hash in flight. */
   sha256?: string;
@@ -70,17 +76,30 @@ export interface Downloader {
   list(prefix: string, options?: ListOptions): AsyncIterable<RemoteEntry>;
   /** One result per requested file, in any order. Never throws for a single file's failure. */
   fetch(files: readonly ArchiveFile[], stagingDir: string, options: FetchOptions): AsyncIterable<FetchResult>;
+  /** The transfers it allows in flight (adaptive or capped), for the run summary and progress. */
+  concurrency?(): ConcurrencyReport;
   close?(): Promise<void>;
 }
 
 /** Settings every downloader honours; plugin-specific ones arrive in `options`. */
 export interface DownloaderSettings {
-  /** Custom S3 endpoint (the replica); undefined = the real archive. */
+  /** Custom S3 endpoint (the replica): listings, and objects unless `objectEndpoint` says otherwise. */
   endpoint?: string;
+  /**
+   * Base URL objects are fetched from, as `<objectEndpoint>/<key>` (a download host such as
+   * https://data.binance.vision, or `<S3 endpoint>/<bucket>`). Undefined: the archive's download host for the real
+   * archive, `<endpoint>/<bucket>` for a custom endpoint. Downloaders that can only speak S3 ignore it.
+   */
+  objectEndpoint?: string;
   region: string;
   bucket: string;
-  /** Parallel transfers. */
+  /** Parallel transfers: a cap never exceeded. */
   concurrency: number;
+  /**
+   * The user set no limit: start low and adapt (grow while throughput grows, back off on throttling) up to
+   * `concurrency`. False or absent: start at `concurrency`, backing off only when the server throttles.
+   */
+  adaptiveConcurrency?: boolean;
   timeoutSeconds: number;
   /** Attempts after the first for retryable failures. */
   retries: number;
@@ -103,4 +122,6 @@ export const REAL_ARCHIVE = {
   bucket: "data.binance.vision",
   region: "ap-northeast-1",
   endpoint: "https://s3-ap-northeast-1.amazonaws.com",
+  /** The documented download host (CloudFront, edges near the user): `<objectEndpoint>/<key>`. */
+  objectEndpoint: "https://data.binance.vision",
 } as const;

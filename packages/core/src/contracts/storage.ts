@@ -19,6 +19,16 @@ export interface StoredObject {
  */
 export type PutSource = { path: string; consume?: boolean } | { data: Uint8Array | string };
 
+/** A temp file an interrupted write left behind (stores that write through temp files: local). */
+export interface Leftover {
+  /** Its key as a path under the root (a temp name: never an object key). */
+  key: string;
+  size: number;
+  lastModified: Date;
+  /** Its writer is gone (dead process, or idle long enough elsewhere), so it can be removed; else in progress. */
+  gone: boolean;
+}
+
 export interface PutOptions {
   metadata?: Record<string, string>;
   contentType?: string;
@@ -40,6 +50,14 @@ export interface StorageBackend {
   /** Every object under `prefix` (recursive), paginated underneath. */
   list(prefix: string): AsyncIterable<StoredObject>;
   delete(key: string): Promise<void>;
+  /**
+   * Temp files of unfinished writes under `prefix` (a killed process's, or writes in progress). Stores whose
+   * writes leave nothing behind (S3) do not implement it. Puts already remove gone writers' leftovers in the
+   * folders they write to.
+   */
+  leftovers?(prefix: string): AsyncIterable<Leftover>;
+  /** Removes a leftover listed by `leftovers` (absent already: no error). */
+  removeLeftover?(key: string): Promise<void>;
   /** A local path for tools that need one (DuckDB); undefined when the store is remote. */
   localPath?(key: string): string | undefined;
   close?(): Promise<void>;

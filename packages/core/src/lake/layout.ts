@@ -68,3 +68,29 @@ export function parseStagingName(name: string): { runId: string; host: string; p
 export function stagingKey(runId: string): string {
   return `${STAGING}/${stagingName(runId)}`;
 }
+
+/** A writer on another host is only judged by idle time: its pid cannot be probed from here. */
+export const STALE_OTHER_HOST_MS = 10 * 60_000;
+/** Leftovers that name no writer (older versions) are only judged by idle time, conservatively. */
+export const STALE_UNOWNED_MS = 24 * 60 * 60_000;
+
+/** Whether a process with this pid runs on this machine (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/**
+ * Whether the process that left a staging folder or temp file is gone, so what it left can be removed: on this
+ * host, its pid is not alive; on another, its pid is not alive here and nothing touched it for 10 minutes; with
+ * no recorded writer, nothing touched it for 24 hours. `idleMs`: time since it was last modified.
+ */
+export function writerGone(writer: { host: string; pid: number } | undefined, idleMs: number): boolean {
+  if (!writer) return idleMs >= STALE_UNOWNED_MS;
+  if (processAlive(writer.pid)) return false;
+  return writer.host === stagingHost() || idleMs >= STALE_OTHER_HOST_MS;
+}

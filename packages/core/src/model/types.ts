@@ -23,6 +23,8 @@ export interface ArchiveFile {
 /** What happened to one planned file. */
 export const OUTCOMES = [
   "downloaded",
+  /** Stored after a full CRC test, but the archive publishes no `.CHECKSUM` to verify it against (yet). */
+  "unverified",
   "skipped",
   "missing",
   "pending",
@@ -34,7 +36,15 @@ export type Outcome = (typeof OUTCOMES)[number];
 export type OutcomeCounts = Record<Outcome, number>;
 
 export function emptyCounts(): OutcomeCounts {
-  return { downloaded: 0, skipped: 0, missing: 0, pending: 0, checksum_mismatch: 0, failed: 0 };
+  return {
+    downloaded: 0,
+    unverified: 0,
+    skipped: 0,
+    missing: 0,
+    pending: 0,
+    checksum_mismatch: 0,
+    failed: 0,
+  };
 }
 
 export const CHECKSUM_SUFFIX = ".CHECKSUM";

@@ -22,20 +22,22 @@ describe("forEachConcurrent", () => {
         yield i;
       }
     }
+    const held = gate();
     const seen: number[] = [];
-    const first = gate();
     const done = forEachConcurrent(source(), 3, async (x) => {
       running++;
       peak = Math.max(peak, running);
-      if (x === 0) await first.opened;
-      await Promise.resolve();
+      if (x < 3) await held.opened;
+      else await Promise.resolve();
       seen.push(x);
       running--;
     });
-    // Item 0 blocks one lane; the other two lanes drain the rest, so everything but 0 finishes first.
-    while (seen.length < 19) await new Promise((r) => setImmediate(r));
-    expect(seen).not.toContain(0);
-    first.open();
+    // The first three items hold all three lanes: nothing more is pulled until one is free.
+    while (running < 3) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(pulled).toBe(3);
+    expect(seen).toEqual([]);
+    held.open();
     await done;
     expect(peak).toBe(3);
     expect(pulled).toBe(20);

@@ -48,7 +48,10 @@ export async function forEachConcurrent<T>(
 }
 
 /** `tasks` run `concurrency` at a time; the results keep the tasks' order. */
-export async function mapConcurrent<T>(tasks: readonly (() => Promise<T>)[], concurrency: number): Promise<T[]> {
+export async function mapConcurrent<T>(
+  tasks: readonly (() => Promise<T>)[],
+  concurrency: number,
+): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
   await forEachConcurrent(tasks, concurrency, async (task, i) => {
     results[i] = await task();

@@ -1,5 +1,6 @@
 // Test helper: an HTTP proxy in front of versitygw that injects S3-style faults per request (503s, resets,
-// truncated and stalled bodies, held responses) and records how many requests were in flight at once.
+// truncated and stalled bodies, held responses) and records how many requests were in flight at once, and when
+// each one was open.
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -18,11 +19,21 @@ export type Fault =
   /** Forward only once `until` resolves. */
   | { kind: "hold"; until: Promise<void> };
 
+/** When a request was open at the proxy (ms, performance.now()); `end` once its answer is done or cut. */
+export interface Span {
+  path: string;
+  start: number;
+  end?: number;
+}
+
 export interface FaultProxy {
   endpoint: string;
   /** Request paths (without query) in arrival order. */
   requests: string[];
+  spans: Span[];
   maxInFlight: number;
+  /** Requests open now. */
+  inFlight: number;
   close(): Promise<void>;
 }
 
@@ -32,8 +43,14 @@ export async function startFaultProxy(
   decide: (url: string, nth: number) => Fault,
 ): Promise<FaultProxy> {
   const counts = new Map<string, number>();
-  let inFlight = 0;
-  const state: FaultProxy = { endpoint: "", requests: [], maxInFlight: 0, close: async () => {} };
+  const state: FaultProxy = {
+    endpoint: "",
+    requests: [],
+    spans: [],
+    maxInFlight: 0,
+    inFlight: 0,
+    close: async () => {},
+  };
 
   const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault) => {
     const upstream = request(
@@ -65,9 +82,14 @@ export async function startFaultProxy(
     state.requests.push(url);
     const nth = (counts.get(url) ?? 0) + 1;
     counts.set(url, nth);
-    inFlight++;
-    state.maxInFlight = Math.max(state.maxInFlight, inFlight);
-    res.on("close", () => inFlight--);
+    state.inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    const span: Span = { path: url, start: performance.now() };
+    state.spans.push(span);
+    res.on("close", () => {
+      state.inFlight--;
+      span.end = performance.now();
+    });
     const fault = decide(url, nth);
     switch (fault.kind) {
       case "status":

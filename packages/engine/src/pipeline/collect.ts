@@ -15,8 +15,9 @@ import type {
   StorageBackend,
 } from "@crypto-lakehouse/core";
 import { redactSecrets } from "@crypto-lakehouse/core";
-import { planFiles } from "../plan/planner.js";
-import { BronzeIndex, RefetchNotes, type ResumeDecision } from "./resume.js";
+import { type Lister, type Plan, planFiles } from "../plan/planner.js";
+import { ChangeRecorder } from "./history.js";
+import { BronzeIndex, RefetchNotes } from "./resume.js";
 import { executeRun, type RunTally } from "./run.js";
 
 export { batchId, type FailedRun, failedRunOf } from "./run.js";
@@ -39,6 +40,8 @@ export interface Progress {
   bytes: number;
   startedAt: number;
   last?: FileResult;
+  /** Transfers the downloader allows in flight now, when it reports it (its adaptive concurrency). */
+  concurrency?: number;
 }
 
 export interface CollectOptions {
@@ -48,6 +51,8 @@ export interface CollectOptions {
   today?: string;
   /** Serializable description for remote workers (queue executors). */
   job?: Omit<CollectJob, "runId">;
+  /** Plans the run instead of the request's own plan (`lakehouse sync`: several followed selections at once). */
+  plan?: (lister: Lister) => Plan;
 }
 
 export function newRunId(now = new Date()): string {
@@ -56,59 +61,6 @@ export function newRunId(now = new Date()): string {
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
   return `${ts}-${randomBytes(3).toString("hex")}`;
-}
-
-/** The resume index for this run, or none when every planned file is fetched anyway. */
-function resumeIndex(deps: CollectDeps, settings: ResolvedConfig["settings"], signal?: AbortSignal) {
-  if (!settings.resume || settings.forceRedownload) return undefined;
-  return new BronzeIndex(deps.storage, {
-    verify: settings.verify,
-    ...(settings.refreshChanged
-      ? {
-          remote: (prefix: string) =>
-            deps.downloader.list(prefix, { delimiter: "/", ...(signal ? { signal } : {}) }),
-        }
-      : {}),
-  });
-}
-
-/** The planned files as they come, each with its resume decision (none when resume is off). */
-async function* decide(
-  files: AsyncIterable<ArchiveFile>,
-  index: BronzeIndex | undefined,
-  progress: Progress,
-): AsyncGenerator<readonly [ArchiveFile, ResumeDecision | undefined]> {
-  // Counted as the plan yields a file, before its resume check (which may fail, or look ahead).
-  const planned = (async function* () {
-    for await (const f of files) {
-      progress.planned++;
-      yield f;
-    }
-  })();
-  if (index) yield* index.checkAll(planned);
-  else for await (const f of planned) yield [f, undefined] as const;
-}
-
-/** The plan, minus what bronze already holds (counted as skipped); started once the store is writable. */
-async function* filesToFetch(
-  deps: CollectDeps,
-  plan: AsyncIterable<ArchiveFile>,
-  index: BronzeIndex | undefined,
-  refetched: RefetchNotes,
-  { progress, onFile, planComplete }: RunTally,
-): AsyncGenerator<ArchiveFile> {
-  for await (const [f, decision] of decide(plan, index, progress)) {
-    if (decision?.done) {
-      onFile({ file: f, outcome: "skipped", bytes: 0, durationMs: 0, reason: "already in bronze and verified" });
-      continue;
-    }
-    if (decision && decision.why !== "absent") {
-      refetched.add(f, decision);
-      deps.logger.info("fetching a stored file again", { key: f.key, reason: decision.reason });
-    }
-    yield f;
-  }
-  planComplete();
 }
 
 export async function runCollection(
@@ -120,18 +72,64 @@ export async function runCollection(
   const { request, settings } = config;
   let notes: PlanNote[] = [];
   const refetched = new RefetchNotes();
-  const toFetch = (tally: RunTally): AsyncIterable<ArchiveFile> => {
-    const plan = planFiles(request, {
-      catalog,
-      lister: (prefix, delimiter) =>
-        downloader.list(prefix, { delimiter: delimiter ?? "/", ...(opts.signal ? { signal: opts.signal } : {}) }),
-      ...(opts.today ? { today: opts.today } : {}),
-    });
+  const runId = opts.runId ?? newRunId();
+  const changes = new ChangeRecorder(storage, runId, deps.logger);
+  const list = (prefix: string, delimiter?: string) =>
+    downloader.list(prefix, { delimiter: delimiter ?? "/", ...(opts.signal ? { signal: opts.signal } : {}) });
+
+  /** The plan, minus what bronze already holds (counted as skipped); started once the store is writable. */
+  function toFetch({ progress, onFile, planComplete }: RunTally): AsyncIterable<ArchiveFile> {
+    const plan = opts.plan
+      ? opts.plan(list)
+      : planFiles(request, { catalog, lister: list, ...(opts.today ? { today: opts.today } : {}) });
     notes = plan.notes;
-    return filesToFetch(deps, plan.files, resumeIndex(deps, settings, opts.signal), refetched, tally);
-  };
+    const index =
+      settings.resume && !settings.forceRedownload
+        ? new BronzeIndex(storage, {
+            verify: settings.verify,
+            // Listed only for stored files without a .CHECKSUM beside them (see BronzeIndexOptions.archive).
+            archive: (prefix: string) => list(prefix),
+            ...(settings.refreshChanged ? { remote: (prefix: string) => list(prefix) } : {}),
+          })
+        : undefined;
+    return (async function* () {
+      // Counted as the plan yields a file, before its resume check (which may fail, or look ahead).
+      const planned = (async function* () {
+        for await (const f of plan.files) {
+          progress.planned++;
+          yield f;
+        }
+      })();
+      const decided = index
+        ? index.checkAll(planned)
+        : (async function* () {
+            for await (const f of planned) yield [f, undefined] as const;
+          })();
+      for await (const [f, decision] of decided) {
+        if (decision?.done) {
+          onFile({
+            file: f,
+            outcome: "skipped",
+            bytes: 0,
+            durationMs: 0,
+            reason: decision.reason ?? "already in bronze and verified",
+          });
+          continue;
+        }
+        if (decision && decision.why !== "absent") {
+          refetched.add(f, decision);
+          deps.logger.info("fetching a stored file again", { key: f.key, reason: decision.reason });
+          // Nothing is lost: a version the archive replaced is kept before the new one overwrites it.
+          await changes.preserve(f, decision.remote, decision.reason, decision.why === "changed");
+        }
+        yield f;
+      }
+      planComplete();
+    })();
+  }
+
   const summary = await executeRun(deps, {
-    runId: opts.runId ?? newRunId(),
+    runId,
     // Callers bind the run id to the logger (every plugin logs through it), so it is not added again here.
     logger: deps.logger,
     files: toFetch,
@@ -150,10 +148,21 @@ export async function runCollection(
     record: () => ({
       request: { ...request, notes: undefined },
       settings: publicSettings(settings),
-      notes: [...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`), ...refetched.notes()],
+      notes: [
+        ...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`),
+        ...refetched.notes(),
+        ...(changes.count
+          ? [`${changes.count} changed in the archive: the replaced versions are kept (lakehouse changes)`]
+          : []),
+      ],
     }),
   });
-  deps.logger.info("collect finished", { status: summary.status, counts: summary.counts, bytes: summary.bytes });
+  await changes.finish();
+  deps.logger.info("collect finished", {
+    status: summary.status,
+    counts: summary.counts,
+    bytes: summary.bytes,
+  });
   return summary;
 }
 

@@ -114,7 +114,7 @@ describe("collect pipeline logic", () => {
     expect(isPending({ ...file("x"), partition: "monthly", period: "2025-10" }, "2025-11-25")).toBe(false);
   });
 
-  it("gives every file exactly one outcome and stores only verified ones", async () => {
+  it("gives every file exactly one outcome and stores only verified ones (and CRC-tested ones without a .CHECKSUM, as unverified)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "stage-"));
     const good = file("2023-07-01");
     const stale = file("2023-07-02");
@@ -157,12 +157,20 @@ describe("collect pipeline logic", () => {
       "2025-11-24": "pending",
       "2023-07-04": "failed",
       "2023-07-05": "failed",
-      "2023-07-06": "failed",
+      "2023-07-06": "unverified",
       "2023-07-07": "failed",
     });
     expect(results.find((r) => r.file === stale)!.reason).toMatch(/CHECKSUM is stale/);
     const stored = [...storage.objects.keys()].filter((k) => k.startsWith("bronze/"));
-    expect(stored.sort()).toEqual([bronzeKey(good), `${bronzeKey(good)}.CHECKSUM`]);
+    expect(stored.sort()).toEqual([bronzeKey(good), `${bronzeKey(good)}.CHECKSUM`, bronzeKey(noSidecar)]);
+    expect(results.find((r) => r.file === noSidecar)!.reason).toMatch(
+      /publishes no \.CHECKSUM.*full CRC test/,
+    );
+    expect(JSON.parse(storage.objects.get(fileRecordKey(bronzeKey(noSidecar)))!.toString())).toMatchObject({
+      verified: false,
+      unverified: "no_checksum",
+      zipTest: "crc",
+    });
     expect(storage.objects.has(`_meta/quarantine/r1/${bronzeKey(stale)}`)).toBe(true);
     const record = JSON.parse(storage.objects.get(fileRecordKey(bronzeKey(good)))!.toString());
     expect(record).toMatchObject({ key: good.key, sha256: sha(ZIP), verified: true, runId: "r1" });
@@ -170,6 +178,20 @@ describe("collect pipeline logic", () => {
     const index = new BronzeIndex(storage);
     expect(await index.isDone(good)).toBe(true);
     expect(await index.isDone(stale)).toBe(false);
+    // Stored unverified: done while the archive still publishes no .CHECKSUM, fetched again once it does.
+    const listing = (withSum: boolean) => ({
+      archive: async function* (prefix: string) {
+        yield { kind: "object" as const, key: noSidecar.key, size: ZIP.length };
+        if (withSum) yield { kind: "object" as const, key: `${noSidecar.key}.CHECKSUM`, size: 80 };
+        expect(noSidecar.key.startsWith(prefix)).toBe(true);
+      },
+    });
+    expect(await new BronzeIndex(storage, listing(false)).check(noSidecar)).toMatchObject({ done: true });
+    expect(await new BronzeIndex(storage, listing(true)).check(noSidecar)).toMatchObject({
+      done: false,
+      why: "unverified",
+      reason: expect.stringMatching(/publishes its \.CHECKSUM now/),
+    });
   });
 
   it("with download_checksum off, stores without verifying", async () => {

@@ -204,12 +204,12 @@ describe("BronzeIndex: refresh_changed", () => {
     });
     const index = new BronzeIndex(s, { remote: remote.list });
     expect(await index.check(same!)).toEqual({ done: true });
-    expect(await index.check(etag!)).toEqual({
+    expect(await index.check(etag!)).toMatchObject({
       done: false,
       why: "changed",
       reason: `changed in the archive: ETag ${md5(zip(etag!.key))} → ${md5(changedSameSize)}`,
     });
-    expect(await index.check(size!)).toEqual({
+    expect(await index.check(size!)).toMatchObject({
       done: false,
       why: "changed",
       reason: expect.stringMatching(/^changed in the archive: size \d+ → \d+ bytes$/),
@@ -241,7 +241,7 @@ describe("BronzeIndex: refresh_changed", () => {
     });
     const index = new BronzeIndex(s, { remote: remote.list });
     expect(await index.isDone(quoted!)).toBe(true);
-    expect(await index.check(noEtag!)).toEqual({
+    expect(await index.check(noEtag!)).toMatchObject({
       done: false,
       why: "changed",
       reason: "changed in the archive: LastModified 2023-07-02T01:00:00.000Z → 2024-01-01T00:00:00.000Z",

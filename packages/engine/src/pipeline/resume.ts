@@ -25,15 +25,33 @@ export interface BronzeIndexOptions {
    * differs from the listing's is not done. Absent: the archive is not consulted.
    */
   remote?: (prefix: string) => AsyncIterable<RemoteEntry>;
+  /**
+   * Lists an archive folder for stored files the run would fetch again as unverified (no `.CHECKSUM` beside them):
+   * one stored unverified because the archive published no `.CHECKSUM` is done while the archive still has none,
+   * and fetched again (promoted to verified, or quarantined) once it has one. Defaults to `remote`.
+   */
+  archive?: (prefix: string) => AsyncIterable<RemoteEntry>;
   /** Folders (bronze and archive) kept listed at once (default 256); the plan visits them in order. */
   maxFolders?: number;
 }
 
 /** Why a planned file is (not) skipped; `reason` says it in words for the run's notes and log. */
 export type ResumeDecision =
-  | { done: true }
+  | { done: true; reason?: string }
   | { done: false; why: "absent" }
-  | { done: false; why: "unverified" | "changed"; reason: string };
+  | {
+      done: false;
+      why: "unverified" | "changed" | "damaged";
+      reason: string;
+      /** The archive's copy as listed (when the archive was listed for the decision). */
+      remote?: RemoteObject;
+    };
+
+/** An archive folder's zips and which of them have a `.CHECKSUM`, from one listing. */
+interface ArchiveFolder {
+  objects: Map<string, RemoteObject>;
+  sums: Set<string>;
+}
 
 /** Planned files checked at once with `remote` (each may read its record); without it, one (no reads). */
 const REFRESH_LOOKAHEAD = 16;
@@ -45,6 +63,11 @@ interface Stored {
   checksum: boolean;
   /** The zip's ETag in the store's listing (S3 stores: the MD5 of a single-part upload), normalised. */
   etag?: string;
+  /**
+   * The listing shows the zip modified after its record was written: something other than collect changed it
+   * (collect writes the record last), so its record is read and compared.
+   */
+  touched: boolean;
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
@@ -74,7 +97,7 @@ class FolderCache<T> {
 
 export class BronzeIndex {
   private readonly stored: FolderCache<Map<string, Stored>>;
-  private readonly archive: FolderCache<Map<string, RemoteObject>>;
+  private readonly archive: FolderCache<ArchiveFolder>;
   private readonly verify: boolean;
 
   constructor(
@@ -100,16 +123,17 @@ export class BronzeIndex {
     const name = basename(f.key);
     const s = (await this.stored.get(folder, (k) => this.loadStored(k))).get(name);
     if (!s) return { done: false, why: "absent" };
-    if (this.verify && !s.checksum) {
-      return {
-        done: false,
-        why: "unverified",
-        reason: "stored without verification (download_checksum: false): no .CHECKSUM beside it in bronze",
-      };
+    if (this.verify && !s.checksum) return this.unverified(f);
+    if (s.touched) {
+      const damaged = await this.damaged(f, s);
+      if (damaged) return { done: false, why: "damaged", reason: damaged };
     }
     if (this.options.remote) {
       const changed = await this.changed(f, s);
-      if (changed) return { done: false, why: "changed", reason: changed };
+      if (changed) {
+        const remote = (await this.archiveFolder(f))?.objects.get(basename(f.key));
+        return { done: false, why: "changed", reason: changed, ...(remote ? { remote } : {}) };
+      }
     }
     return { done: true };
   }
@@ -135,10 +159,47 @@ export class BronzeIndex {
     while (queue.length) yield await queue.shift()!;
   }
 
+  /** The archive's folder of `f`, listed once (undefined without a lister). */
+  private async archiveFolder(f: ArchiveFile): Promise<ArchiveFolder | undefined> {
+    const lister = this.options.archive ?? this.options.remote;
+    if (!lister) return undefined;
+    const prefix = f.key.slice(0, f.key.lastIndexOf("/") + 1);
+    return this.archive.get(prefix, (p) => this.loadRemote(p, lister));
+  }
+
+  /**
+   * A stored file without a `.CHECKSUM` beside it, on a verifying run: fetched again to verify it, unless it was
+   * stored unverified because the archive publishes no `.CHECKSUM` for it and still does not (nothing to gain).
+   */
+  private async unverified(f: ArchiveFile): Promise<ResumeDecision> {
+    const unchecked = {
+      done: false as const,
+      why: "unverified" as const,
+      reason: "stored without verification (download_checksum: false): no .CHECKSUM beside it in bronze",
+    };
+    const folder = await this.archiveFolder(f);
+    if (!folder) return unchecked;
+    const name = basename(f.key);
+    const remote = folder.objects.get(name);
+    const withRemote = remote ? { remote } : {};
+    if (folder.sums.has(name)) {
+      const rec = await this.readRecord(bronzeKey(f));
+      return rec?.unverified === "no_checksum"
+        ? {
+            ...unchecked,
+            ...withRemote,
+            reason: "stored unverified; the archive publishes its .CHECKSUM now",
+          }
+        : { ...unchecked, ...withRemote };
+    }
+    const rec = await this.readRecord(bronzeKey(f));
+    if (rec?.unverified !== "no_checksum") return { ...unchecked, ...withRemote };
+    return { done: true, reason: "stored unverified: the archive still publishes no .CHECKSUM for it" };
+  }
+
   /** Why the archive's copy differs from the stored one, or undefined when it does not (or is gone). */
   private async changed(f: ArchiveFile, s: Stored): Promise<string | undefined> {
-    const prefix = f.key.slice(0, f.key.lastIndexOf("/") + 1);
-    const remote = (await this.archive.get(prefix, (p) => this.loadRemote(p))).get(basename(f.key));
+    const remote = (await this.archiveFolder(f))?.objects.get(basename(f.key));
     // Vanished from the archive: what we hold stays (ARCHIVE.md §3).
     if (!remote) return undefined;
     if (remote.size !== s.size) return `changed in the archive: size ${s.size} → ${remote.size} bytes`;
@@ -157,6 +218,18 @@ export class BronzeIndex {
     return undefined;
   }
 
+  /** Why the stored zip no longer is what its record describes (size, the store's ETag), or undefined. */
+  private async damaged(f: ArchiveFile, s: Stored): Promise<string | undefined> {
+    const rec = await this.readRecord(bronzeKey(f));
+    if (!rec) return "changed after it was stored, and its record is unreadable";
+    if (rec.size !== s.size)
+      return `the stored zip is ${s.size} bytes, its record says ${rec.size} (changed after it was stored)`;
+    const was = normalEtag(rec.storedEtag);
+    if (was && s.etag && was !== s.etag)
+      return `the stored zip's ETag is ${s.etag}, its record says ${was} (changed after it was stored)`;
+    return undefined;
+  }
+
   private async readRecord(key: string): Promise<FileRecord | undefined> {
     const data = await this.storage.read(fileRecordKey(key));
     if (!data) return undefined;
@@ -170,13 +243,17 @@ export class BronzeIndex {
 
   /** The folder's zips that have a record, from one listing of the folder and one of its record folder. */
   private async loadStored(folder: string): Promise<Map<string, Stored>> {
-    const zips = new Map<string, { size: number; etag?: string }>();
+    const zips = new Map<string, { size: number; etag?: string; modified?: number }>();
     const sums = new Set<string>();
     for await (const o of this.storage.list(folder)) {
       const rest = o.key.slice(folder.length);
       if (rest.includes("/")) continue;
       if (rest.endsWith(".zip"))
-        zips.set(rest, { size: o.size, ...(o.etag ? { etag: normalEtag(o.etag) } : {}) });
+        zips.set(rest, {
+          size: o.size,
+          ...(o.etag ? { etag: normalEtag(o.etag) } : {}),
+          ...(o.lastModified ? { modified: o.lastModified.getTime() } : {}),
+        });
       else if (rest.endsWith(`.zip${CHECKSUM_SUFFIX}`)) sums.add(rest.slice(0, -CHECKSUM_SUFFIX.length));
     }
     const out = new Map<string, Stored>();
@@ -188,27 +265,36 @@ export class BronzeIndex {
       const zip = rest.slice(0, -".json".length);
       const z = zips.get(zip);
       if (!z) continue;
-      out.set(zip, { ...z, checksum: sums.has(zip) });
+      const { modified, ...listed } = z;
+      const recorded = o.lastModified?.getTime();
+      const touched = modified !== undefined && recorded !== undefined && modified > recorded;
+      out.set(zip, { ...listed, checksum: sums.has(zip), touched });
     }
     return out;
   }
 
-  /** The archive folder's zips, from one (paginated) listing. */
-  private async loadRemote(prefix: string): Promise<Map<string, RemoteObject>> {
-    const out = new Map<string, RemoteObject>();
-    for await (const e of this.options.remote!(prefix)) {
+  /** The archive folder's zips and their `.CHECKSUM`s, from one (paginated) listing. */
+  private async loadRemote(
+    prefix: string,
+    lister: (prefix: string) => AsyncIterable<RemoteEntry>,
+  ): Promise<ArchiveFolder> {
+    const objects = new Map<string, RemoteObject>();
+    const sums = new Set<string>();
+    for await (const e of lister(prefix)) {
       if (e.kind !== "object") continue;
       const rest = e.key.slice(prefix.length);
-      if (!rest.includes("/") && rest.endsWith(".zip")) out.set(rest, e);
+      if (rest.includes("/")) continue;
+      if (rest.endsWith(".zip")) objects.set(rest, e);
+      else if (rest.endsWith(`.zip${CHECKSUM_SUFFIX}`)) sums.add(rest.slice(0, -CHECKSUM_SUFFIX.length));
     }
-    return out;
+    return { objects, sums };
   }
 }
 
 /** Stored files a run fetches again (unverified, changed in the archive), summed up for the run's notes. */
 export class RefetchNotes {
-  private readonly keys = { unverified: [] as string[], changed: [] as string[] };
-  private readonly counts = { unverified: 0, changed: 0 };
+  private readonly keys = { unverified: [] as string[], changed: [] as string[], damaged: [] as string[] };
+  private readonly counts = { unverified: 0, changed: 0, damaged: 0 };
 
   constructor(private readonly examples = 10) {}
 
@@ -218,12 +304,12 @@ export class RefetchNotes {
     const keys = this.keys[d.why];
     if (keys.length < this.examples)
       keys.push(
-        d.why === "changed" ? `${f.key} (${d.reason.replace(/^changed in the archive: /, "")})` : f.key,
+        d.why === "unverified" ? f.key : `${f.key} (${d.reason.replace(/^changed in the archive: /, "")})`,
       );
   }
 
   notes(): string[] {
-    const line = (why: "unverified" | "changed", head: string) => {
+    const line = (why: "unverified" | "changed" | "damaged", head: string) => {
       const n = this.counts[why];
       if (!n) return [];
       const more = n > this.keys[why].length ? `, … and ${n - this.keys[why].length} more` : "";
@@ -235,6 +321,10 @@ export class RefetchNotes {
         "fetched again to verify them, as bronze held them unverified (download_checksum: false)",
       ),
       ...line("changed", "fetched again, changed in the archive since they were stored (refresh_changed)"),
+      ...line(
+        "damaged",
+        "fetched again, as the stored zip no longer matched its record (truncated or replaced)",
+      ),
     ];
   }
 }

@@ -75,221 +75,191 @@ function runError(e: unknown): NonNullable<RunSummary["error"]> {
   return { code: "INTERNAL", message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Counts, durations and failures of a run as its files settle. */
-class RunTracker {
-  readonly progress: Progress;
-  readonly durations: RunSummary["durations"] = {};
-  readonly failures: RunSummary["failures"] = [];
-  /** Bytes of stored downloads (what the summary reports). */
-  storedBytes = 0;
-  private liveBytes = 0;
-
-  constructor(
-    runId: string,
-    planned: number | undefined,
-    readonly startedAt: number,
-    private readonly onProgress?: (p: Progress) => void,
-  ) {
-    this.progress = {
-      runId,
-      planned: planned ?? 0,
-      planComplete: planned !== undefined,
-      done: 0,
-      counts: emptyCounts(),
-      bytes: 0,
-      startedAt,
-    };
-  }
-
-  emit(): void {
-    this.onProgress?.(this.progress);
-  }
-
-  readonly onFile = (r: FileResult): void => {
-    const p = this.progress;
-    p.done++;
-    if (r.outcome === "downloaded") {
-      this.storedBytes += r.bytes;
-      // Executors that cannot stream byte counts (remote workers) still move the bytes figure per file.
-      if (this.liveBytes === 0) p.bytes = this.storedBytes;
-    }
-    p.counts[r.outcome]++;
-    p.last = r;
-    this.durations[r.outcome] = (this.durations[r.outcome] ?? 0) + r.durationMs;
-    if (r.outcome !== "downloaded" && r.outcome !== "skipped") {
-      this.failures.push({ key: r.file.key, outcome: r.outcome, reason: r.reason ?? r.outcome });
-    }
-    this.emit();
-  };
-
-  readonly onBytes = (n: number): void => {
-    this.liveBytes += n;
-    this.progress.bytes = this.liveBytes;
-  };
-
-  /** How the run ended, from its counts and how it stopped. */
-  status(aborted: boolean, cancelReason: string | undefined): RunSummary["status"] {
-    const c = this.progress.counts;
-    if (aborted || cancelReason !== undefined) return "cancelled";
-    return c.failed + c.checksum_mismatch > 0 ? "completed_with_failures" : "completed";
-  }
-}
-
-type RunDeps = Pick<CollectDeps, "downloader" | "storage" | "executor">;
-
-/** The summary of the run as it stands. */
-function summarize(
-  deps: RunDeps,
-  spec: RunSpec,
-  t: RunTracker,
-  status: RunSummary["status"],
-  end: Pick<RunSummary, "cancelReason" | "error">,
-): RunSummary {
-  const { request, settings, notes } = spec.record();
-  // Settings, notes, failure reasons, the cancel reason and the error may quote a URL: none keeps its credentials.
-  return redactSecrets({
-    runId: spec.runId,
-    status,
-    ...end,
-    startedAt: new Date(t.startedAt).toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationMs: Date.now() - t.startedAt,
-    request,
-    settings,
-    planned: t.progress.planned,
-    counts: t.progress.counts,
-    bytes: t.storedBytes,
-    durations: t.durations,
-    failures: t.failures,
-    notes,
-    output: deps.storage.location,
-    downloader: deps.downloader.id,
-    executor: deps.executor.id,
-  });
-}
-
-async function storeSummary(deps: RunDeps, summary: RunSummary): Promise<void> {
-  await deps.storage.put(
-    runSummaryKey(summary.runId),
-    { data: JSON.stringify(summary, null, 2) },
-    { contentType: "application/json" },
-  );
-}
-
-/** Records the run as failed with `e` and returns the error to rethrow; a failure to record is logged, not thrown. */
-async function recordFailure(deps: RunDeps, spec: RunSpec, t: RunTracker, e: unknown): Promise<unknown> {
-  const err = typeof e === "object" && e !== null ? e : new Error(String(e));
-  let summary: RunSummary | undefined;
-  try {
-    summary = summarize(deps, spec, t, "failed", { error: runError(err) });
-    // At info, like "collect finished": the caller reports the error itself.
-    spec.logger.info("collect failed", { error: summary.error?.message, counts: summary.counts });
-    await storeSummary(deps, summary);
-    failedRuns.set(err, { summary, recorded: true });
-  } catch (storeError) {
-    spec.logger.warn("could not record the failed run", {
-      key: runSummaryKey(spec.runId),
-      error: redactSecrets((storeError as Error)?.message ?? String(storeError)),
-    });
-    if (summary) failedRuns.set(err, { summary, recorded: false });
-  }
-  return err;
-}
-
-/** The files in batches of `size`, each with its stable id. */
-async function* batchesOf(files: AsyncIterable<ArchiveFile>, runId: string, size: number): AsyncGenerator<Batch> {
-  let chunk: ArchiveFile[] = [];
-  let i = 0;
-  for await (const f of files) {
-    chunk.push(f);
-    if (chunk.length >= size) {
-      yield { id: batchId(runId, chunk), index: i++, files: chunk };
-      chunk = [];
-    }
-  }
-  if (chunk.length) yield { id: batchId(runId, chunk), index: i++, files: chunk };
-}
-
-/** What a remote worker needs to rebuild the pipeline for this run. */
-function jobOf(deps: RunDeps, spec: RunSpec): CollectJob {
-  return {
-    runId: spec.runId,
-    downloader: spec.job?.downloader ?? { id: deps.downloader.id, settings: {} },
-    storage: spec.job?.storage ?? { id: deps.storage.id, options: {} },
-    verify: spec.verify,
-    ...(spec.zipTest ? { zipTest: spec.zipTest } : {}),
-    ...(spec.job?.plugins ? { plugins: spec.job.plugins } : {}),
-  };
-}
-
-/**
- * Hands the batches to the executor; returns the cancel reason when the run was cancelled from outside (a queued
- * run, `lakehouse cancel`) or interrupted — what was done is kept, and the run still gets its summary.
- */
-async function runBatches(deps: RunDeps, spec: RunSpec, t: RunTracker): Promise<string | undefined> {
-  const { downloader, storage, executor } = deps;
-  const { runId, logger } = spec;
-  const files = spec.files({
-    progress: t.progress,
-    onFile: t.onFile,
-    planComplete() {
-      t.progress.planComplete = true;
-      t.emit();
-    },
-  });
-  const stagingDir = await createStagingDir(storage, runId, logger);
-  const processor = createBatchProcessor({
-    runId,
-    downloader,
-    storage,
-    stagingDir,
-    verify: spec.verify,
-    ...(spec.zipTest ? { zipTest: spec.zipTest } : {}),
-    logger,
-    ...(spec.today ? { today: () => spec.today! } : {}),
-  });
-  try {
-    logger.info(spec.started.message, spec.started.fields);
-    await executor.run({
-      runId,
-      batches: batchesOf(files, runId, spec.batchSize),
-      processor,
-      job: jobOf(deps, spec),
-      concurrency: spec.concurrency,
-      onFile: t.onFile,
-      onBytes: t.onBytes,
-      ...(spec.signal ? { signal: spec.signal } : {}),
-    });
-  } catch (e) {
-    if (isLakehouseError(e, "CANCELLED")) {
-      logger.warn(e.message);
-      return e.message;
-    }
-    // Interrupted (SIGINT): whatever the abort made a plugin throw, the run was cancelled, not failed.
-    if (!spec.signal?.aborted) throw e;
-  } finally {
-    await rm(stagingDir, { recursive: true, force: true });
-  }
-  return undefined;
-}
-
 /**
  * Runs `spec.files` through the executor in batches and writes the run summary; returns it. A run that fails
  * fatally once the store is known writable (planning, listing, the store, the executor) still writes its summary,
  * `status: "failed"` with the error and what was done before it, then rethrows the error (see `failedRunOf`).
  */
-export async function executeRun(deps: RunDeps, spec: RunSpec): Promise<RunSummary> {
+export async function executeRun(
+  deps: Pick<CollectDeps, "downloader" | "storage" | "executor">,
+  spec: RunSpec,
+): Promise<RunSummary> {
+  const { downloader, storage, executor } = deps;
+  const { runId, logger, batchSize } = spec;
   const startedAt = Date.now();
   // An unwritable store is refused before the run starts: there is nowhere to record it, and nothing to record.
-  await deps.storage.checkWritable();
-  const t = new RunTracker(spec.runId, spec.planned, startedAt, spec.onProgress);
+  await storage.checkWritable();
+
+  const progress: Progress = {
+    runId,
+    planned: spec.planned ?? 0,
+    planComplete: spec.planned !== undefined,
+    done: 0,
+    counts: emptyCounts(),
+    bytes: 0,
+    startedAt,
+  };
+  const durations: RunSummary["durations"] = {};
+  const failures: RunSummary["failures"] = [];
+  const emit = () => {
+    const reported = downloader.concurrency?.();
+    if (reported) progress.concurrency = reported.current;
+    spec.onProgress?.(progress);
+  };
+  let storedBytes = 0;
+  let liveBytes = 0;
+  const onFile = (r: FileResult) => {
+    progress.done++;
+    if (r.outcome === "downloaded" || r.outcome === "unverified") {
+      storedBytes += r.bytes;
+      // Executors that cannot stream byte counts (remote workers) still move the bytes figure per file.
+      if (liveBytes === 0) progress.bytes = storedBytes;
+    }
+    progress.counts[r.outcome]++;
+    progress.last = r;
+    durations[r.outcome] = (durations[r.outcome] ?? 0) + r.durationMs;
+    if (r.outcome !== "downloaded" && r.outcome !== "skipped" && r.outcome !== "unverified") {
+      failures.push({ key: r.file.key, outcome: r.outcome, reason: r.reason ?? r.outcome });
+    }
+    emit();
+  };
+  const onBytes = (n: number) => {
+    liveBytes += n;
+    progress.bytes = liveBytes;
+  };
+
+  /** The summary of the run as it stands. */
+  const summarize = (
+    status: RunSummary["status"],
+    end: Pick<RunSummary, "cancelReason" | "error">,
+  ): RunSummary => {
+    const { request, settings, notes } = spec.record();
+    const concurrency = downloader.concurrency?.();
+    // Settings, notes, failure reasons, the cancel reason and the error may quote a URL: none keeps its credentials.
+    return redactSecrets({
+      runId,
+      status,
+      ...end,
+      startedAt: new Date(startedAt).toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs: Date.now() - startedAt,
+      request,
+      settings,
+      planned: progress.planned,
+      counts: progress.counts,
+      bytes: storedBytes,
+      durations,
+      failures,
+      notes,
+      output: storage.location,
+      downloader: downloader.id,
+      executor: executor.id,
+      ...(concurrency ? { concurrency } : {}),
+    });
+  };
+  const store = (summary: RunSummary) =>
+    storage.put(
+      runSummaryKey(runId),
+      { data: JSON.stringify(summary, null, 2) },
+      { contentType: "application/json" },
+    );
+
+  /** Records the run as failed with `e`; a failure to record is logged, never thrown over `e`. */
+  async function recordFailure(e: unknown): Promise<unknown> {
+    const err = typeof e === "object" && e !== null ? e : new Error(String(e));
+    let summary: RunSummary | undefined;
+    try {
+      summary = summarize("failed", { error: runError(err) });
+      // At info, like "collect finished": the caller reports the error itself.
+      logger.info("collect failed", { error: summary.error?.message, counts: summary.counts });
+      await store(summary);
+      failedRuns.set(err, { summary, recorded: true });
+    } catch (storeError) {
+      logger.warn("could not record the failed run", {
+        key: runSummaryKey(runId),
+        error: redactSecrets((storeError as Error)?.message ?? String(storeError)),
+      });
+      if (summary) failedRuns.set(err, { summary, recorded: false });
+    }
+    return err;
+  }
+
   try {
-    const cancelReason = await runBatches(deps, spec, t);
-    const status = t.status(spec.signal?.aborted ?? false, cancelReason);
-    const summary = summarize(deps, spec, t, status, cancelReason !== undefined ? { cancelReason } : {});
-    await storeSummary(deps, summary);
+    const files = spec.files({
+      progress,
+      onFile,
+      planComplete() {
+        progress.planComplete = true;
+        emit();
+      },
+    });
+
+    async function* batches(): AsyncGenerator<Batch> {
+      let chunk: ArchiveFile[] = [];
+      let i = 0;
+      for await (const f of files) {
+        chunk.push(f);
+        if (chunk.length >= batchSize) {
+          yield { id: batchId(runId, chunk), index: i++, files: chunk };
+          chunk = [];
+        }
+      }
+      if (chunk.length) yield { id: batchId(runId, chunk), index: i++, files: chunk };
+    }
+
+    const stagingDir = await createStagingDir(storage, runId, logger);
+    const processor = createBatchProcessor({
+      runId,
+      downloader,
+      storage,
+      stagingDir,
+      verify: spec.verify,
+      ...(spec.zipTest ? { zipTest: spec.zipTest } : {}),
+      logger,
+      ...(spec.today ? { today: () => spec.today! } : {}),
+    });
+    const job: CollectJob = {
+      runId,
+      downloader: spec.job?.downloader ?? { id: downloader.id, settings: {} },
+      storage: spec.job?.storage ?? { id: storage.id, options: {} },
+      verify: spec.verify,
+      ...(spec.zipTest ? { zipTest: spec.zipTest } : {}),
+      ...(spec.job?.plugins ? { plugins: spec.job.plugins } : {}),
+    };
+    // A run cancelled from outside (a queued run, `lakehouse cancel`) still gets its summary: what was done is kept.
+    let cancelReason: string | undefined;
+    try {
+      logger.info(spec.started.message, spec.started.fields);
+      await executor.run({
+        runId,
+        batches: batches(),
+        processor,
+        job,
+        concurrency: spec.concurrency,
+        onFile,
+        onBytes,
+        ...(spec.signal ? { signal: spec.signal } : {}),
+      });
+    } catch (e) {
+      if (isLakehouseError(e, "CANCELLED")) {
+        cancelReason = e.message;
+        logger.warn(e.message);
+        // Interrupted (SIGINT): whatever the abort made a plugin throw, the run was cancelled, not failed.
+      } else if (!spec.signal?.aborted) throw e;
+    } finally {
+      await rm(stagingDir, { recursive: true, force: true });
+    }
+    const c = progress.counts;
+    const status: RunSummary["status"] =
+      spec.signal?.aborted || cancelReason !== undefined
+        ? "cancelled"
+        : c.failed + c.checksum_mismatch > 0
+          ? "completed_with_failures"
+          : "completed";
+    const summary = summarize(status, cancelReason !== undefined ? { cancelReason } : {});
+    await store(summary);
     return summary;
   } catch (e) {
-    throw await recordFailure(deps, spec, t, e);
+    throw await recordFailure(e);
   }
 }

@@ -5,12 +5,15 @@ import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Logger, StorageBackend } from "@crypto-lakehouse/core";
-import { parseStagingName, stagingHost, stagingKey, stagingName } from "@crypto-lakehouse/core";
-
-/** A folder of another host is only judged by age: a pid there cannot be probed from here. */
-export const STALE_OTHER_HOST_MS = 10 * 60_000;
-/** Names without an owner (older versions) are only judged by age, conservatively. */
-export const STALE_UNOWNED_MS = 24 * 60 * 60_000;
+import {
+  parseStagingName,
+  processAlive,
+  STALE_OTHER_HOST_MS,
+  STALE_UNOWNED_MS,
+  stagingHost,
+  stagingKey,
+  stagingName,
+} from "@crypto-lakehouse/core";
 
 export interface StaleStagingOptions {
   logger: Logger;
@@ -73,7 +76,7 @@ export async function removeStaleStaging(
     const path = join(parentDir, entry.name);
     try {
       const owner = parseStagingName(entry.name);
-      if (owner && isAlive(owner.pid)) continue;
+      if (owner && processAlive(owner.pid)) continue;
       const usage = await measure(path);
       if (!usage) continue;
       const idle = now - usage.mtimeMs;
@@ -101,16 +104,6 @@ export async function removeStaleStaging(
     }
   }
   return removed;
-}
-
-/** Whether a process with this pid runs on this machine (EPERM: it does, under another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ESRCH";
-  }
 }
 
 /**

@@ -7,11 +7,12 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Catalog, FileRecord, StorageBackend } from "@crypto-lakehouse/core";
+import type { Catalog, Leftover, StorageBackend } from "@crypto-lakehouse/core";
 import {
   type ArchiveFile,
   bronzeKey,
   CHECKSUM_SUFFIX,
+  type FileRecord,
   fileRecordKey,
   forEachConcurrent,
   isLakehouseError,
@@ -48,7 +49,17 @@ export interface VerifyItem {
    * checked (`zipTest: false`, or the bytes are already known bad).
    */
   zipTest?: "tested" | "recorded" | "failed";
+  /**
+   * Stored `unverified` because the archive publishes no `.CHECKSUM` for it (CRC-tested): shown, but not a
+   * problem to repair — a collect run promotes it once the archive publishes one.
+   */
+  noChecksum?: true;
   reason?: string;
+}
+
+/** An item `verify` fails on and `--repair` re-fetches. */
+export function isVerifyProblem(i: VerifyItem): boolean {
+  return VERIFY_PROBLEMS.includes(i.status) && !i.noChecksum;
 }
 
 export interface VerifyReport {
@@ -62,7 +73,15 @@ export interface VerifyReport {
   durationMs: number;
   /** Every item that is not `ok`, sorted by key. */
   items: VerifyItem[];
+  /**
+   * Temp files of unfinished writes in bronze/ and the file records (local stores): `gone` ones were left by a
+   * killed writer (a problem `--repair` removes), the others belong to writes in progress.
+   */
+  leftovers: Leftover[];
 }
+
+/** Where verify looks for leftovers of interrupted writes. */
+const LEFTOVER_PREFIXES = ["bronze/", `${META}/files/`];
 
 export interface VerifyFileOptions {
   /**
@@ -196,9 +215,11 @@ function absentItem(base: VerifyItem, rec: FileRecord | undefined, last: string 
 async function zipFailure(path: string, item: VerifyItem, rec: FileRecord | undefined) {
   const test = await testZip(path, "crc");
   if (test.ok) return undefined;
+  const archive =
+    test.problem === "members" ? "the archive serves it so" : "the archive's own file is damaged";
   const source =
     item.checksum === item.sha256
-      ? " (its SHA-256 matches the archive's .CHECKSUM, so the archive's own file is damaged)"
+      ? ` (its SHA-256 matches the archive's .CHECKSUM, so ${archive})`
       : rec
         ? ` (its SHA-256 matches its record from run ${rec.runId}: it was stored damaged)`
         : "";
@@ -206,33 +227,8 @@ async function zipFailure(path: string, item: VerifyItem, rec: FileRecord | unde
     ...item,
     status: "corrupt",
     zipTest: "failed",
-    reason: `zip test failed: ${test.reason}${source}`,
+    reason: `${test.problem === "members" ? "" : "zip test failed: "}${test.reason}${source}`,
   } satisfies VerifyItem;
-}
-
-/** A zip whose bytes are sound is still `unverified` when no record vouches for a comparison with the archive. */
-function unverifiedOrOk(
-  item: VerifyItem,
-  record: Awaited<ReturnType<typeof readRecord>>,
-  checksum: string | undefined,
-): VerifyItem {
-  const rec = typeof record === "object" ? record : undefined;
-  if (!rec) {
-    const why =
-      record === "unreadable" ? "its record under _meta/files/ is unreadable" : "no record under _meta/files/";
-    const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
-    return { ...item, status: "unverified", reason: `${why}; ${sums}` };
-  }
-  if (rec.verified === false) {
-    // Its bytes were never compared with the archive's .CHECKSUM when stored; collect re-fetches it to do that.
-    const sums = checksum ? "it matches the stored .CHECKSUM" : "no .CHECKSUM stored to compare with";
-    return {
-      ...item,
-      status: "unverified",
-      reason: `stored without verification (download_checksum: false) by run ${rec.runId}; ${sums}`,
-    };
-  }
-  return item;
 }
 
 /** Checks one stored zip. `file` names its archive file when known. */
@@ -281,6 +277,14 @@ export async function verifyStoredFile(
         reason: `stored bytes hash to ${hashed.sha256}, the record (run ${rec.runId}) says ${rec.sha256}`,
       };
     }
+    if (sidecar && !checksum) {
+      // Resume takes a .CHECKSUM beside a zip as proof it was verified: one that says nothing proves nothing.
+      return {
+        ...item,
+        status: "corrupt",
+        reason: `its stored .CHECKSUM does not parse as \`<sha256>  <name>\`: ${JSON.stringify(sidecar.toString("utf8").slice(0, 80))}`,
+      };
+    }
     if (checksum && checksum !== hashed.sha256) {
       return {
         ...item,
@@ -296,7 +300,32 @@ export async function verifyStoredFile(
     } else if (proven) {
       item.zipTest = "recorded";
     }
-    return unverifiedOrOk(item, record, checksum);
+    if (!rec) {
+      const why =
+        record === "unreadable"
+          ? "its record under _meta/files/ is unreadable"
+          : "no record under _meta/files/";
+      const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
+      return { ...item, status: "unverified", reason: `${why}; ${sums}` };
+    }
+    if (rec.unverified === "no_checksum" && !checksum) {
+      return {
+        ...item,
+        status: "unverified",
+        noChecksum: true,
+        reason: `the archive published no .CHECKSUM for it; stored by run ${rec.runId} after a full CRC test (promoted once one appears)`,
+      };
+    }
+    if (rec.verified === false) {
+      // Its bytes were never compared with the archive's .CHECKSUM when stored; collect re-fetches it to do that.
+      const sums = checksum ? "it matches the stored .CHECKSUM" : "no .CHECKSUM stored to compare with";
+      return {
+        ...item,
+        status: "unverified",
+        reason: `stored without verification (download_checksum: false) by run ${rec.runId}; ${sums}`,
+      };
+    }
+    return item;
   } finally {
     if (spool) await rm(spool, { force: true });
   }
@@ -359,6 +388,11 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
     );
   }
   items.sort((a, b) => (a.bronzeKey < b.bronzeKey ? -1 : a.bronzeKey > b.bronzeKey ? 1 : 0));
+  const leftovers: Leftover[] = [];
+  if (storage.leftovers && !opts.signal?.aborted) {
+    for (const prefix of LEFTOVER_PREFIXES)
+      for await (const l of storage.leftovers(prefix)) leftovers.push(l);
+  }
   return {
     location: storage.location,
     checked: VERIFY_STATUSES.reduce((n, s) => n + counts[s], 0),
@@ -367,5 +401,17 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
     zipTested,
     durationMs: Date.now() - started,
     items,
+    leftovers,
   };
+}
+
+/** Removes the leftovers of gone writers that `report` lists; returns those removed. */
+export async function removeGoneLeftovers(
+  storage: StorageBackend,
+  report: VerifyReport,
+): Promise<Leftover[]> {
+  const gone = report.leftovers.filter((l) => l.gone);
+  if (!storage.removeLeftover) return [];
+  for (const l of gone) await storage.removeLeftover(l.key);
+  return gone;
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { flipData, zipOf } from "./zip.test-util.js";
+import { flipData, zipOf, zipOfMembers } from "./zip.test-util.js";
 import { FULL_CHECK_BYTES, PREFIX_BYTES, testZip } from "./zipcheck.js";
 
 const dir = mkdtempSync(join(tmpdir(), "zipcheck-"));
@@ -65,6 +65,27 @@ describe("testZip", () => {
     expect(await testZip(write("empty.zip", empty))).toMatchObject({
       ok: false,
       reason: "zip has no members",
+    });
+  });
+
+  it("a STORED member is checked like a deflated one; a second member is not an archive data file", async () => {
+    for (const mode of ["structure", "crc"] as const) {
+      for (const content of [Buffer.from("1,2,3\n".repeat(5000)), randomBytes(FULL_CHECK_BYTES * 2)]) {
+        const stored = zipOf("stored.csv", content, { stored: true });
+        expect(await testZip(write("stored.zip", stored), mode)).toMatchObject({ ok: true });
+        const bad = await testZip(write("stored-bad.zip", flipData(stored, 100)), "crc");
+        expect(bad).toMatchObject({ ok: false, problem: "corrupt", reason: "stored.csv: CRC-32 mismatch" });
+      }
+    }
+    const two = zipOfMembers([
+      { name: "a.csv", content: Buffer.from("1\n") },
+      { name: "b.csv", content: Buffer.from("2\n"), stored: true },
+    ]);
+    expect(await testZip(write("two.zip", two), "structure")).toMatchObject({
+      ok: false,
+      problem: "members",
+      entries: ["a.csv", "b.csv"],
+      reason: expect.stringMatching(/holds 2 members \(a\.csv, b\.csv\)/),
     });
   });
 });

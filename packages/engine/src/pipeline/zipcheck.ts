@@ -17,6 +17,11 @@ import yauzl from "yauzl";
 export interface ZipCheck {
   ok: boolean;
   entries: string[];
+  /**
+   * Why it failed: `corrupt` (unreadable, bad CRC …) or `members` (a sound zip that is not an archive data file:
+   * those hold exactly one member, docs/archive.md — a second one would be dropped by readers of the first).
+   */
+  problem?: "corrupt" | "members";
   /** What was proven: `crc` when every member's CRC-32 was checked, else `structure`. */
   depth?: ZipTestMode;
   reason?: string;
@@ -33,9 +38,15 @@ const inflateRaw = promisify(inflateRawCb);
 /** Files up to this size are read whole (one read instead of yauzl's several small ones). */
 const READ_WHOLE_BYTES = 2 * 1024 * 1024;
 
-async function openZip(path: string): Promise<yauzl.ZipFile> {
+async function openZip(zip: string | Buffer): Promise<yauzl.ZipFile> {
   const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true };
-  const bytes = (await stat(path)).size <= READ_WHOLE_BYTES ? await readFile(path) : undefined;
+  const path = typeof zip === "string" ? zip : "";
+  const bytes =
+    typeof zip !== "string"
+      ? zip
+      : (await stat(path)).size <= READ_WHOLE_BYTES
+        ? await readFile(path)
+        : undefined;
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, zip?: yauzl.ZipFile) =>
       err || !zip
@@ -76,7 +87,8 @@ function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
 /** The member's raw (compressed) bytes in [0, end); yauzl checks the local header and the file's bounds. */
 function rawStream(zip: yauzl.ZipFile, entry: yauzl.Entry, end: number): Promise<Readable> {
   return new Promise((resolve, reject) =>
-    zip.openReadStream(entry, { decompress: false, start: 0, end }, (e, raw) =>
+    // yauzl refuses `decompress` on a STORED member (its bytes are already the data).
+    zip.openReadStream(entry, { decompress: entry.isCompressed() ? false : null, start: 0, end }, (e, raw) =>
       e || !raw ? reject(new Error(`cannot read ${entry.fileName}: ${e?.message}`)) : resolve(raw),
     ),
   );
@@ -146,13 +158,14 @@ async function checkMember(zip: yauzl.ZipFile, entry: yauzl.Entry, mode: ZipTest
   return false;
 }
 
-export async function testZip(path: string, mode: ZipTestMode = "crc"): Promise<ZipCheck> {
+/** Test-opens the zip at `source` (a path, or its bytes already in memory). */
+export async function testZip(source: string | Buffer, mode: ZipTestMode = "crc"): Promise<ZipCheck> {
   const entries: string[] = [];
   let zip: yauzl.ZipFile;
   try {
-    zip = await openZip(path);
+    zip = await openZip(source);
   } catch (e) {
-    return { ok: false, entries, reason: (e as Error).message };
+    return { ok: false, entries, problem: "corrupt", reason: (e as Error).message };
   }
   let full = true;
   try {
@@ -162,10 +175,20 @@ export async function testZip(path: string, mode: ZipTestMode = "crc"): Promise<
       if (!(await checkMember(zip, entry, mode))) full = false;
     }
   } catch (e) {
-    return { ok: false, entries, reason: (e as Error).message };
+    return { ok: false, entries, problem: "corrupt", reason: (e as Error).message };
   } finally {
     zip.close();
   }
-  if (entries.length === 0) return { ok: false, entries, reason: "zip has no members" };
+  const members = entries.filter((n) => !n.endsWith("/"));
+  if (members.length === 0) return { ok: false, entries, problem: "corrupt", reason: "zip has no members" };
+  if (members.length > 1) {
+    const names = members.length > 4 ? [...members.slice(0, 4), "…"] : members;
+    return {
+      ok: false,
+      entries,
+      problem: "members",
+      reason: `not an archive data file: it holds ${members.length} members (${names.join(", ")}), an archive data file exactly one`,
+    };
+  }
   return { ok: true, entries, depth: full ? "crc" : "structure" };
 }

@@ -76,7 +76,16 @@ export function planFiles(request: CollectionRequest, ctx: PlanContext): Plan {
     const market = ctx.catalog.market(sel.market);
     for (const dts of sel.dataTypes) {
       const spec = market.matrix.dataTypes[dts.dataType]!;
-      describeSeriesLimits(market, dts.dataType, spec, dts.intervals, request, end, lastMonthPublishable, note);
+      describeSeriesLimits(
+        market,
+        dts.dataType,
+        spec,
+        dts.intervals,
+        request,
+        end,
+        lastMonthPublishable,
+        note,
+      );
     }
   }
   return { notes, files: generateFiles(request, ctx, { end, lastMonthPublishable }, note) };
@@ -96,7 +105,13 @@ async function* generateFiles(
       const symbols = await symbolsFor(market, sel, dts.dataType, spec, ctx.lister, note);
       for (const symbol of symbols) {
         for (const interval of dts.intervals ?? [undefined]) {
-          const series: Series = { market, dataType: dts.dataType, spec, symbol, ...(interval ? { interval } : {}) };
+          const series: Series = {
+            market,
+            dataType: dts.dataType,
+            spec,
+            symbol,
+            ...(interval ? { interval } : {}),
+          };
           let start = request.start;
           if (!start) {
             start = await earliestPeriod(series, ctx.lister!);

@@ -1,10 +1,10 @@
-// Locates the real service binaries (versitygw, s5cmd, toxiproxy, redis) the tests and benchmarks run.
+// Locates the real service binaries (versitygw, s5cmd, toxiproxy, redis, chromium) the tests and benchmarks run.
 import { accessSync, constants, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { LakehouseError } from "@crypto-lakehouse/core";
 
-export type ToolName = "versitygw" | "s5cmd" | "toxiproxy-server" | "redis-server";
+export type ToolName = "versitygw" | "s5cmd" | "toxiproxy-server" | "redis-server" | "chromium";
 
 /** The command that installs every tool; quoted in every TOOL_MISSING message. */
 export const SETUP_COMMAND = "bash scripts/setup-services.sh";
@@ -15,6 +15,7 @@ export const TOOL_ENV_VARS: Readonly<Record<ToolName, string>> = {
   s5cmd: "S5CMD_PATH",
   "toxiproxy-server": "TOXIPROXY_PATH",
   "redis-server": "REDIS_SERVER_PATH",
+  chromium: "CHROMIUM_PATH",
 };
 
 export interface FindToolOptions {

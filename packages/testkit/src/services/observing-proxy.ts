@@ -1,4 +1,4 @@
-// A pass-through HTTP proxy in front of versitygw that records each request (Range header, overlap), to observe
+// A pass-through HTTP proxy in front of an S3 server (versitygw) that records each request (Range header, overlap), to observe
 // what s5cmd really sends. It forwards everything unchanged; `holdMs` delays each request to make overlap visible.
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
