@@ -3,7 +3,7 @@ import type { ArchiveFile, CsvSchema, MarketId, MarketPlugin, Partition } from "
 import { BUILTIN_MARKETS } from "@crypto-lakehouse/markets-builtin";
 import { periodStartDate } from "./calendar.js";
 
-/** Dates of the quirks (ARCHIVE.md §6). */
+/** Dates of the quirks (docs/archive.md §6). */
 export const QUIRK_DATES = {
   headerDailyFrom: "2022-08-11",
   headerMonthlyFrom: "2022-05",

@@ -43,7 +43,7 @@ export async function writeRecord(storage: LocalStorageBackend, f: ReplicaFile):
 }
 
 /** Generates replicas (one per option set, into one bucket dir each) and copies their zips into `<dir>/lake/bronze/`. */
-/** Replica selections carrying the archive's quirks (ARCHIVE.md §6), shared by the silver tests. */
+/** Replica selections carrying the archive's quirks (docs/archive.md §6), shared by the silver tests. */
 export const QUIRKS = {
   /** Spot switched from ms to µs on 2025-01-01. */
   spotKlinesUnitSwitch: {

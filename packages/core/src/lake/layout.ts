@@ -1,4 +1,4 @@
-// Where things live in the lakehouse (DESIGN.md §4), for every storage backend.
+// Where things live in the lakehouse (README → "Lakehouse layout"), for every storage backend.
 import { hostname } from "node:os";
 import type { ArchiveFile } from "../model/types.js";
 

@@ -200,7 +200,7 @@ export class BronzeIndex {
   /** Why the archive's copy differs from the stored one, or undefined when it does not (or is gone). */
   private async changed(f: ArchiveFile, s: Stored): Promise<string | undefined> {
     const remote = (await this.archiveFolder(f))?.objects.get(basename(f.key));
-    // Vanished from the archive: what we hold stays (ARCHIVE.md §3).
+    // Vanished from the archive: what we hold stays (docs/archive.md §3).
     if (!remote) return undefined;
     if (remote.size !== s.size) return `changed in the archive: size ${s.size} → ${remote.size} bytes`;
     const now = normalEtag(remote.etag);

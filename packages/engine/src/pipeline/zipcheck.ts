@@ -1,6 +1,6 @@
 // Test-opens a zip: the central directory, each member's local header and bounds, and its deflate stream with the
 // CRC-32 and size — of every byte ("crc"), or only the start of members over 1 MiB ("structure").
-// A matching SHA-256 does not prove a clean zip (ARCHIVE.md §4); see ZipTestMode for why there are two depths.
+// A matching SHA-256 does not prove a clean zip (docs/archive.md §4); see ZipTestMode for why there are two depths.
 import { readFile, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { promisify } from "node:util";

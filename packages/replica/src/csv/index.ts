@@ -30,7 +30,7 @@ const SPOT_KLINE =
 const FUT_KLINE =
   "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore";
 
-/** Columns per data type as ARCHIVE.md §6 lists them; `spot`/`um`/`cm` variants where the markets differ. */
+/** Columns per data type as docs/archive.md §6 lists them; `spot`/`um`/`cm` variants where the markets differ. */
 const COLUMNS: Record<string, Partial<Record<Flavor | "*", string>>> = {
   klines: { spot: SPOT_KLINE, "*": FUT_KLINE },
   indexPriceKlines: { "*": FUT_KLINE },

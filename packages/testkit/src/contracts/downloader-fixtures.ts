@@ -78,7 +78,7 @@ export async function startContractArchive(): Promise<ContractArchive> {
       const f = klineFile("spot", "1m", day);
       const body = randomBytes(i === 0 ? 3 * 1024 * 1024 + 123 : 10_000 + i * 7_001);
       await put(root, CONTRACT_BUCKET, f.key, body, objects);
-      // Spot sidecars have no trailing newline (ARCHIVE.md §4).
+      // Spot sidecars have no trailing newline (docs/archive.md §4).
       if (day !== NO_CHECKSUM_DAY) {
         const text = `${sha256(body)}  ${f.key.split("/").pop()}`;
         await put(root, CONTRACT_BUCKET, `${f.key}.CHECKSUM`, Buffer.from(text), objects);
