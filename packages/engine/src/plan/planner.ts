@@ -88,43 +88,49 @@ export function planFiles(request: CollectionRequest, ctx: PlanContext): Plan {
       );
     }
   }
+  return { notes, files: generateFiles(request, ctx, { end, lastMonthPublishable }, note) };
+}
 
-  async function* generate(): AsyncGenerator<ArchiveFile> {
-    for (const sel of request.markets) {
-      const market = ctx.catalog.market(sel.market);
-      for (const dts of sel.dataTypes) {
-        const spec = market.matrix.dataTypes[dts.dataType]!;
-        const symbols = await symbolsFor(market, sel, dts.dataType, spec, ctx.lister, note);
-        for (const symbol of symbols) {
-          for (const interval of dts.intervals ?? [undefined]) {
-            const series: Series = {
-              market,
-              dataType: dts.dataType,
-              spec,
-              symbol,
-              ...(interval ? { interval } : {}),
-            };
-            let start = request.start;
+/** Every planned file, series by series; symbol patterns and open starts are resolved with the listing. */
+async function* generateFiles(
+  request: CollectionRequest,
+  ctx: PlanContext,
+  range: { end: string; lastMonthPublishable: string },
+  note: (n: PlanNote) => void,
+): AsyncGenerator<ArchiveFile> {
+  for (const sel of request.markets) {
+    const market = ctx.catalog.market(sel.market);
+    for (const dts of sel.dataTypes) {
+      const spec = market.matrix.dataTypes[dts.dataType]!;
+      const symbols = await symbolsFor(market, sel, dts.dataType, spec, ctx.lister, note);
+      for (const symbol of symbols) {
+        for (const interval of dts.intervals ?? [undefined]) {
+          const series: Series = {
+            market,
+            dataType: dts.dataType,
+            spec,
+            symbol,
+            ...(interval ? { interval } : {}),
+          };
+          let start = request.start;
+          if (!start) {
+            start = await earliestPeriod(series, ctx.lister!);
             if (!start) {
-              start = await earliestPeriod(series, ctx.lister!);
-              if (!start) {
-                note({
-                  level: "info",
-                  market: market.id,
-                  dataType: dts.dataType,
-                  message: `${symbol}${interval ? ` ${interval}` : ""}: no files in the archive`,
-                });
-                continue;
-              }
+              note({
+                level: "info",
+                market: market.id,
+                dataType: dts.dataType,
+                message: `${symbol}${interval ? ` ${interval}` : ""}: no files in the archive`,
+              });
+              continue;
             }
-            if (start > end) continue;
-            yield* seriesFiles(series, request.partitions, start, end, lastMonthPublishable);
           }
+          if (start > range.end) continue;
+          yield* seriesFiles(series, request.partitions, start, range.end, range.lastMonthPublishable);
         }
       }
     }
   }
-  return { notes, files: generate() };
 }
 
 function* seriesFiles(
