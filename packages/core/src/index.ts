@@ -124,6 +124,6 @@ export { backoffDelay, sleepUnlessAborted, waitBeforeRetry } from "./retry/backo
 export { TOKENS } from "./tokens.js";
 export type { AdaptiveLimit, ConcurrencyReport, Release } from "./transfer/adaptive-limit.js";
 export { ADAPTIVE_MAX, createAdaptiveLimit } from "./transfer/adaptive-limit.js";
-export type { UrlCredentials } from "./util/redact.js";
 export { forEachConcurrent, mapConcurrent } from "./util/concurrency.js";
+export type { UrlCredentials } from "./util/redact.js";
 export { redactSecrets, redactUrl, redactUrlsIn, splitUrlCredentials } from "./util/redact.js";
