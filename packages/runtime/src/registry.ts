@@ -2,10 +2,7 @@
 // command imports no downloader, storage or executor it does not use), plus any loaded from config.
 import type { DownloaderPlugin, ExecutorPlugin, MarketPlugin, StoragePlugin } from "@crypto-lakehouse/core";
 import { LakehouseError } from "@crypto-lakehouse/core";
-import { futuresCmMarket } from "@crypto-lakehouse/market-futures-cm";
-import { futuresUmMarket } from "@crypto-lakehouse/market-futures-um";
-import { optionsMarket } from "@crypto-lakehouse/market-options";
-import { spotMarket } from "@crypto-lakehouse/market-spot";
+import { BUILTIN_MARKETS } from "@crypto-lakehouse/markets-builtin";
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds plugins whatever their options type.
 type AnyOptions = any;
@@ -48,7 +45,7 @@ function lazy<P>(id: string, load: () => Promise<P>, aliases?: string[]): Plugin
 
 export function builtinRegistry(): PluginRegistry {
   return {
-    markets: [spotMarket, futuresUmMarket, futuresCmMarket, optionsMarket],
+    markets: [...BUILTIN_MARKETS],
     downloaders: new Map<string, PluginEntry<DownloaderPlugin<AnyOptions>>>([
       [
         "http",

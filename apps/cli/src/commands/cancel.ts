@@ -14,6 +14,8 @@ interface CancelFlags {
 }
 
 async function cancel(runId: string, f: CancelFlags): Promise<void> {
+  const { checkRunId } = await import("@crypto-lakehouse/core");
+  checkRunId(runId, "cancel <run-id>");
   const queue = f.queue ?? (f.executor ? undefined : process.env.LAKEHOUSE_QUEUE);
   const { runtime, merged } = await lakeRuntime({ ...f, ...(queue ? { queue } : {}) });
   try {

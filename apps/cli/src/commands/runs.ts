@@ -163,6 +163,8 @@ async function listRuns(f: RunsFlags, logger: Logger): Promise<void> {
 }
 
 async function showRun(id: string, f: RunsFlags, json: boolean | undefined, logger: Logger): Promise<void> {
+  const { checkRunId } = await import("@crypto-lakehouse/core");
+  checkRunId(id, "runs show <id>");
   const { readRunSummary } = await import("@crypto-lakehouse/engine");
   const { runtime } = await lakeRuntime(f, logger);
   try {

@@ -7,6 +7,8 @@ import { todayUtc } from "./dates.js";
 import { invalidConfig, type Path, type Problem, parseParts, pathNamer } from "./problems.js";
 import { CONFIG_DEFAULTS, type PartitionMode, type RawConfig } from "./schema.js";
 import {
+  checkArchiveDates,
+  checkBucketAndRegion,
   dataTypeAliaser,
   noteUnusedIntervals,
   type SelectContext,
@@ -126,7 +128,14 @@ export function normalizeConfig(
   noteUnusedIntervals(c, markets, dataTypes, aliasOf);
   const selections = markets.map((m) => selectIntervals(c, m, markets, perMarket.get(m) ?? [], aliasOf));
   selectSymbols(c, markets, selections);
-  const dates = selectDates(c, opts.today ?? todayUtc(), where(["date_range", "start"]));
+  const startPath = where(["date_range", "start"]);
+  const dates = selectDates(c, opts.today ?? todayUtc(), startPath);
+  checkArchiveDates(dates.start, dates.end, selections, catalog, {
+    problem: c.problem,
+    notes: c.notes,
+    startPath,
+  });
+  checkBucketAndRegion(raw, c.problem);
   if (problems.length === 0 && dataTypes.length > 0 && selections.every((s) => s.dataTypes.length === 0)) {
     c.problem(
       ["data_types"],
