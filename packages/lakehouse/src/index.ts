@@ -16,3 +16,5 @@ export type { ResolvedRun, ResolveOptions } from "./resolve.js";
 export { configBaseDir, readConfigFile, resolveRun } from "./resolve.js";
 export type { Runtime, RuntimeOptions } from "./runtime.js";
 export { createRuntime, downloaderSettings, executorSelection, storageSelection } from "./runtime.js";
+export type { SyncOptions, SyncResult } from "./sync.js";
+export { checkLocalRoom, estimateResolved, syncResolved } from "./sync.js";
