@@ -110,8 +110,14 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<number> {
   // Loaded here, not at the top: `--help` and flag errors should not wait for every plugin to load.
+<<<<<<< HEAD
   const { builtinRegistry, createJobRuntime } = await import("@crypto-lakehouse/lakehouse");
   const { startQueueWorker, startSyncWorker } = await import("@crypto-lakehouse/queue-bullmq");
+=======
+  const { builtinRegistry } = await import("@crypto-lakehouse/lakehouse");
+  const { runtimeFor } = await import("./kinds.js");
+  const { startQueueWorker } = await import("@crypto-lakehouse/queue-bullmq");
+>>>>>>> main
   const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
   if (!url)
     throw new LakehouseError(
@@ -129,7 +135,7 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
   }
   const metrics = new WorkerMetrics();
   const runtimes = createRuntimeCache((job) =>
-    createJobRuntime(job, {
+    runtimeFor(job, {
       logger: log.child({ runId: job.runId }),
       ...(f.downloader ? { downloader: f.downloader } : {}),
       ...(f.concurrency ? { concurrency: f.concurrency } : {}),

@@ -1,6 +1,6 @@
 // One pipeline per run, reused across that run's batches and released when idle: building one (plugins,
 // S3 clients, staging dir) per batch would waste time, and keeping every run's forever would leak.
-import type { BatchProcessor, CollectJob } from "@crypto-lakehouse/core";
+import type { BatchProcessor, QueueJob } from "@crypto-lakehouse/core";
 import type { JobRuntime } from "@crypto-lakehouse/lakehouse";
 
 interface Entry {
@@ -10,12 +10,12 @@ interface Entry {
 }
 
 export interface RuntimeCache {
-  processorFor(job: CollectJob): Promise<BatchProcessor>;
+  processorFor(job: QueueJob): Promise<BatchProcessor>;
   disposeAll(): Promise<void>;
 }
 
 export function createRuntimeCache(
-  create: (job: CollectJob) => Promise<JobRuntime>,
+  create: (job: QueueJob) => Promise<JobRuntime>,
   idleMs = 5 * 60_000,
 ): RuntimeCache {
   const entries = new Map<string, Entry>();

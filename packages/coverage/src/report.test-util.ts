@@ -39,15 +39,16 @@ export function syntheticState(i: number, d: number, days: number): CoverageStat
 
 export function* syntheticCells(g: SyntheticGrid): Generator<CoverageCell> {
   const first = toDayNumber(g.start ?? "2020-01-01");
+  const periods = Array.from({ length: g.days }, (_, d) => fromDayNumber(first + d));
   for (let i = 0; i < g.symbols; i++) {
     const symbol = syntheticSymbol(i);
     const next = rng(i + 1);
     let size = 20_000 + next() * 2_000_000;
     for (let d = 0; d < g.days; d++) {
       size = Math.max(1000, size * (0.9 + next() * 0.2));
-      const period = fromDayNumber(first + d);
+      const period = periods[d]!;
       const state = syntheticState(i, d, g.days);
-      yield {
+      const cell: CoverageCell = {
         market: "spot",
         dataType: "trades",
         symbol,
@@ -55,9 +56,10 @@ export function* syntheticCells(g: SyntheticGrid): Generator<CoverageCell> {
         period,
         state,
         key: `data/spot/daily/trades/${symbol}/${symbol}-trades-${period}.zip`,
-        ...(state === "pending" || state === "hole" ? {} : { size: Math.round(size) }),
-        ...(state === "failed" ? { reason: "timed out after 4 attempts" } : {}),
       };
+      if (state !== "pending" && state !== "hole") cell.size = Math.round(size);
+      if (state === "failed") cell.reason = "timed out after 4 attempts";
+      yield cell;
     }
   }
 }

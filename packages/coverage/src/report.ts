@@ -3,7 +3,7 @@
 // history. Cells are packed (a state byte and a log-scale size code each, deflated), so 1,000 × 2,000 stays
 // a few MB; the inline script draws them on canvases.
 import { deflateSync } from "node:zlib";
-import { type Partition, type RunSummary, toDayNumber } from "@crypto-lakehouse/core";
+import type { Partition, RunSummary } from "@crypto-lakehouse/core";
 import type { CoverageSummary } from "./coverage.js";
 import { type ClientData, type ClientPanel, coverageClient } from "./report-client.js";
 import { COVERAGE_STATES, type CoverageCell, type CoverageState, seriesLabel } from "./states.js";
@@ -47,10 +47,17 @@ interface Panel {
   rows: Row[];
 }
 
+const STATE_INDEX = Object.fromEntries(COVERAGE_STATES.map((s, i) => [s, i + 1])) as Record<
+  CoverageState,
+  number
+>;
+
 /** Day number (daily) or year × 12 + month − 1 (monthly). */
 function periodIndex(partition: Partition, period: string): number {
-  if (partition === "daily") return toDayNumber(period);
-  return Number(period.slice(0, 4)) * 12 + Number(period.slice(5, 7)) - 1;
+  const y = Number(period.slice(0, 4));
+  const m = Number(period.slice(5, 7)) - 1;
+  if (partition === "monthly") return y * 12 + m;
+  return Math.floor(Date.UTC(y, m, Number(period.slice(8, 10))) / 86_400_000);
 }
 
 /** Size as a 16-bit log-scale code (0.3 % steps); 0 = unknown. */
@@ -65,43 +72,53 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 export class HtmlReport {
   private readonly panels = new Map<string, Panel>();
   private row?: Row;
-  private rowId = "";
+  private last?: CoverageCell;
 
   add(c: CoverageCell): void {
-    const pid = `${c.market}/${c.dataType}/${c.partition}`;
-    const rid = `${pid}|${seriesLabel(c)}`;
-    if (rid !== this.rowId) {
-      let panel = this.panels.get(pid);
-      if (!panel) {
-        panel = {
-          id: pid,
-          title: `${c.market} ${c.dataType} — ${c.partition}`,
-          partition: c.partition,
-          rows: [],
-        };
-        this.panels.set(pid, panel);
-      }
-      const dir = c.key.slice(0, c.key.lastIndexOf("/") + 1);
-      const name = c.key.slice(dir.length);
-      this.row = {
-        label: `${c.symbol}${c.interval ? ` ${c.interval}` : ""}`,
-        prefix: dir,
-        stem: name.slice(0, name.length - c.period.length - 4),
-        x0: periodIndex(c.partition, c.period),
-        states: [],
-        sizes: [],
-        reasons: new Map(),
-      };
-      panel.rows.push(this.row);
-      this.rowId = rid;
-    }
+    const last = this.last;
+    // Cells come series by series: a new row only when the series or partition changes (no string per cell).
+    const same =
+      last !== undefined &&
+      last.symbol === c.symbol &&
+      last.partition === c.partition &&
+      last.interval === c.interval &&
+      last.dataType === c.dataType &&
+      last.market === c.market;
+    if (!same) this.startRow(c);
+    this.last = c;
     const row = this.row!;
     const at = periodIndex(c.partition, c.period) - row.x0;
-    row.states[at] = COVERAGE_STATES.indexOf(c.state) + 1;
+    row.states[at] = STATE_INDEX[c.state];
     row.sizes[at] = sizeCode(c.size);
     if (c.reason && (c.state === "failed" || c.state === "quarantined" || c.state === "not_collected")) {
       row.reasons.set(at, c.reason);
     }
+  }
+
+  private startRow(c: CoverageCell): void {
+    const pid = `${c.market}/${c.dataType}/${c.partition}`;
+    let panel = this.panels.get(pid);
+    if (!panel) {
+      panel = {
+        id: pid,
+        title: `${c.market} ${c.dataType} — ${c.partition}`,
+        partition: c.partition,
+        rows: [],
+      };
+      this.panels.set(pid, panel);
+    }
+    const dir = c.key.slice(0, c.key.lastIndexOf("/") + 1);
+    const name = c.key.slice(dir.length);
+    this.row = {
+      label: `${c.symbol}${c.interval ? ` ${c.interval}` : ""}`,
+      prefix: dir,
+      stem: name.slice(0, name.length - c.period.length - 4),
+      x0: periodIndex(c.partition, c.period),
+      states: [],
+      sizes: [],
+      reasons: new Map(),
+    };
+    panel.rows.push(this.row);
   }
 
   /** Packs the cells: per panel its states (a byte each), then its delta-coded size codes (16 bits each). */

@@ -9,6 +9,8 @@ import {
   type DownloaderSettings,
   LakehouseError,
   type Logger,
+  type QueueJob,
+  type StorageBackend,
   silentLogger,
 } from "@crypto-lakehouse/core";
 import { loadPlugins } from "./plugins.js";
@@ -30,6 +32,21 @@ export interface JobRuntimeOptions {
   baseDir?: string;
 }
 
+/** The storage a job names (any kind of job), created as its plugin says; credentials from this environment. */
+export async function createJobStorage(
+  job: Pick<QueueJob, "runId" | "storage" | "plugins">,
+  opts: JobRuntimeOptions = {},
+): Promise<StorageBackend> {
+  const registry = opts.registry ?? builtinRegistry();
+  if (!opts.registry && job.plugins?.length)
+    await loadPlugins(registry, job.plugins, opts.baseDir ?? process.cwd());
+  const sp = registry.storages.get(job.storage.id);
+  if (!sp) throw new LakehouseError("UNSUPPORTED", `Job ${job.runId}: unknown storage '${job.storage.id}'`);
+  return sp.create((sp.optionsSchema?.parse(job.storage.options) ?? job.storage.options) as never, {
+    logger: opts.logger ?? silentLogger,
+  });
+}
+
 export async function createJobRuntime(job: CollectJob, opts: JobRuntimeOptions = {}): Promise<JobRuntime> {
   const registry = opts.registry ?? builtinRegistry();
   if (job.plugins?.length) await loadPlugins(registry, job.plugins, opts.baseDir ?? process.cwd());
@@ -38,8 +55,6 @@ export async function createJobRuntime(job: CollectJob, opts: JobRuntimeOptions 
   const downloaderId = opts.downloader ?? job.downloader.id;
   const dp = registry.downloaders.get(downloaderId);
   if (!dp) throw new LakehouseError("UNSUPPORTED", `Job ${job.runId}: unknown downloader '${downloaderId}'`);
-  const sp = registry.storages.get(job.storage.id);
-  if (!sp) throw new LakehouseError("UNSUPPORTED", `Job ${job.runId}: unknown storage '${job.storage.id}'`);
   const settings = {
     ...(job.downloader.settings as unknown as DownloaderSettings),
     // A worker's own --concurrency is a cap the user set.
@@ -50,10 +65,7 @@ export async function createJobRuntime(job: CollectJob, opts: JobRuntimeOptions 
     (dp.optionsSchema?.parse(job.downloader.options ?? {}) ?? {}) as never,
     deps,
   );
-  const storage = await sp.create(
-    (sp.optionsSchema?.parse(job.storage.options) ?? job.storage.options) as never,
-    deps,
-  );
+  const storage = await createJobStorage(job, { ...opts, registry });
   const stagingDir = await createStagingDir(storage, job.runId, logger);
   const processor = createBatchProcessor({
     runId: job.runId,

@@ -162,7 +162,7 @@ export function executorSelection(
 }
 
 /** Queue workers run in another directory or on another machine: a relative local root travels absolute. */
-function portable(sel: { id: string; options: unknown }): { id: string; options: unknown } {
+export function portableStorage(sel: { id: string; options: unknown }): { id: string; options: unknown } {
   const o = sel.options as { root?: unknown } | undefined;
   return sel.id === "local" && typeof o?.root === "string"
     ? { ...sel, options: { ...o, root: resolve(o.root) } }
@@ -221,7 +221,7 @@ export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {})
         ...o,
         job: {
           downloader: { id: dp.id, settings: { ...downloaderSettings(settings) } },
-          storage: portable(sel),
+          storage: portableStorage(sel),
           verify: settings.verify,
           zipTest: settings.zipTest,
           plugins: settings.plugins,

@@ -1,9 +1,9 @@
 // What travels through Redis: batch job data, compact per-file results, and the key names we add beside BullMQ's.
 import {
   type ArchiveFile,
-  type CollectJob,
   type FileResult,
   type Outcome,
+  type QueueJob,
   redactUrlsIn,
 } from "@crypto-lakehouse/core";
 import type { ResolvedBullmqOptions } from "./options.js";
@@ -16,6 +16,8 @@ export interface StoredResult {
   ms: number;
   attempts?: number;
   reason?: string;
+  /** The job kind's own result for the file (e.g. a silver file's report). */
+  detail?: unknown;
 }
 
 export interface BatchJobData {
@@ -23,7 +25,8 @@ export interface BatchJobData {
   runId: string;
   index: number;
   files: ArchiveFile[];
-  job: CollectJob;
+  /** What the worker builds its processor from (`kind` picks the factory; none = collect). */
+  job: QueueJob;
   /** Results kept from earlier attempts (everything but `failed`), so a retry only redoes what is left. */
   done?: StoredResult[];
 }
@@ -56,6 +59,7 @@ export function toStored(r: FileResult): StoredResult {
     ms: Math.round(r.durationMs),
     ...(r.attempts !== undefined ? { attempts: r.attempts } : {}),
     ...(r.reason ? { reason: shortReason(r.reason) } : {}),
+    ...(r.detail !== undefined ? { detail: r.detail } : {}),
   };
 }
 
@@ -67,6 +71,7 @@ export function fromStored(s: StoredResult, file: ArchiveFile): FileResult {
     durationMs: s.ms,
     ...(s.attempts !== undefined ? { attempts: s.attempts } : {}),
     ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.detail !== undefined ? { detail: s.detail } : {}),
   };
 }
 

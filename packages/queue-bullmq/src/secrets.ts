@@ -1,5 +1,5 @@
 // Secrets never travel in a job: each worker reads credentials from its own environment.
-import { type CollectJob, redactUrlsIn } from "@crypto-lakehouse/core";
+import { type QueueJob, redactUrlsIn } from "@crypto-lakehouse/core";
 
 const SECRET =
   /secret|password|passwd|token|credential|private.?key|access.?key|session.?key|api.?key|^auth/i;
@@ -25,7 +25,7 @@ function strip(value: unknown, path: string, dropped: string[]): unknown {
 }
 
 /** The job without credential-like fields or URL credentials, and the paths of what was dropped (to warn about). */
-export function stripSecrets(job: CollectJob): { job: CollectJob; dropped: string[] } {
+export function stripSecrets<J extends QueueJob>(job: J): { job: J; dropped: string[] } {
   const dropped: string[] = [];
-  return { job: strip(job, "job", dropped) as CollectJob, dropped };
+  return { job: strip(job, "job", dropped) as J, dropped };
 }

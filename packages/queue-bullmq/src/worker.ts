@@ -4,10 +4,10 @@
 import { hostname } from "node:os";
 import {
   type BatchProcessor,
-  type CollectJob,
   type FileResult,
   isLakehouseError,
   type Logger,
+  type QueueJob,
   redactUrlsIn,
   silentLogger,
 } from "@crypto-lakehouse/core";
@@ -48,8 +48,11 @@ export interface QueueWorkerHooks {
 export interface QueueWorkerOptions {
   /** Redis URL (query parameters as for the executor) or the options object. */
   queue: string | BullmqOptions;
-  /** Builds (or reuses) the batch pipeline for a job: download, verify, store, record. */
-  processorFor(job: CollectJob): Promise<BatchProcessor>;
+  /**
+   * Builds (or reuses) the batch pipeline for a job: download, verify, store, record — or, for a job of another
+   * kind (`jobKind`), that kind's processor (e.g. silver conversion).
+   */
+  processorFor(job: QueueJob): Promise<BatchProcessor>;
   /** Batches this worker runs at once (default 1; each batch downloads its files in parallel already). */
   batches?: number;
   /** How long a batch's lock lives without renewal; a worker killed mid-batch loses it after this (default 30 s). */

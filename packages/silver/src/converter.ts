@@ -3,10 +3,12 @@
 // DuckDB converts the next chunk. Says what became of every file through `onDone`; records nothing itself.
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { LakehouseError, type StorageBackend } from "@crypto-lakehouse/core";
+import { LakehouseError, META, type StorageBackend, stagingName } from "@crypto-lakehouse/core";
+import { runAhead, type Step } from "./ahead.js";
 import {
   type ChunkFile,
   type ChunkOptions,
@@ -17,11 +19,11 @@ import {
   planFile,
   planKey,
 } from "./convert.js";
-import type { Duck } from "./duck.js";
+import { type Duck, openDuck } from "./duck.js";
 import { silverPartKey } from "./layout.js";
 import type { SilverTableSchema } from "./schema.js";
 import { bronzeSha256 } from "./state.js";
-import type { BronzeSource, FileReport } from "./types.js";
+import type { BronzeSource, ConvertSettings, FileReport } from "./types.js";
 
 /** One bronze file to convert, with its table's schema. */
 export interface ConvertItem {
@@ -230,5 +232,78 @@ export class Converter<W extends ConvertItem> {
       },
       ...(p.file?.sha256 ? { sha256: p.file.sha256 } : {}),
     };
+  }
+}
+
+/** Extracted CSV that may wait for DuckDB (on scratch disk), and how many files: a whole chunk, and the next. */
+const AHEAD_BYTES = 256 * 1024 * 1024;
+const AHEAD_FILES = CHUNK_FILES;
+
+/**
+ * Scratch folder of one process's conversions. Named like collect's staging (`…-<host>-<pid>`), so the
+ * stale-staging clean-up knows whose it is and when it is orphaned.
+ */
+export async function scratchDir(storage: StorageBackend, runId: string, tempDir?: string): Promise<string> {
+  const scratch = stagingName(`silver-${runId}`);
+  const dir = tempDir
+    ? join(tempDir, scratch)
+    : (storage.localPath?.(`${META}/staging/${scratch}`) ?? join(tmpdir(), "crypto-lakehouse", scratch));
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Converts in this process: one producer extracts zips ahead, the consumer hands them to the converter in chunks;
+ * a task of the plan (state, reports) waits until every file before it is converted and stored.
+ */
+export async function convertSteps<W extends ConvertItem>(
+  storage: StorageBackend,
+  steps: AsyncIterable<Step<W>>,
+  onDone: (w: W, o: ItemOutcome) => void,
+  opts: ConvertSettings & { runId: string; tempDir?: string; signal?: AbortSignal; now?: () => Date },
+): Promise<void> {
+  const workDir = await scratchDir(storage, opts.runId, opts.tempDir);
+  const duck = await openDuck({
+    threads: opts.threads ?? 1,
+    memoryLimitMb: opts.memoryLimitMb ?? 256,
+    tempDirectory: join(workDir, "duckdb"),
+  });
+  const converter = new Converter<W>({
+    storage,
+    duck,
+    workDir,
+    compression: opts.compression ?? "snappy",
+    now: (opts.now ?? (() => new Date()))(),
+    onDone,
+  });
+  async function* ordered(): AsyncGenerator<Step<W>> {
+    // A task (state, a table report) waits until every file before it is converted and stored.
+    for await (const step of steps) {
+      if ("work" in step) yield step;
+      else
+        yield {
+          ...step,
+          task: async () => {
+            await converter.end();
+            await step.task();
+          },
+        };
+    }
+  }
+  try {
+    await runAhead<W, Prepared<W>>(ordered(), {
+      prepare: (w) => converter.prepare(w),
+      size: Converter.size,
+      consume: (p) => converter.add(p),
+      discard: Converter.discard,
+      budgetBytes: AHEAD_BYTES,
+      budgetItems: AHEAD_FILES,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    await converter.end(opts.signal?.aborted);
+  } finally {
+    await converter.end(true).catch(() => {});
+    duck.close();
+    await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,14 @@ export {
   type GoldTable,
 } from "./gold.js";
 export {
+  checkSilverSpec,
+  createSilverProcessor,
+  SILVER_JOB,
+  type SilverDetail,
+  type SilverJobSpec,
+  type SilverProcessorOptions,
+} from "./job.js";
+export {
   parseBronzeKey,
   silverPartKey,
   silverRunKey,
@@ -28,7 +36,14 @@ export {
 } from "./query.js";
 export { buildTableReport, readFileReports, readTableReports } from "./report.js";
 export type { DuplicatePolicy, SilverColumn, SilverTableSchema } from "./schema.js";
-export { DECIMAL_TYPE, duplicatePolicy, KLINE_TYPES, silverSchema, TIME_TYPE } from "./schema.js";
+export {
+  DECIMAL_TYPE,
+  duplicatePolicy,
+  KLINE_TYPES,
+  LINEAGE_COLUMNS,
+  silverSchema,
+  TIME_TYPE,
+} from "./schema.js";
 export { compileSelection, selectionFromRequest } from "./selection.js";
 export { SILVER_FORMAT } from "./state.js";
 export * from "./types.js";

@@ -1,5 +1,5 @@
 // Public types of the silver layer: what to convert, how, and the reports a conversion leaves behind.
-import type { ArchiveFile, Logger, MarketPlugin } from "@crypto-lakehouse/core";
+import type { ArchiveFile, Executor, Logger, MarketPlugin } from "@crypto-lakehouse/core";
 
 /** Which bronze files a silver build looks at; every field narrows, nothing given = everything in bronze. */
 export interface SilverSelection {
@@ -19,18 +19,22 @@ export interface SilverSelection {
 
 export type Compression = "snappy" | "zstd" | "uncompressed";
 
-export interface ConvertOptions {
-  /** Market plugins whose CSV schemas drive the conversion (default: the four built-in markets). */
-  markets?: readonly MarketPlugin[];
-  runId?: string;
-  /** Convert every selected file again, changed or not. */
-  force?: boolean;
+/** How DuckDB converts: the settings a queue worker gets with the job too. */
+export interface ConvertSettings {
   /** DuckDB threads (default 1). */
   threads?: number;
   /** DuckDB memory limit in MB (default 256). */
   memoryLimitMb?: number;
   /** Parquet compression (default snappy: fastest to write; zstd is ~25 % smaller). */
   compression?: Compression;
+}
+
+export interface ConvertOptions extends ConvertSettings {
+  /** Market plugins whose CSV schemas drive the conversion (default: the four built-in markets). */
+  markets?: readonly MarketPlugin[];
+  runId?: string;
+  /** Convert every selected file again, changed or not. */
+  force?: boolean;
   /**
    * Scratch folder for extracted CSVs and Parquet parts (default: `_meta/staging/` of local storage, else the OS temp
    * dir). Zips are extracted ahead of DuckDB: it holds the CSV being converted and those waiting — always the next
@@ -42,6 +46,20 @@ export interface ConvertOptions {
   logger?: Logger;
   /** Clock, for tests. */
   now?: () => Date;
+  /** Convert on queue workers instead of in this process (`lakehouse silver --queue`). */
+  queue?: QueuedSilver;
+}
+
+/** How a silver build reaches queue workers, and what they need to open the same lakehouse. */
+export interface QueuedSilver {
+  /** The queue's executor (BullMQ), as `collect --queue` uses it. */
+  executor: Executor;
+  /** The storage plugin and its options, as the workers create it (credentials come from their own environment). */
+  storage: { id: string; options: unknown };
+  /** Plugin modules the workers load. */
+  plugins?: string[];
+  /** Files per batch (default 64; a large file travels alone). */
+  batchFiles?: number;
 }
 
 /** A bronze zip as the silver build sees it. */

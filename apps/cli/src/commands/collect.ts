@@ -8,7 +8,7 @@ import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
 import { formatBytes, formatDuration, table } from "../table.js";
-import { asProgress, openLake, renderSilverSummary, selectionOf } from "./silver.js";
+import { asProgress, openLake, queueOf, renderSilverSummary, selectionOf } from "./silver.js";
 
 interface CollectFlags extends RunFlags, LogOptions {
   json?: boolean;
@@ -107,14 +107,22 @@ async function convertToSilver(
   const silver = await import("@crypto-lakehouse/silver");
   const lake = await openLake(f);
   const view = createProgressView(interactive);
+  const logger = createCliLogger(globals);
+  // With --queue the conversion goes to the workers too.
+  const queue = await queueOf(lake, logger).catch(async (e) => {
+    await lake.dispose();
+    throw e;
+  });
   try {
     return await silver.convertBronze(lake.storage, selectionOf(lake.config), {
       markets: lake.markets,
-      logger: createCliLogger(globals),
+      logger,
       onProgress: (p) => view.update(asProgress(p)),
+      ...(queue ? { queue } : {}),
     });
   } finally {
     view.stop();
+    await queue?.executor.close?.();
     await lake.dispose();
   }
 }

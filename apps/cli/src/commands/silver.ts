@@ -5,14 +5,23 @@ import {
   emptyCounts,
   formatZodIssues,
   LakehouseError,
+  type Logger,
   loadMatrixOverlay,
   type MarketPlugin,
   type Progress,
   type StorageBackend,
 } from "@crypto-lakehouse/core";
-import { builtinRegistry, loadPlugins, storageSelection } from "@crypto-lakehouse/lakehouse";
+import {
+  builtinRegistry,
+  executorSelection,
+  loadPlugins,
+  type PluginRegistry,
+  portableStorage,
+  storageSelection,
+} from "@crypto-lakehouse/lakehouse";
 import type {
   FileReport,
+  QueuedSilver,
   SilverProgress,
   SilverRunSummary,
   SilverSelection,
@@ -27,12 +36,18 @@ import { formatBytes, formatDuration, table } from "../table.js";
 
 export interface LakeFlags extends SelectionFlags {
   output?: string;
+  /** Silver batches go to queue workers (`--queue`). */
+  queue?: string;
 }
 
 export interface Lake {
   storage: StorageBackend;
   markets: MarketPlugin[];
   config: Record<string, unknown>;
+  registry: PluginRegistry;
+  /** The storage as queue workers create it. */
+  jobStorage: { id: string; options: unknown };
+  baseDir: string;
   dispose(): Promise<void>;
 }
 
@@ -62,7 +77,41 @@ export async function openLake(f: LakeFlags): Promise<Lake> {
     });
   }
   const storage = await plugin.create(parsed.data, { logger: createCliLogger({}) });
-  return { storage, markets: [...catalog.markets.values()], config, dispose: async () => storage.close?.() };
+  return {
+    storage,
+    markets: [...catalog.markets.values()],
+    config,
+    registry,
+    jobStorage: portableStorage(sel),
+    baseDir: merged.baseDir,
+    dispose: async () => storage.close?.(),
+  };
+}
+
+/** `--queue` (or config `queue` / `executor`): the executor that ships silver batches to queue workers. */
+export async function queueOf(lake: Lake, logger: Logger): Promise<QueuedSilver | undefined> {
+  const { queue, executor, plugins } = lake.config;
+  if (queue === undefined && executor === undefined) return undefined;
+  const settings = {
+    ...(typeof queue === "string" ? { queue } : {}),
+    ...(executor ? { executor: typeof executor === "string" ? { kind: executor } : executor } : {}),
+  } as Parameters<typeof executorSelection>[1];
+  const sel = executorSelection(lake.registry, settings);
+  if (sel.id === "in-process") return undefined;
+  const plugin = lake.registry.executors.get(sel.id)!;
+  const options = plugin.optionsSchema ? plugin.optionsSchema.parse(sel.options) : sel.options;
+  return {
+    executor: await plugin.create(options as never, { logger }),
+    storage: lake.jobStorage,
+    // Workers run elsewhere: relative plugin paths travel absolute.
+    ...(Array.isArray(plugins)
+      ? {
+          plugins: plugins.map((p) =>
+            String(p).startsWith(".") ? resolve(lake.baseDir, String(p)) : String(p),
+          ),
+        }
+      : {}),
+  };
 }
 
 const list = (v: unknown): string[] | undefined => {
@@ -144,6 +193,7 @@ export function registerSilver(program: Command): void {
     .option("--files", "with --report: also one line per converted file of the selection (`files` in JSON)")
     .option("--json", "no progress display; print the run summary (or reports) as JSON")
     .option("--run-id <id>", "use this run id (default: a new one)")
+    .option("--queue <redis-url>", "convert on lakehouse-workers through a BullMQ queue on this Redis")
     .action(async (f: SilverFlags, cmd: Command) => {
       const silver = await import("@crypto-lakehouse/silver");
       const globals = cmd.optsWithGlobals() as LogOptions;
@@ -180,12 +230,16 @@ export function registerSilver(program: Command): void {
         process.once("SIGINT", onSignal);
         process.once("SIGTERM", onSignal);
         let summary: SilverRunSummary;
+        const logger = createCliLogger(globals);
+        let queue: QueuedSilver | undefined;
         try {
           const threads = positive(f.threads, "--threads");
           const memoryLimitMb = positive(f.memoryLimit, "--memory-limit");
+          queue = await queueOf(lake, logger);
           summary = await silver.convertBronze(lake.storage, selectionOf(lake.config), {
             markets: lake.markets,
-            logger: createCliLogger(globals),
+            logger,
+            ...(queue ? { queue } : {}),
             signal: controller.signal,
             onProgress: (p) => view.update(asProgress(p)),
             ...(f.force ? { force: true } : {}),
@@ -198,6 +252,7 @@ export function registerSilver(program: Command): void {
           view.stop();
           process.off("SIGINT", onSignal);
           process.off("SIGTERM", onSignal);
+          await queue?.executor.close?.();
         }
         process.stdout.write(
           asJson ? `${JSON.stringify(summary, null, 2)}\n` : `${renderSilverSummary(summary)}\n`,

@@ -20,6 +20,8 @@ export interface FileResult {
   /** Why it was not downloaded: the error, the mismatch, the 404. */
   reason?: string;
   sha256?: string;
+  /** A job kind's own result for the file (a silver file's quality report), carried back to the submitter. */
+  detail?: unknown;
 }
 
 export interface BatchContext {
@@ -46,12 +48,33 @@ export interface CollectJob {
   plugins?: string[];
 }
 
+/**
+ * A job of another kind than collecting (`silver`: converting bronze files): workers build its processor with the
+ * factory registered for `kind`. Serializable and free of secrets, like a CollectJob.
+ */
+export interface KindJob {
+  kind: string;
+  runId: string;
+  storage: { id: string; options: unknown };
+  plugins?: string[];
+  /** The kind's own settings. */
+  spec: unknown;
+}
+
+/** What an executor ships to workers with each batch. */
+export type QueueJob = CollectJob | KindJob;
+
+/** A job's kind: `collect` for a CollectJob. */
+export function jobKind(job: QueueJob): string {
+  return "kind" in job ? job.kind : "collect";
+}
+
 export interface ExecutorRunInput {
   runId: string;
   batches: AsyncIterable<Batch>;
   /** Used by executors that process in this process. */
   processor: BatchProcessor;
-  job: CollectJob;
+  job: QueueJob;
   concurrency: number;
   signal?: AbortSignal;
   onFile: (r: FileResult) => void;

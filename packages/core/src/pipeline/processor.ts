@@ -105,7 +105,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     // A .CHECKSUM beside a zip tells resume the zip was verified: one from an earlier copy must not vouch for
     // these unverified bytes. Removed first, so a crash in between leaves the old zip unvouched, never the new.
     if (r.checksumText === undefined) await storage.delete(key + CHECKSUM_SUFFIX);
-    await storage.put(
+    const stored = await storage.put(
       key,
       { path: r.zipPath, consume: true },
       { metadata: { sha256: v.sha256 }, contentType: "application/zip" },
@@ -124,6 +124,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
       ...(v.zipTest ? { zipTest: v.zipTest } : {}),
       ...(r.etag ? { etag: r.etag } : {}),
       ...(r.lastModified ? { lastModified: r.lastModified.toISOString() } : {}),
+      ...(stored.etag ? { storedEtag: stored.etag } : {}),
       runId,
       storedAt: new Date().toISOString(),
     };

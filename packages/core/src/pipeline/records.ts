@@ -20,8 +20,11 @@ export interface FileRecord {
   checksum?: string;
   /** How deeply the zip was test-opened: `crc` when every member's CRC-32 was checked (zip_test). */
   zipTest?: ZipTestMode;
+  /** The archive's ETag and LastModified of the object fetched. */
   etag?: string;
   lastModified?: string;
+  /** The store's own ETag of the stored zip, when it has one (S3): resume compares it with the store's listing. */
+  storedEtag?: string;
   runId: string;
   storedAt: string;
 }

@@ -36,7 +36,7 @@ export type ResumeDecision =
   | { done: false; why: "absent" }
   | {
       done: false;
-      why: "unverified" | "changed";
+      why: "unverified" | "changed" | "damaged";
       reason: string;
       /** The archive's copy as listed (when the archive was listed for the decision). */
       remote?: RemoteObject;
@@ -58,6 +58,11 @@ interface Stored {
   checksum: boolean;
   /** The zip's ETag in the store's listing (S3 stores: the MD5 of a single-part upload), normalised. */
   etag?: string;
+  /**
+   * The listing shows the zip modified after its record was written: something other than collect changed it
+   * (collect writes the record last), so its record is read and compared.
+   */
+  touched: boolean;
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
@@ -114,6 +119,10 @@ export class BronzeIndex {
     const s = (await this.stored.get(folder, (k) => this.loadStored(k))).get(name);
     if (!s) return { done: false, why: "absent" };
     if (this.verify && !s.checksum) return this.unverified(f);
+    if (s.touched) {
+      const damaged = await this.damaged(f, s);
+      if (damaged) return { done: false, why: "damaged", reason: damaged };
+    }
     if (this.options.remote) {
       const changed = await this.changed(f, s);
       if (changed) {
@@ -204,6 +213,18 @@ export class BronzeIndex {
     return undefined;
   }
 
+  /** Why the stored zip no longer is what its record describes (size, the store's ETag), or undefined. */
+  private async damaged(f: ArchiveFile, s: Stored): Promise<string | undefined> {
+    const rec = await this.readRecord(bronzeKey(f));
+    if (!rec) return "changed after it was stored, and its record is unreadable";
+    if (rec.size !== s.size)
+      return `the stored zip is ${s.size} bytes, its record says ${rec.size} (changed after it was stored)`;
+    const was = normalEtag(rec.storedEtag);
+    if (was && s.etag && was !== s.etag)
+      return `the stored zip's ETag is ${s.etag}, its record says ${was} (changed after it was stored)`;
+    return undefined;
+  }
+
   private async readRecord(key: string): Promise<FileRecord | undefined> {
     const data = await this.storage.read(fileRecordKey(key));
     if (!data) return undefined;
@@ -217,13 +238,17 @@ export class BronzeIndex {
 
   /** The folder's zips that have a record, from one listing of the folder and one of its record folder. */
   private async loadStored(folder: string): Promise<Map<string, Stored>> {
-    const zips = new Map<string, { size: number; etag?: string }>();
+    const zips = new Map<string, { size: number; etag?: string; modified?: number }>();
     const sums = new Set<string>();
     for await (const o of this.storage.list(folder)) {
       const rest = o.key.slice(folder.length);
       if (rest.includes("/")) continue;
       if (rest.endsWith(".zip"))
-        zips.set(rest, { size: o.size, ...(o.etag ? { etag: normalEtag(o.etag) } : {}) });
+        zips.set(rest, {
+          size: o.size,
+          ...(o.etag ? { etag: normalEtag(o.etag) } : {}),
+          ...(o.lastModified ? { modified: o.lastModified.getTime() } : {}),
+        });
       else if (rest.endsWith(`.zip${CHECKSUM_SUFFIX}`)) sums.add(rest.slice(0, -CHECKSUM_SUFFIX.length));
     }
     const out = new Map<string, Stored>();
@@ -235,7 +260,10 @@ export class BronzeIndex {
       const zip = rest.slice(0, -".json".length);
       const z = zips.get(zip);
       if (!z) continue;
-      out.set(zip, { ...z, checksum: sums.has(zip) });
+      const { modified, ...listed } = z;
+      const recorded = o.lastModified?.getTime();
+      const touched = modified !== undefined && recorded !== undefined && modified > recorded;
+      out.set(zip, { ...listed, checksum: sums.has(zip), touched });
     }
     return out;
   }
@@ -260,8 +288,8 @@ export class BronzeIndex {
 
 /** Stored files a run fetches again (unverified, changed in the archive), summed up for the run's notes. */
 export class RefetchNotes {
-  private readonly keys = { unverified: [] as string[], changed: [] as string[] };
-  private readonly counts = { unverified: 0, changed: 0 };
+  private readonly keys = { unverified: [] as string[], changed: [] as string[], damaged: [] as string[] };
+  private readonly counts = { unverified: 0, changed: 0, damaged: 0 };
 
   constructor(private readonly examples = 10) {}
 
@@ -271,12 +299,12 @@ export class RefetchNotes {
     const keys = this.keys[d.why];
     if (keys.length < this.examples)
       keys.push(
-        d.why === "changed" ? `${f.key} (${d.reason.replace(/^changed in the archive: /, "")})` : f.key,
+        d.why === "unverified" ? f.key : `${f.key} (${d.reason.replace(/^changed in the archive: /, "")})`,
       );
   }
 
   notes(): string[] {
-    const line = (why: "unverified" | "changed", head: string) => {
+    const line = (why: "unverified" | "changed" | "damaged", head: string) => {
       const n = this.counts[why];
       if (!n) return [];
       const more = n > this.keys[why].length ? `, … and ${n - this.keys[why].length} more` : "";
@@ -288,6 +316,10 @@ export class RefetchNotes {
         "fetched again to verify them, as bronze held them unverified (download_checksum: false)",
       ),
       ...line("changed", "fetched again, changed in the archive since they were stored (refresh_changed)"),
+      ...line(
+        "damaged",
+        "fetched again, as the stored zip no longer matched its record (truncated or replaced)",
+      ),
     ];
   }
 }
