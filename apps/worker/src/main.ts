@@ -110,14 +110,9 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<number> {
   // Loaded here, not at the top: `--help` and flag errors should not wait for every plugin to load.
-<<<<<<< HEAD
-  const { builtinRegistry, createJobRuntime } = await import("@crypto-lakehouse/lakehouse");
-  const { startQueueWorker, startSyncWorker } = await import("@crypto-lakehouse/queue-bullmq");
-=======
   const { builtinRegistry } = await import("@crypto-lakehouse/lakehouse");
   const { runtimeFor } = await import("./kinds.js");
-  const { startQueueWorker } = await import("@crypto-lakehouse/queue-bullmq");
->>>>>>> main
+  const { startQueueWorker, startSyncWorker } = await import("@crypto-lakehouse/queue-bullmq");
   const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
   if (!url)
     throw new LakehouseError(
