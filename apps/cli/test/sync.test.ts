@@ -84,6 +84,9 @@ describe("lakehouse sync", () => {
     expect(second.doc.counts).toMatchObject({ downloaded: 0, skipped: 8, failed: 0, missing: 0 });
     expect(second.doc.bytes).toBe(0);
     expect(second.doc.selections).toHaveLength(1);
+    // Coverage is brought up to date too (and its SQL table).
+    expect(second.doc.coverage.totals).toMatchObject({ verified: 8 });
+    expect(walk(join(out, "_meta", "tables", "coverage")).some((p) => p.endsWith(".parquet"))).toBe(true);
     expect(second.doc.selections[0].markets[0]).toMatchObject({ market: "spot", patterns: ["*USDT"] });
   }, 240_000);
 

@@ -19,6 +19,7 @@ import {
   type PlanNote,
   planFiles,
   planSync,
+  REAL_ARCHIVE,
   type RunSummary,
   silentLogger,
 } from "@crypto-lakehouse/core";
@@ -31,6 +32,8 @@ export interface SyncOptions extends CollectApiOptions {
   explicit?: boolean;
   /** Only size it up: files and bytes from the listing, what is already there, and the time it would take. */
   dryRun?: boolean;
+  /** Update the coverage (and its SQL table) after the run (default true). */
+  coverage?: boolean;
 }
 
 export interface SyncResult {
@@ -40,6 +43,8 @@ export interface SyncResult {
   summary?: CollectResult;
   /** With `dryRun`. */
   estimate?: PlanEstimate;
+  /** The coverage after the run (the `coverage` SQL table is rewritten), unless `coverage: false`. */
+  coverage?: { totals: Record<string, number>; series: number };
 }
 
 function followedOf(run: ResolvedRun): FollowedSelection {
@@ -80,6 +85,8 @@ export async function checkLocalRoom(
   plan: (lister: Lister) => AsyncIterable<ArchiveFile>,
 ): Promise<PlanEstimate | undefined> {
   if (!runtime.storage.localPath) return undefined;
+  // An output that cannot be written at all is that error, not a lack of space.
+  await runtime.storage.checkWritable();
   const lister = listerOf(runtime);
   let e: PlanEstimate;
   try {
@@ -147,13 +154,40 @@ export async function syncResolved(run: ResolvedRun, options: SyncOptions = {}):
       const failed = failedRunOf(e);
       throw failed ? new CollectRunError(e, failed) : e;
     }
+    const coverage =
+      options.coverage === false ? undefined : await updateCoverage(runtime, run, notes, today);
     return {
       selections,
       notes: notes.map(text),
       summary: { ...summary, ok: summary.status === "completed" },
+      ...(coverage ? { coverage } : {}),
     };
   } finally {
     await runtime.dispose();
+  }
+}
+
+/** Recomputes the coverage of everything bronze holds (from the cached listing) and its SQL table; best effort. */
+async function updateCoverage(
+  runtime: Runtime,
+  run: ResolvedRun,
+  notes: PlanNote[],
+  today: string | undefined,
+): Promise<SyncResult["coverage"]> {
+  try {
+    const { computeCoverage } = await import("@crypto-lakehouse/coverage");
+    const s = run.settings;
+    const summary = await computeCoverage({
+      storage: runtime.storage,
+      catalog: run.catalog,
+      lister: (prefix) => runtime.downloader.list(prefix, { delimiter: "/" }),
+      source: `${s.endpoint ?? REAL_ARCHIVE.endpoint}/${s.bucket}`,
+      ...(today ? { today } : {}),
+    });
+    return { totals: { ...summary.totals }, series: summary.series.length };
+  } catch (e) {
+    notes.push({ level: "warn", message: `coverage not updated: ${(e as Error).message}` });
+    return undefined;
   }
 }
 

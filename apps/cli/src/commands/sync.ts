@@ -170,7 +170,7 @@ function print(f: SyncFlags, r: SyncResult): void {
   const json = f.json || !process.stdout.isTTY;
   if (json) {
     const doc = r.summary
-      ? { ...r.summary, selections: r.selections, syncNotes: r.notes }
+      ? { ...r.summary, selections: r.selections, syncNotes: r.notes, coverage: r.coverage ?? null }
       : { dryRun: true, selections: r.selections, estimate: r.estimate, notes: r.notes };
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return;
@@ -179,5 +179,13 @@ function print(f: SyncFlags, r: SyncResult): void {
   const notes = r.notes.length ? `\n\nNotes:\n${r.notes.map((n) => `  - ${n}`).join("\n")}` : "";
   if (r.estimate)
     process.stdout.write(`${head} (dry run: nothing downloaded)\n\n${renderEstimate(r.estimate)}${notes}\n`);
-  else if (r.summary) process.stdout.write(`${head}\n\n${renderSummary(r.summary)}${notes}\n`);
+  else if (r.summary) {
+    const cov = r.coverage
+      ? `\n\nCoverage updated (lakehouse coverage; SQL table coverage): ${Object.entries(r.coverage.totals)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${n} ${k.replace(/_/g, " ")}`)
+          .join(", ")}`
+      : "";
+    process.stdout.write(`${head}\n\n${renderSummary(r.summary)}${notes}${cov}\n`);
+  }
 }
