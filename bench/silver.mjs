@@ -6,12 +6,13 @@
 // the naive conversion of the same files (bench/silver-polars.py), whole processes, interleaved, printing wall, CPU
 // and the ratio — target >= 1.0x the Polars script.
 // Usage: pnpm bench silver [--set all|large|small] [--mb <zip MB of trades, default 120>] [--days <small: 30>]
-//        [--rounds <small: 3>] [--python <interpreter>] [--threads <n>] [--compression snappy|zstd] [--keep]
-import { spawnSync } from "node:child_process";
+//        [--rounds <small: 3>] [--workers <small, through the queue: 2; 0 = not>] [--python <interpreter>] [--threads <n>] [--compression snappy|zstd] [--keep]
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { homedir, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 
 const { values: args } = parseArgs({
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
     days: { type: "string", default: "30" },
     rounds: { type: "string", default: "3" },
     python: { type: "string" },
+    workers: { type: "string", default: "2" },
     threads: { type: "string", default: "1" },
     compression: { type: "string", default: "snappy" },
     keep: { type: "boolean", default: false },
@@ -98,6 +100,65 @@ function timed(cmd, argv) {
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed (exit ${r.status}): ${r.error ?? ""}`);
   return { wall, cpu: childCpu() - c0, out: r.stdout };
+}
+
+const CLI = new URL("../apps/cli/dist/bin.js", import.meta.url).pathname;
+const WORKER = new URL("../apps/worker/dist/bin.js", import.meta.url).pathname;
+const silverFlags = ["--threads", args.threads, "--compression", args.compression];
+
+/** Starts a lakehouse-worker and resolves once it takes batches. */
+function startWorker(queue) {
+  const proc = spawn(process.execPath, [WORKER, "--queue", queue, "--log-format", "json"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const ready = new Promise((resolve, reject) => {
+    createInterface({ input: proc.stdout }).on("line", (line) => {
+      if (line.includes('"worker ready"')) resolve();
+    });
+    proc.once("exit", (code) => reject(new Error(`worker exited early (${code})`)));
+  });
+  return { proc, ready };
+}
+
+/** `lakehouse silver --queue` with `n` workers on a local redis-server: wall of the submitting process. */
+async function queued(lake, n, files) {
+  const { startRedis } = await import(pkg("testkit"));
+  const redis = await startRedis();
+  const queue = `${redis.url}?queue=bench-silver&pollMs=100`;
+  const ws = Array.from({ length: n }, () => startWorker(queue));
+  try {
+    await Promise.all(ws.map((w) => w.ready));
+    await rm(join(lake, "silver"), { recursive: true, force: true });
+    await rm(join(lake, "_meta", "silver"), { recursive: true, force: true });
+    const load = loadavg()[0];
+    const t0 = performance.now();
+    const out = await new Promise((resolve, reject) => {
+      const p = spawn(
+        process.execPath,
+        [CLI, "silver", "-o", lake, "--json", "--queue", queue, ...silverFlags],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      let text = "";
+      p.stdout.on("data", (d) => {
+        text += d;
+      });
+      p.once("exit", (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`silver --queue exit ${code}`)),
+      );
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const r = JSON.parse(out);
+    if (r.counts.converted !== files) throw new Error(`silver --queue converted ${r.counts.converted} files`);
+    return { wall, load };
+  } finally {
+    for (const w of ws) w.proc.kill("SIGTERM");
+    await Promise.all(
+      ws.map((w) => new Promise((r) => (w.proc.exitCode !== null ? r() : w.proc.once("exit", r)))),
+    );
+    await redis.stop();
+  }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -193,7 +254,6 @@ async function smallSet(dir) {
   );
   const py = python();
   const script = new URL("silver-polars.py", import.meta.url).pathname;
-  const self = new URL(import.meta.url).pathname;
   const ours = [];
   const theirs = [];
   const loads = [];
@@ -202,15 +262,7 @@ async function smallSet(dir) {
     // Each side starts from nothing: no silver, no state, no earlier output.
     await rm(join(lake, "silver"), { recursive: true, force: true });
     await rm(join(lake, "_meta", "silver"), { recursive: true, force: true });
-    const a = timed(process.execPath, [
-      self,
-      "--convert-only",
-      lake,
-      "--threads",
-      args.threads,
-      "--compression",
-      args.compression,
-    ]);
+    const a = timed(process.execPath, [CLI, "silver", "-o", lake, "--json", ...silverFlags]);
     const r = JSON.parse(a.out);
     if (r.counts.converted !== manifest.files.length)
       throw new Error(`silver converted ${r.counts.converted} files: ${JSON.stringify(r.failures)}`);
@@ -239,6 +291,15 @@ async function smallSet(dir) {
   console.log(
     `ratio (polars wall / silver wall, median of rounds): ${ratio.toFixed(2)}x — target >= 1.0x ${ratio >= 1 ? "met" : "MISSED"}; load average ${loads.map((l) => l.toFixed(2)).join(", ")} before the rounds`,
   );
+  const workers = Number(args.workers);
+  if (workers > 0) {
+    const q = await queued(lake, workers, manifest.files.length);
+    const inproc = median(ours.map((x) => x.wall));
+    console.log(
+      `through the queue, ${workers} lakehouse-workers (local redis-server, same machine): ${q.wall.toFixed(2)} s wall ` +
+        `(${(inproc / q.wall).toFixed(2)}x the in-process median; load average ${q.load.toFixed(2)})`,
+    );
+  }
 }
 
 const dir = await mkdtemp(join(tmpdir(), "bench-silver-"));

@@ -48,6 +48,8 @@ function downloader(
     { endpoint: server.endpoint, concurrency: 4, retries: 2, ...settings },
     {
       backoffBaseMs: 5,
+      // These tests look at staging files; bodies kept in memory have their own tests (faults, contract).
+      inMemoryMaxKb: 0,
       ...options,
     },
   );

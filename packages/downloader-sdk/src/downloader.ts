@@ -86,6 +86,7 @@ export function createSdkDownloader(
     endpoint: o.transport === "http" ? s.objectEndpoint : s.endpoint,
     bucket: s.bucket,
     idleTimeoutMs: Math.round(s.timeoutSeconds * 1000),
+    inMemoryBytes: o.inMemoryMaxKb * 1024,
     logger,
     limit,
   };
@@ -135,7 +136,7 @@ export function createSdkDownloader(
         {
           ...(signal ? { signal } : {}),
           // A result nobody received is a staged file nobody will move: delete it.
-          discard: (r) => (r.status === "fetched" ? removeQuietly(r.zipPath) : undefined),
+          discard: (r) => (r.status === "fetched" && !r.zipBytes ? removeQuietly(r.zipPath) : undefined),
         },
       );
       for await (const result of results) {

@@ -87,6 +87,21 @@ describe.each(["http", "sdk"] as const)("faults (transport %s)", (transport) => 
     expect(await readdir(dir)).toEqual([f.zipPath.slice(dir.length + 1)]);
   });
 
+  it("retries a truncated small body and delivers it from memory, staging nothing", async () => {
+    const small = klineFile("BTCUSDT", "1m", DAYS[1]!);
+    const { d, dir } = await setup(transport, (url, nth) =>
+      url === `/${BUCKET}/${small.key}` && nth === 1 ? { kind: "truncate" } : PASS,
+    );
+    const [r] = await collect(d.fetch([small], dir, { withChecksum: true }));
+    expect(r?.status).toBe("fetched");
+    const f = r as FetchedFile;
+    const source = server.objects.get(small.key)!;
+    expect(f.attempts).toBe(2);
+    expect(f.sha256).toBe(sha256(source));
+    expect(f.zipBytes?.equals(source)).toBe(true);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it.each(["stall", "hang"] as const)(
     "times out a %s (no data within timeoutSeconds) and retries",
     async (kind) => {

@@ -21,6 +21,8 @@ export interface FetchContext {
   bucket: string;
   /** Longest silence allowed while a body streams. */
   idleTimeoutMs: number;
+  /** Zips announced as at most this many bytes are kept in memory, not staged. */
+  inMemoryBytes: number;
   logger: Logger;
   /**
    * Requests in flight, shared by every fetch call: each GET (zip or .CHECKSUM) holds a permit while it runs, is
@@ -90,6 +92,7 @@ function fetchedResult(
     sha256: zip.value.sha256,
     attempts: Math.max(zip.attempts, checksum?.attempts ?? 0),
   };
+  if (zip.value.bytes) result.zipBytes = zip.value.bytes;
   if (zip.value.etag) result.etag = zip.value.etag;
   if (zip.value.lastModified) result.lastModified = zip.value.lastModified;
   if (checksum?.ok) result.checksumText = checksum.value;
@@ -100,6 +103,7 @@ function fetchedResult(
 interface StagedZip {
   size: number;
   sha256: string;
+  bytes?: Buffer;
   etag: string | undefined;
   lastModified: Date | undefined;
 }
@@ -128,7 +132,14 @@ export async function fetchFile(
       () =>
         limited(ctx, signal, async (): Promise<StagedZip> => {
           const res = await ctx.getter.get(file.key, signal);
-          const staged = await stageBody(res, zipPath, signal, ctx.idleTimeoutMs, options.onBytes);
+          const staged = await stageBody(
+            res,
+            zipPath,
+            signal,
+            ctx.idleTimeoutMs,
+            options.onBytes,
+            ctx.inMemoryBytes,
+          );
           return { ...staged, etag: res.etag, lastModified: res.lastModified };
         }),
       onRetry(file.key),

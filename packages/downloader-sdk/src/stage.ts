@@ -20,6 +20,8 @@ const MAX_CHECKSUM_BYTES = 64 * 1024;
 export interface StagedBody {
   size: number;
   sha256: string;
+  /** The body, when it was kept in memory (nothing was written to the path). */
+  bytes?: Buffer;
 }
 
 /** Random once per process; a counter per call (randomBytes per file showed in small-file profiles). */
@@ -69,14 +71,68 @@ async function writeAll(fh: FileHandle, chunks: Buffer[]): Promise<void> {
   }
 }
 
-/** Writes (or overwrites, on a retry) `path`; throws a retryable error when fewer bytes arrive than announced. */
+/**
+ * Reads a body announced as at most `maxBytes` into memory, hashing it on the way. Small files are most of the
+ * archive: a staging file costs each of them a write, a read back and a move (profiles of small-file runs).
+ */
+async function readBody(
+  res: ObjectResponse,
+  signal: AbortSignal,
+  idleMs: number,
+  maxBytes: number,
+  onBytes?: (n: number) => void,
+): Promise<StagedBody> {
+  const chunks: Buffer[] = [];
+  const sha256 = createHash("sha256");
+  let size = 0;
+  const body: Readable = res.body;
+  const onAbort = () => body.destroy(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const watchdog = idleWatchdog(body, idleMs);
+  try {
+    if (signal.aborted) throw signal.reason;
+    body.on("data", (chunk: Buffer) => {
+      watchdog.arm();
+      size += chunk.length;
+      if (size > maxBytes) {
+        body.destroy(
+          new TransferError(`body longer than the ${res.contentLength} bytes announced`, { retryable: true }),
+        );
+        return;
+      }
+      sha256.update(chunk);
+      onBytes?.(chunk.length);
+      chunks.push(chunk);
+    });
+    await finished(body);
+  } finally {
+    watchdog.stop();
+    signal.removeEventListener("abort", onAbort);
+    body.destroy();
+  }
+  if (res.contentLength !== undefined && size !== res.contentLength)
+    throw truncatedBody(size, res.contentLength);
+  return {
+    size,
+    sha256: sha256.digest("hex"),
+    bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+  };
+}
+
+/**
+ * Writes (or overwrites, on a retry) `path` — or, for a body announced as at most `inMemoryBytes`, keeps it in
+ * memory and writes nothing. Throws a retryable error when fewer bytes arrive than announced.
+ */
 export async function stageBody(
   res: ObjectResponse,
   path: string,
   signal: AbortSignal,
   idleMs: number,
   onBytes?: (n: number) => void,
+  inMemoryBytes = 0,
 ): Promise<StagedBody> {
+  if (res.contentLength !== undefined && res.contentLength <= inMemoryBytes)
+    return readBody(res, signal, idleMs, inMemoryBytes, onBytes);
   const sha256 = createHash("sha256");
   let size = 0;
   const body: Readable = res.body;

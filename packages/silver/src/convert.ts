@@ -24,6 +24,8 @@ export interface CsvInput {
   /** The file's symbol and interval (partition values). */
   symbol: string;
   interval?: string;
+  /** sha256 of the zip, when extraction hashed it on the way. */
+  zipSha256?: string;
 }
 
 /** A file ready for DuckDB: its CSV, how it is read, and the bronze file it came from (its lineage). */
@@ -68,10 +70,10 @@ export async function extractZip(
   zipPath: string,
   csvPath: string,
   schema: SilverTableSchema,
-  partition: { symbol: string; interval?: string },
+  partition: { symbol: string; interval?: string; size?: number },
 ): Promise<CsvInput> {
   const scanner = new DecimalScanner(schema.csv.columns.map((c) => c.type === "decimal"));
-  const x = await extractCsv(zipPath, csvPath, (chunk) => scanner.push(chunk));
+  const x = await extractCsv(zipPath, csvPath, (chunk) => scanner.push(chunk), partition.size);
   return {
     csvPath,
     head: x.head,
@@ -80,6 +82,7 @@ export async function extractZip(
     scanner,
     symbol: partition.symbol,
     ...(partition.interval ? { interval: partition.interval } : {}),
+    ...(x.zipSha256 ? { zipSha256: x.zipSha256 } : {}),
   };
 }
 

@@ -96,7 +96,11 @@ export class Converter<W extends ConvertItem> {
       zip = await this.zipPath(work.src, n);
       const input = await extractZip(zip.path, join(this.o.workDir, `${n}.csv`), work.schema, work.src);
       try {
-        const sha256 = (await bronzeSha256(this.o.storage, work.src.bronzeKey)) ?? (await sha256Of(zip.path));
+        // The bytes read are hashed on the way (small zips); else the collect record's, else hash the file.
+        const sha256 =
+          input.zipSha256 ??
+          (await bronzeSha256(this.o.storage, work.src.bronzeKey)) ??
+          (await sha256Of(zip.path));
         return {
           work,
           started,

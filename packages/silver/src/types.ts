@@ -38,7 +38,7 @@ export interface ConvertOptions extends ConvertSettings {
   /**
    * Scratch folder for extracted CSVs and Parquet parts (default: `_meta/staging/` of local storage, else the OS temp
    * dir). Zips are extracted ahead of DuckDB: it holds the CSV being converted and those waiting — always the next
-   * one, more while the waiting ones total under 256 MB and 32 files.
+   * one, more while the waiting ones total under 256 MB and 64 files.
    */
   tempDir?: string;
   signal?: AbortSignal;

@@ -1,6 +1,7 @@
 // Extracts the one CSV member of an archive zip (refusing zips with more) to a file: the central directory through yauzl (zip64-safe), then
 // the member's bytes read in 1 MiB ranges and inflated by zlib (on the thread pool), CRC-checked, with the first
 // bytes kept for detection and every byte shown to an optional scanner.
+import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { open, readFile, stat, writeFile } from "node:fs/promises";
 import { Transform } from "node:stream";
@@ -15,6 +16,8 @@ export interface Extracted {
   bytes: number;
   /** The first bytes of the CSV (up to 64 KiB), for header and time-unit detection. */
   head: string;
+  /** sha256 of the whole zip, when it was read whole (small zips): no second read to hash it. */
+  zipSha256?: string;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -89,7 +92,11 @@ function checkInflated(entry: yauzl.Entry, bytes: number, crc: number): void {
 }
 
 /** A small zip: one read, one inflate (on the thread pool), one write. */
-async function extractWhole(zipPath: string, outPath: string, onChunk?: (chunk: Buffer) => void) {
+async function extractWhole(
+  zipPath: string,
+  outPath: string,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<Extracted> {
   const zip = await readFile(zipPath);
   const entry = await onlyMember((o, cb) => yauzl.fromBuffer(zip, o, cb));
   checkMethod(entry);
@@ -100,22 +107,31 @@ async function extractWhole(zipPath: string, outPath: string, onChunk?: (chunk: 
   const packed = zip.subarray(start, start + entry.compressedSize);
   let data: Buffer;
   try {
-    data = entry.compressionMethod === 8 ? await inflateRawAsync(packed) : packed;
+    // One output buffer of the member's size instead of 16 KiB pieces joined: far less garbage per file.
+    const chunkSize = Math.min(Math.max(entry.uncompressedSize, 64 * 1024), 64 * 1024 * 1024);
+    data = entry.compressionMethod === 8 ? await inflateRawAsync(packed, { chunkSize }) : packed;
   } catch (e) {
     throw new Error(`${entry.fileName}: ${(e as Error).message} (corrupt zip)`);
   }
   checkInflated(entry, data.length, crc32(data));
   onChunk?.(data);
   await writeFile(outPath, data);
-  return { member: entry.fileName, bytes: data.length, head: data.subarray(0, HEAD_BYTES).toString("utf8") };
+  return {
+    member: entry.fileName,
+    bytes: data.length,
+    head: data.toString("utf8", 0, HEAD_BYTES),
+    zipSha256: createHash("sha256").update(zip).digest("hex"),
+  };
 }
 
+/** `zipSize`: the zip's size when the caller knows it (a listing), saving a stat. */
 export async function extractCsv(
   zipPath: string,
   outPath: string,
   onChunk?: (chunk: Buffer) => void,
+  zipSize?: number,
 ): Promise<Extracted> {
-  if ((await stat(zipPath)).size <= WHOLE) return extractWhole(zipPath, outPath, onChunk);
+  if ((zipSize ?? (await stat(zipPath)).size) <= WHOLE) return extractWhole(zipPath, outPath, onChunk);
   const entry = await onlyMember((o, cb) => yauzl.open(zipPath, o, cb));
   checkMethod(entry);
   const start = await dataOffset(zipPath, entry);

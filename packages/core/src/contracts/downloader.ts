@@ -38,8 +38,13 @@ export interface FetchOptions {
 export interface FetchedFile {
   status: "fetched";
   file: ArchiveFile;
-  /** Staged zip; the pipeline moves or deletes it. */
+  /** Staged zip; the pipeline moves or deletes it. Not on disk when `zipBytes` is set. */
   zipPath: string;
+  /**
+   * The zip's bytes, when the downloader kept a small body in memory instead of staging it: the pipeline verifies
+   * and stores them from here (no staging file to write, read back and move).
+   */
+  zipBytes?: Buffer;
   size: number;
   /** SHA-256 (hex) computed while streaming; absent when the downloader could not hash in flight. */
   sha256?: string;

@@ -1,5 +1,6 @@
 // Processes one batch: fetch with the chosen downloader, verify (SHA-256 against the .CHECKSUM, test-open the
 // zip), store atomically, record. The same code path for every downloader, storage and executor.
+import { createHash } from "node:crypto";
 import { unlink } from "node:fs/promises";
 import { addDays, monthOf, todayUtc } from "../config/dates.js";
 import type { Downloader, FetchedFile, FetchResult } from "../contracts/downloader.js";
@@ -53,10 +54,17 @@ type Verdict =
       refetch?: boolean;
     };
 
+/** A digest of the fetched zip, from its bytes in memory or its staging file. */
+async function digest(r: FetchedFile, algorithm: "sha256" | "md5"): Promise<string> {
+  if (r.zipBytes) return createHash(algorithm).update(r.zipBytes).digest("hex");
+  return (await hashFile(r.zipPath, algorithm)).hex;
+}
+
 async function verifyFetched(r: FetchedFile, verify: boolean, zipTest: ZipTestMode): Promise<Verdict> {
-  const sha256 = r.sha256 ?? (await hashFile(r.zipPath)).hex;
+  const sha256 = r.sha256 ?? (await digest(r, "sha256"));
   if (!verify) return { ok: true, sha256 };
-  if (r.checksumMissing || r.checksumText === undefined) return verifyWithoutChecksum(r.zipPath, sha256);
+  if (r.checksumMissing || r.checksumText === undefined)
+    return verifyWithoutChecksum(r.zipBytes ?? r.zipPath, sha256);
   const expected = parseChecksum(r.checksumText);
   if (!expected) {
     return {
@@ -69,7 +77,7 @@ async function verifyFetched(r: FetchedFile, verify: boolean, zipTest: ZipTestMo
   if (expected !== sha256) {
     const etagIsMd5 = r.etag && /^[0-9a-f]{32}$/.test(r.etag);
     // MD5 only here, on a mismatch: hashing every body twice cost more than the rare mismatch saves.
-    const md5 = etagIsMd5 ? (r.md5 ?? (await hashFile(r.zipPath, "md5")).hex) : undefined;
+    const md5 = etagIsMd5 ? (r.md5 ?? (await digest(r, "md5"))) : undefined;
     const bodyMatchesEtag = etagIsMd5 && md5 === r.etag;
     const why = bodyMatchesEtag
       ? "the body matches the archive's ETag (MD5), so the .CHECKSUM is stale"
@@ -82,7 +90,7 @@ async function verifyFetched(r: FetchedFile, verify: boolean, zipTest: ZipTestMo
       refetch: Boolean(etagIsMd5 && !bodyMatchesEtag),
     };
   }
-  const zip = await testZip(r.zipPath, zipTest);
+  const zip = await testZip(r.zipBytes ?? r.zipPath, zipTest);
   if (!zip.ok) {
     return {
       ok: false,
@@ -107,8 +115,11 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     if (r.checksumText === undefined) await storage.delete(key + CHECKSUM_SUFFIX);
     const stored = await storage.put(
       key,
-      { path: r.zipPath, consume: true },
-      { metadata: { sha256: v.sha256 }, contentType: "application/zip" },
+      r.zipBytes ? { data: r.zipBytes } : { path: r.zipPath, consume: true },
+      {
+        metadata: { sha256: v.sha256 },
+        contentType: "application/zip",
+      },
     );
     if (r.checksumText !== undefined) {
       await storage.put(key + CHECKSUM_SUFFIX, { data: r.checksumText }, { contentType: "text/plain" });
@@ -138,7 +149,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
 
   async function quarantine(r: FetchedFile, reason: string): Promise<void> {
     const q = quarantineKey(runId, bronzeKey(r.file));
-    await storage.put(q, { path: r.zipPath });
+    await storage.put(q, r.zipBytes ? { data: r.zipBytes } : { path: r.zipPath });
     await storage.put(`${q}.reason.json`, {
       data: JSON.stringify({
         key: r.file.key,
@@ -192,7 +203,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
           logger.warn("checksum mismatch on a body that differs from the ETag; fetching once more", {
             key: f.key,
           });
-          await removeStaged(r.zipPath);
+          if (!r.zipBytes) await removeStaged(r.zipPath);
           for await (const again of downloader.fetch([f], stagingDir, fetchOpts)) await handle(again, true);
           return;
         }
@@ -207,8 +218,8 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
             : new LakehouseError("STORAGE_FAILED", `${f.key}: ${(e as Error).message}`, { cause: e });
         finish({ ...base, outcome: "failed", bytes: 0, reason: err.message });
       } finally {
-        // Gone already when storage moved it into place (`consume`).
-        await removeStaged(r.zipPath);
+        // Gone already when storage moved it into place (`consume`); never written when held in memory.
+        if (!r.zipBytes) await removeStaged(r.zipPath);
       }
     };
     // Verify and store several results at once: each needs many file-system round trips (hash, zip test,

@@ -19,8 +19,11 @@ export type NoChecksumVerdict =
   | { ok: false; outcome: "failed"; reason: string; quarantine: true };
 
 /** With nothing to compare the SHA-256 with, every member is inflated and its CRC-32 checked. */
-export async function verifyWithoutChecksum(zipPath: string, sha256: string): Promise<NoChecksumVerdict> {
-  const zip = await testZip(zipPath, "crc");
+export async function verifyWithoutChecksum(
+  source: string | Buffer,
+  sha256: string,
+): Promise<NoChecksumVerdict> {
+  const zip = await testZip(source, "crc");
   if (!zip.ok) {
     return {
       ok: false,

@@ -38,9 +38,15 @@ const inflateRaw = promisify(inflateRawCb);
 /** Files up to this size are read whole (one read instead of yauzl's several small ones). */
 const READ_WHOLE_BYTES = 2 * 1024 * 1024;
 
-async function openZip(path: string): Promise<yauzl.ZipFile> {
+async function openZip(zip: string | Buffer): Promise<yauzl.ZipFile> {
   const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true };
-  const bytes = (await stat(path)).size <= READ_WHOLE_BYTES ? await readFile(path) : undefined;
+  const path = typeof zip === "string" ? zip : "";
+  const bytes =
+    typeof zip !== "string"
+      ? zip
+      : (await stat(path)).size <= READ_WHOLE_BYTES
+        ? await readFile(path)
+        : undefined;
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, zip?: yauzl.ZipFile) =>
       err || !zip
@@ -152,11 +158,12 @@ async function checkMember(zip: yauzl.ZipFile, entry: yauzl.Entry, mode: ZipTest
   return false;
 }
 
-export async function testZip(path: string, mode: ZipTestMode = "crc"): Promise<ZipCheck> {
+/** Test-opens the zip at `source` (a path, or its bytes already in memory). */
+export async function testZip(source: string | Buffer, mode: ZipTestMode = "crc"): Promise<ZipCheck> {
   const entries: string[] = [];
   let zip: yauzl.ZipFile;
   try {
-    zip = await openZip(path);
+    zip = await openZip(source);
   } catch (e) {
     return { ok: false, entries, problem: "corrupt", reason: (e as Error).message };
   }

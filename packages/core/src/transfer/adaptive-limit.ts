@@ -116,7 +116,8 @@ export function createAdaptiveLimit(options: AdaptiveLimitOptions): AdaptiveLimi
     if (done < report.current || elapsed < MIN_WINDOW_MS) return;
     const rate = done / elapsed;
     roundMs = elapsed;
-    if (rss() > budget) {
+    // Memory is looked at only above the starting limit: below it the budget cannot be what the limit added.
+    if (report.current > ADAPTIVE_INITIAL && rss() > budget) {
       cut();
       return;
     }
