@@ -18,7 +18,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 // undici is the sdk downloader's dependency, not the root's.
 const { Agent, request } = createRequire(
-  join(import.meta.dirname, "../packages/downloader-sdk/package.json"),
+  join(import.meta.dirname, "../packages/downloader-http/package.json"),
 )("undici");
 
 const { values: opt } = parseArgs({

@@ -1,6 +1,6 @@
 // Streams a plan of >= 1,000,000 files through the public API and prints files/s and peak RSS.
 // Target (issue 2): under 5 s and under 300 MB on a 2-core machine.
-import { plan } from "../packages/lakehouse/dist/index.js";
+import { plan } from "../packages/runtime/dist/index.js";
 
 const symbols = Array.from({ length: 120 }, (_, i) => `SYM${String(i).padStart(4, "0")}USDT`);
 const config = {

@@ -8,7 +8,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { collect } from "../packages/lakehouse/dist/index.js";
+import { collect } from "../packages/runtime/dist/index.js";
 import { generateReplica, startRedis, startVersitygw } from "../packages/testkit/dist/index.js";
 
 // The AWS SDK warns once per process that Node 20 support ends; it works here and the warning clutters the report.

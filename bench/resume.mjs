@@ -3,8 +3,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BronzeIndex, bronzeKey, fileRecordKey } from "../packages/core/dist/index.js";
-import { plan } from "../packages/lakehouse/dist/index.js";
+import { bronzeKey, fileRecordKey } from "../packages/core/dist/index.js";
+import { BronzeIndex } from "../packages/engine/dist/index.js";
+import { plan } from "../packages/runtime/dist/index.js";
 import { createLocalStorage } from "../packages/storage-local/dist/index.js";
 
 const root = join(tmpdir(), "lh-bench-resume");

@@ -13,7 +13,7 @@ if (!name || !available.includes(name)) {
   console.error(`usage: pnpm bench <${available.join("|")}> [args]`);
   process.exit(2);
 }
-if (!existsSync(join(import.meta.dirname, "..", "packages", "lakehouse", "dist", "index.js"))) {
+if (!existsSync(join(import.meta.dirname, "..", "packages", "runtime", "dist", "index.js"))) {
   console.error("packages are not built: run `pnpm build` first");
   process.exit(2);
 }

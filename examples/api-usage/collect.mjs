@@ -1,6 +1,6 @@
 // Embedding example: collect with the programmatic API, the same config as the JSON file, and print the result.
 // Usage: node collect.mjs <endpoint> <output-dir>   (omit the endpoint to use the real archive)
-import { collect } from "@crypto-lakehouse/lakehouse";
+import { collect } from "@crypto-lakehouse/runtime";
 
 const [endpoint, output = "./lakehouse"] = process.argv.slice(2);
 const controller = new AbortController();

@@ -1,5 +1,5 @@
 // Live progress on a TTY (files done/total, bytes, rate, ETA, failures); nothing when piped.
-import type { Progress } from "@crypto-lakehouse/core";
+import type { Progress } from "@crypto-lakehouse/engine";
 import cliProgress from "cli-progress";
 import { formatBytes, formatDuration } from "./table.js";
 

@@ -8,7 +8,7 @@ import { type CliResult, lakehouse } from "./cli.js";
 import { walk } from "./files.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
 
-// Written out from ARCHIVE.md §3 (not read from the plugins), so the test checks the matrix rather than repeating it.
+// Written out from docs/archive.md §3 (not read from the plugins), so the test checks the matrix rather than repeating it.
 const FUTURES_TYPES = [
   "aggTrades",
   "bookDepth",

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { type StorageBackend, silentLogger } from "@crypto-lakehouse/core";
-import { builtinRegistry } from "@crypto-lakehouse/lakehouse";
+import { builtinRegistry } from "@crypto-lakehouse/runtime";
 import { startVersitygw, type VersityGw } from "@crypto-lakehouse/testkit";
 import { describeCollectE2E, type E2EStorage } from "./collect-e2e.js";
 import { tempDir } from "./replica-env.js";

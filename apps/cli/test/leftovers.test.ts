@@ -4,7 +4,8 @@
 // folder — while a live writer's temp file is left alone.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseChecksum, stagingHost } from "@crypto-lakehouse/core";
+import { stagingHost } from "@crypto-lakehouse/core";
+import { parseChecksum } from "@crypto-lakehouse/engine";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selection } from "./args.js";

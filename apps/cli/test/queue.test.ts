@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { listQueuedRuns } from "@crypto-lakehouse/queue-bullmq";
+import { listQueuedRuns } from "@crypto-lakehouse/executor-bullmq";
 import { type RedisServer, startRedis } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lakehouse, startLakehouse } from "./cli.js";

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { silentLogger } from "@crypto-lakehouse/core";
-import { builtinRegistry } from "@crypto-lakehouse/lakehouse";
+import { builtinRegistry } from "@crypto-lakehouse/runtime";
 import { startVersitygw } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selection } from "./args.js";

@@ -12,7 +12,7 @@ import {
   silentLogger,
   stagingHost,
 } from "@crypto-lakehouse/core";
-import { builtinRegistry } from "@crypto-lakehouse/lakehouse";
+import { builtinRegistry } from "@crypto-lakehouse/runtime";
 import { startToxiproxy, startVersitygw, type Toxiproxy, type VersityGw } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, lakehouse, startLakehouse } from "./cli.js";

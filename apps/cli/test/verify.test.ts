@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FULL_CHECK_BYTES, PREFIX_BYTES } from "@crypto-lakehouse/core";
+import { FULL_CHECK_BYTES, PREFIX_BYTES } from "@crypto-lakehouse/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flipData, zipOf } from "../../../packages/core/src/pipeline/zip.test-util.js";
+import { flipData, zipOf } from "../../../packages/engine/src/pipeline/zip.test-util.js";
 import { lakehouse } from "./cli.js";
 import { sha256 } from "./files.js";
 import { tempDir as makeTempDir, type ServedReplica, serveReplica } from "./replica-env.js";

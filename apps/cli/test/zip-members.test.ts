@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { zipOf, zipOfMembers } from "../../../packages/core/src/pipeline/zip.test-util.js";
+import { zipOf, zipOfMembers } from "../../../packages/engine/src/pipeline/zip.test-util.js";
 import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
 import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";

@@ -2,17 +2,17 @@
 // into bronze (the default), `silver` converts bronze files into silver Parquet. The queue consumer only asks for
 // a processor; a new kind is one more entry here, not a branch in the consumer.
 import { type CollectJob, jobKind, LakehouseError, type QueueJob } from "@crypto-lakehouse/core";
-import type { JobRuntime, JobRuntimeOptions } from "@crypto-lakehouse/lakehouse";
+import type { JobRuntime, JobRuntimeOptions } from "@crypto-lakehouse/runtime";
 
 export type RuntimeFactory = (job: QueueJob, opts: JobRuntimeOptions) => Promise<JobRuntime>;
 
 export const JOB_KINDS: Readonly<Record<string, RuntimeFactory>> = {
   async collect(job, opts) {
-    const { createJobRuntime } = await import("@crypto-lakehouse/lakehouse");
+    const { createJobRuntime } = await import("@crypto-lakehouse/runtime");
     return createJobRuntime(job as CollectJob, opts);
   },
   async silver(job, opts) {
-    const { createJobStorage } = await import("@crypto-lakehouse/lakehouse");
+    const { createJobStorage } = await import("@crypto-lakehouse/runtime");
     const { checkSilverSpec, createSilverProcessor } = await import("@crypto-lakehouse/silver");
     const spec = checkSilverSpec("spec" in job ? job.spec : undefined, job.runId);
     const storage = await createJobStorage(job, opts);

@@ -1,9 +1,9 @@
-// The `lakehouse-worker` program: a thin composition root. It wires the queue consumer (queue-bullmq) to the
+// The `lakehouse-worker` program: a thin composition root. It wires the queue consumer (executor-bullmq) to the
 // CLI's own batch pipeline (createJobRuntime), a logger and the metrics endpoint, and shuts down gracefully.
 import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { isLakehouseError, LakehouseError, type Logger } from "@crypto-lakehouse/core";
-import type { SyncJobData } from "@crypto-lakehouse/queue-bullmq";
+import type { SyncJobData } from "@crypto-lakehouse/executor-bullmq";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { createWorkerLogger, type LogOptions } from "./log.js";
 import { serveMetrics, WorkerMetrics } from "./metrics.js";
@@ -110,9 +110,9 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<number> {
   // Loaded here, not at the top: `--help` and flag errors should not wait for every plugin to load.
-  const { builtinRegistry } = await import("@crypto-lakehouse/lakehouse");
+  const { builtinRegistry } = await import("@crypto-lakehouse/runtime");
   const { runtimeFor } = await import("./kinds.js");
-  const { startQueueWorker, startSyncWorker } = await import("@crypto-lakehouse/queue-bullmq");
+  const { startQueueWorker, startSyncWorker } = await import("@crypto-lakehouse/executor-bullmq");
   const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
   if (!url)
     throw new LakehouseError(
@@ -205,7 +205,7 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
 
 /** One scheduled sync: the lakehouse's config resolved here (credentials from this worker's environment). */
 async function runScheduledSync(data: SyncJobData, log: Logger): Promise<unknown> {
-  const { resolveRun, syncResolved } = await import("@crypto-lakehouse/lakehouse");
+  const { resolveRun, syncResolved } = await import("@crypto-lakehouse/runtime");
   const run = await resolveRun(data.config);
   const r = await syncResolved(run, { explicit: data.explicit, logger: log.child({ schedule: data.id }) });
   const s = r.summary;

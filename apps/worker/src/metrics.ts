@@ -1,7 +1,7 @@
 // The worker's counters, served as Prometheus text on --metrics-port (readable by a person with curl too).
 import { createServer, type Server } from "node:http";
 import { OUTCOMES, type Outcome } from "@crypto-lakehouse/core";
-import type { BatchEnd, BatchEvent, QueueStats, StoredResult } from "@crypto-lakehouse/queue-bullmq";
+import type { BatchEnd, BatchEvent, QueueStats, StoredResult } from "@crypto-lakehouse/executor-bullmq";
 
 const BATCH_ENDS: BatchEnd[] = ["completed", "retry", "failed", "handed_back", "cancelled"];
 

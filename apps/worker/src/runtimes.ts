@@ -1,7 +1,7 @@
 // One pipeline per run, reused across that run's batches and released when idle: building one (plugins,
 // S3 clients, staging dir) per batch would waste time, and keeping every run's forever would leak.
 import type { BatchProcessor, QueueJob } from "@crypto-lakehouse/core";
-import type { JobRuntime } from "@crypto-lakehouse/lakehouse";
+import type { JobRuntime } from "@crypto-lakehouse/runtime";
 
 interface Entry {
   runtime: Promise<JobRuntime>;

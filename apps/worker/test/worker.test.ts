@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CollectResult, collect } from "@crypto-lakehouse/lakehouse";
+import { type CollectResult, collect } from "@crypto-lakehouse/runtime";
 import {
   generateReplica,
   type RedisServer,

@@ -1,6 +1,6 @@
 // Cancelling an embedded collect with an AbortSignal: the run ends `cancelled`, files cut short are not failures,
 // and the next call finishes the job without fetching again what the first stored.
-import { collect } from "@crypto-lakehouse/lakehouse";
+import { collect } from "@crypto-lakehouse/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServedReplica, serveReplica, tempDir } from "../../../apps/cli/test/replica-env.js";
 

@@ -10,7 +10,7 @@ const SCRIPT = join(import.meta.dirname, "..", "collect.mjs");
 describe("programmatic API", () => {
   let replica: ServedReplica;
   beforeAll(async () => {
-    const built = join(import.meta.dirname, "..", "..", "..", "packages", "lakehouse", "dist", "index.js");
+    const built = join(import.meta.dirname, "..", "..", "..", "packages", "runtime", "dist", "index.js");
     if (!existsSync(built)) throw new Error(`${built} is missing: run \`pnpm build\` first`);
     replica = await serveReplica({
       markets: ["spot"],

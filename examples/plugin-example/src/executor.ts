@@ -1,12 +1,8 @@
 // An executor plugin: runs batches in this process through core's in-process executor and keeps a journal of
 // them (a log line per run, and optionally one JSON line per batch in a file), so one can see it did the work.
 import { appendFile } from "node:fs/promises";
-import {
-  createInProcessExecutor,
-  type Executor,
-  type ExecutorPlugin,
-  type PluginDeps,
-} from "@crypto-lakehouse/core";
+import type { Executor, ExecutorPlugin, PluginDeps } from "@crypto-lakehouse/core";
+import { createInProcessExecutor } from "@crypto-lakehouse/engine";
 import { z } from "zod";
 
 const Options = z

@@ -1,39 +1,115 @@
-export * from "./config/dates.js";
-export * from "./config/issues.js";
-export * from "./config/normalize.js";
-export * from "./config/schema.js";
-export * from "./contracts/downloader.js";
-export * from "./contracts/executor.js";
-export * from "./contracts/logger.js";
-export * from "./contracts/market.js";
-export * from "./contracts/storage.js";
-export * from "./contracts/storage-keys.js";
-export * from "./errors.js";
-export * from "./executor/in-process.js";
-export * from "./matrix/compose.js";
-export * from "./matrix/keys.js";
-export * from "./matrix/schema.js";
-export * from "./matrix/window-text.js";
-export * from "./model/types.js";
-export * from "./pipeline/checksum.js";
-export * from "./pipeline/collect.js";
-export * from "./pipeline/collect-files.js";
-export * from "./pipeline/copy.js";
-export * from "./pipeline/history.js";
-export * from "./pipeline/layout.js";
-export * from "./pipeline/processor.js";
-export * from "./pipeline/records.js";
-export * from "./pipeline/resume.js";
-export * from "./pipeline/runs.js";
-export * from "./pipeline/staging.js";
-export * from "./pipeline/unverified.js";
-export * from "./pipeline/verify.js";
-export * from "./pipeline/zipcheck.js";
-export * from "./plan/estimate.js";
-export * from "./plan/planner.js";
-export * from "./plan/series.js";
-export * from "./plan/sync.js";
-export * from "./retry/backoff.js";
-export * from "./tokens.js";
-export * from "./transfer/adaptive-limit.js";
-export * from "./util/redact.js";
+// Public surface of @crypto-lakehouse/core: the contracts every other package builds on (no engine, no I/O beyond
+// reading a matrix overlay). Plugin authors import from here; the engine lives in @crypto-lakehouse/engine.
+export {
+  addDays,
+  firstDayOfMonth,
+  fromDayNumber,
+  isRealDate,
+  lastDayOfMonth,
+  monthOf,
+  nextMonth,
+  toDayNumber,
+  todayUtc,
+} from "./config/dates.js";
+export { formatZodIssues } from "./config/issues.js";
+export type {
+  CollectionRequest,
+  MarketSelection,
+  NormalizeOptions,
+  PlanNote,
+  ResolvedConfig,
+} from "./config/normalize.js";
+export { canonicalInterval, normalizeConfig } from "./config/normalize.js";
+export type { PartitionMode, RawConfig } from "./config/schema.js";
+export type {
+  Downloader,
+  DownloaderPlugin,
+  DownloaderSettings,
+  FailedFetch,
+  FetchedFile,
+  FetchOptions,
+  FetchResult,
+  ListOptions,
+  NotFoundFile,
+  RemoteEntry,
+  RemoteObject,
+  RemotePrefix,
+} from "./contracts/downloader.js";
+export { REAL_ARCHIVE } from "./contracts/downloader.js";
+export type {
+  Batch,
+  BatchContext,
+  BatchProcessor,
+  CollectJob,
+  Executor,
+  ExecutorPlugin,
+  ExecutorRunInput,
+  FileResult,
+  KindJob,
+  QueueJob,
+} from "./contracts/executor.js";
+export { jobKind } from "./contracts/executor.js";
+export type { LogFields, Logger, PluginDeps } from "./contracts/logger.js";
+export { silentLogger } from "./contracts/logger.js";
+export type { MarketDefinition, MarketPlugin, SymbolResolution } from "./contracts/market.js";
+export { defineMarket } from "./contracts/market.js";
+export type {
+  Leftover,
+  PutOptions,
+  PutSource,
+  StorageBackend,
+  StoragePlugin,
+  StoredObject,
+} from "./contracts/storage.js";
+export { checkKeySegments, invalidStorageKey } from "./contracts/storage-keys.js";
+export type { ErrorCode, LakehouseErrorOptions } from "./errors.js";
+export { INPUT_ERROR_CODES, isLakehouseError, LakehouseError, toLakehouseError } from "./errors.js";
+export {
+  basename,
+  bronzeFolder,
+  bronzeKey,
+  fileRecordFolder,
+  fileRecordKey,
+  META,
+  parseStagingName,
+  processAlive,
+  quarantineKey,
+  runSummaryKey,
+  STAGING,
+  STALE_OTHER_HOST_MS,
+  STALE_UNOWNED_MS,
+  stagingHost,
+  stagingKey,
+  stagingName,
+  writerGone,
+} from "./lake/layout.js";
+export type { FailureRecord, FileRecord, RunError, RunSummary } from "./lake/records.js";
+export type { Catalog } from "./matrix/compose.js";
+export { composeMatrix, createCatalog, loadMatrixOverlay } from "./matrix/compose.js";
+export type { FileRef } from "./matrix/keys.js";
+export type { ColumnType, CsvColumn, CsvSchema, DataTypeSpec, MarketMatrix } from "./matrix/schema.js";
+export { ArchiveMatrixSchema, MarketMatrixSchema, matrixJsonSchema } from "./matrix/schema.js";
+export { windowText } from "./matrix/window-text.js";
+export type {
+  ArchiveFile,
+  BuiltinMarketId,
+  MarketId,
+  Outcome,
+  OutcomeCounts,
+  Partition,
+  ZipTestMode,
+} from "./model/types.js";
+export {
+  BUILTIN_MARKETS,
+  CHECKSUM_SUFFIX,
+  emptyCounts,
+  OUTCOMES,
+  PARTITIONS,
+  ZIP_TEST_MODES,
+} from "./model/types.js";
+export type { Backoff } from "./retry/backoff.js";
+export { backoffDelay, sleepUnlessAborted, waitBeforeRetry } from "./retry/backoff.js";
+export { TOKENS } from "./tokens.js";
+export type { AdaptiveLimit, ConcurrencyReport, Release } from "./transfer/adaptive-limit.js";
+export { ADAPTIVE_MAX, createAdaptiveLimit } from "./transfer/adaptive-limit.js";
+export { redactSecrets, redactUrl, redactUrlsIn } from "./util/redact.js";

@@ -1,12 +1,7 @@
 // What bronze holds for one folder and what the last attempts to collect files ended with, read from listings
 // and run summaries (never one request per stored file).
-import {
-  CHECKSUM_SUFFIX,
-  fileRecordFolder,
-  listRunSummaries,
-  META,
-  type StorageBackend,
-} from "@crypto-lakehouse/core";
+import { CHECKSUM_SUFFIX, fileRecordFolder, META, type StorageBackend } from "@crypto-lakehouse/core";
+import { listRunSummaries } from "@crypto-lakehouse/engine";
 
 export interface StoredZip {
   size: number;

@@ -6,13 +6,13 @@ import {
   bronzeFolder,
   type DataTypeSpec,
   fromDayNumber,
-  isPending,
   type MarketPlugin,
   monthOf,
   nextMonth,
   type Partition,
   toDayNumber,
 } from "@crypto-lakehouse/core";
+import { isPending } from "@crypto-lakehouse/engine";
 import { type Attempt, type StoredZip, storedFolder } from "./bronze.js";
 import type { ListedObject, ListingCache } from "./listing.js";
 import type { CoverageCell, CoverageState, SeriesRef } from "./states.js";

@@ -1,4 +1,4 @@
-// CSV layouts where COIN-M futures differ from USD-M (ARCHIVE.md §6); every other type uses USD-M's schema.
+// CSV layouts where COIN-M futures differ from USD-M (docs/archive.md §6); every other type uses USD-M's schema.
 import type { CsvSchema } from "@crypto-lakehouse/core";
 import { futuresDataTypes as usdm } from "@crypto-lakehouse/market-futures-um";
 

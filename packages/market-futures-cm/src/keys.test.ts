@@ -1,5 +1,5 @@
 // Table-driven key tests for COIN-M futures: every data type × partition × interval the matrix allows has
-// ARCHIVE.md's key shape and round-trips through parseKey; keys of any other shape are rejected.
+// docs/archive.md's key shape and round-trips through parseKey; keys of any other shape are rejected.
 import { describeFuturesKeys } from "../../market-futures-um/src/futures.test-util.js";
 import { futuresCmMarket } from "./index.js";
 

@@ -1,4 +1,4 @@
-// COIN-M matrix facts from ARCHIVE.md §3 and §6, written out literally so a wrong fragment fails here.
+// COIN-M matrix facts from docs/archive.md §3 and §6, written out literally so a wrong fragment fails here.
 import { describe, expect, it } from "vitest";
 import { describeFuturesMatrix } from "../../market-futures-um/src/futures.test-util.js";
 import { futuresCmMarket } from "./index.js";

@@ -1,4 +1,4 @@
-// The COIN-M futures matrix fragment (ARCHIVE.md §2–§3): USD-M's data types plus liquidationSnapshot.
+// The COIN-M futures matrix fragment (docs/archive.md §2–§3): USD-M's data types plus liquidationSnapshot.
 import type { DataTypeSpec, MarketMatrix } from "@crypto-lakehouse/core";
 import { futuresDataTypes as usdm } from "@crypto-lakehouse/market-futures-um";
 import { liquidationSnapshotCsv, tradesCsv } from "./csv.js";

@@ -1,4 +1,4 @@
-// CSV layouts of USD-M futures files (ARCHIVE.md §6): milliseconds throughout; header rows vary by date.
+// CSV layouts of USD-M futures files (docs/archive.md §6): milliseconds throughout; header rows vary by date.
 import type { CsvColumn, CsvSchema } from "@crypto-lakehouse/core";
 
 const cols = (spec: string): CsvColumn[] =>

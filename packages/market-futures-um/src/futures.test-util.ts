@@ -16,7 +16,7 @@ export interface FuturesMatrixTables {
   trades: { columns: string; header: CsvSchema["header"] };
 }
 
-/** The data types, partitions, intervals, windows and CSV schemas ARCHIVE.md §3 and §6 give both markets. */
+/** The data types, partitions, intervals, windows and CSV schemas docs/archive.md §3 and §6 give both markets. */
 export function describeFuturesMatrix({ label, market, trades }: FuturesMatrixTables): void {
   const { dataTypes } = market.matrix;
   const typesIn = (p: Partition) =>
@@ -26,7 +26,7 @@ export function describeFuturesMatrix({ label, market, trades }: FuturesMatrixTa
       .sort();
 
   describe(`${label} futures matrix: the futures data types`, () => {
-    it("publishes ARCHIVE.md's daily list", () => {
+    it("publishes docs/archive.md's daily list", () => {
       expect(typesIn("daily")).toEqual([
         "aggTrades",
         "bookDepth",
@@ -41,7 +41,7 @@ export function describeFuturesMatrix({ label, market, trades }: FuturesMatrixTa
       ]);
     });
 
-    it("publishes ARCHIVE.md's monthly list", () => {
+    it("publishes docs/archive.md's monthly list", () => {
       expect(typesIn("monthly")).toEqual([
         "aggTrades",
         "bookTicker",
@@ -88,7 +88,7 @@ export function describeFuturesMatrix({ label, market, trades }: FuturesMatrixTa
     });
   });
 
-  describe(`${label} CSV schemas (ARCHIVE.md §6)`, () => {
+  describe(`${label} CSV schemas (docs/archive.md §6)`, () => {
     const columns = (dt: string) => dataTypes[dt]!.csv!.columns.map((c) => c.name).join(",");
 
     it.each([
@@ -138,7 +138,7 @@ export function describeFuturesMatrix({ label, market, trades }: FuturesMatrixTa
   });
 }
 
-/** An ARCHIVE.md example: partition, data type, symbol, period and (kline-class types) interval. */
+/** An docs/archive.md example: partition, data type, symbol, period and (kline-class types) interval. */
 export type ExampleFile = [
   partition: Partition,
   dataType: string,
@@ -158,14 +158,14 @@ export interface FuturesKeyTables {
   period: Record<Partition, string>;
   /** Symbols for which every file the matrix allows must round-trip. */
   symbols: string[];
-  /** ARCHIVE.md examples and their keys. */
+  /** docs/archive.md examples and their keys. */
   examples: [ExampleFile, string][];
   /** Keys parseKey must reject: why, key. */
   rejects: [string, string][];
 }
 
 /**
- * Every data type × partition × interval the matrix allows has ARCHIVE.md's key shape and round-trips through
+ * Every data type × partition × interval the matrix allows has docs/archive.md's key shape and round-trips through
  * parseKey; the examples give their keys; keys of any other shape are rejected.
  */
 export function describeFuturesKeys(t: FuturesKeyTables): void {
@@ -187,7 +187,7 @@ export function describeFuturesKeys(t: FuturesKeyTables): void {
       ),
     );
 
-  /** The key ARCHIVE.md §2 describes, written out independently of core's key rules. */
+  /** The key docs/archive.md §2 describes, written out independently of core's key rules. */
   const archiveKey = (f: FileRef): string => {
     const dir = `${t.root}/${f.partition}/${f.dataType}/${f.symbol}`;
     return f.interval
@@ -212,7 +212,7 @@ export function describeFuturesKeys(t: FuturesKeyTables): void {
     });
   });
 
-  describe(`${t.label} keys: ARCHIVE.md examples`, () => {
+  describe(`${t.label} keys: docs/archive.md examples`, () => {
     it.each(t.examples.map(([file, key]) => [ref(...file), key] as const))("%o → %s", (file, key) => {
       expect(market.fileKey(file)).toBe(key);
       expect(market.parseKey(key)).toEqual({ ...file, key });

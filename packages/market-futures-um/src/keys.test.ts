@@ -1,5 +1,5 @@
 // Table-driven key tests for USD-M futures: every data type × partition × interval the matrix allows has
-// ARCHIVE.md's key shape and round-trips through parseKey; keys of any other shape are rejected.
+// docs/archive.md's key shape and round-trips through parseKey; keys of any other shape are rejected.
 import { describe, expect, it } from "vitest";
 import { describeFuturesKeys } from "./futures.test-util.js";
 import { futuresUmMarket } from "./index.js";

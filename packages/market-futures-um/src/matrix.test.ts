@@ -1,4 +1,4 @@
-// USD-M matrix facts from ARCHIVE.md §3 and §6, written out literally so a wrong fragment fails here.
+// USD-M matrix facts from docs/archive.md §3 and §6, written out literally so a wrong fragment fails here.
 import { describe, expect, it } from "vitest";
 import { describeFuturesMatrix } from "./futures.test-util.js";
 import { futuresUmMarket } from "./index.js";

@@ -1,4 +1,4 @@
-// The USD-M futures matrix fragment (ARCHIVE.md §2–§3), including the known windows of retired datasets.
+// The USD-M futures matrix fragment (docs/archive.md §2–§3), including the known windows of retired datasets.
 import type { DataTypeSpec, MarketMatrix, Partition } from "@crypto-lakehouse/core";
 import {
   aggTradesCsv,

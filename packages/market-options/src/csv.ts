@@ -1,4 +1,4 @@
-// CSV layouts of options files (ARCHIVE.md §6): both types always have a header row.
+// CSV layouts of options files (docs/archive.md §6): both types always have a header row.
 import type { CsvColumn, CsvSchema } from "@crypto-lakehouse/core";
 
 const cols = (spec: string): CsvColumn[] =>

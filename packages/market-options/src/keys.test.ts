@@ -1,4 +1,4 @@
-// Table-driven key tests for options: every data type the matrix allows has ARCHIVE.md's key shape and
+// Table-driven key tests for options: every data type the matrix allows has docs/archive.md's key shape and
 // round-trips through parseKey; keys of any other shape are rejected.
 import type { FileRef } from "@crypto-lakehouse/core";
 import { describe, expect, it } from "vitest";
@@ -47,7 +47,7 @@ describe("options fileKey/parseKey over the whole matrix", () => {
     expect(market.parseKey(`${key}.CHECKSUM`)).toBeUndefined();
   });
 
-  it("produces ARCHIVE.md's examples", () => {
+  it("produces docs/archive.md's examples", () => {
     const bvol: FileRef = {
       market: "options",
       partition: "daily",

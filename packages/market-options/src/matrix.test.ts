@@ -1,4 +1,4 @@
-// Options matrix facts from ARCHIVE.md §3 and §6, and the aliases that keep the specification's configs working.
+// Options matrix facts from docs/archive.md §3 and §6, and the aliases that keep the specification's configs working.
 import { describe, expect, it } from "vitest";
 import { optionsMarket } from "./index.js";
 
@@ -26,7 +26,7 @@ describe("options matrix", () => {
   });
 });
 
-describe("options CSV schemas (ARCHIVE.md §6)", () => {
+describe("options CSV schemas (docs/archive.md §6)", () => {
   it("BVOLIndex: five columns with a header, epoch ms", () => {
     const csv = dataTypes.BVOLIndex!.csv!;
     expect(csv.columns.map((c) => c.name).join(",")).toBe(

@@ -1,4 +1,4 @@
-// The options matrix fragment (ARCHIVE.md §2–§3): BVOLIndex and EOHSummary, daily files only.
+// The options matrix fragment (docs/archive.md §2–§3): BVOLIndex and EOHSummary, daily files only.
 import type { MarketMatrix } from "@crypto-lakehouse/core";
 import { bvolIndexCsv, eohSummaryCsv } from "./csv.js";
 

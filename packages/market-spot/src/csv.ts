@@ -1,4 +1,4 @@
-// CSV layouts of spot files (ARCHIVE.md §6): never a header row, milliseconds until 2024, microseconds from 2025.
+// CSV layouts of spot files (docs/archive.md §6): never a header row, milliseconds until 2024, microseconds from 2025.
 import type { CsvColumn, CsvSchema } from "@crypto-lakehouse/core";
 
 const cols = (spec: string): CsvColumn[] =>

@@ -1,4 +1,4 @@
-// Table-driven key tests for spot: every data type × partition × interval the matrix allows has ARCHIVE.md's key
+// Table-driven key tests for spot: every data type × partition × interval the matrix allows has docs/archive.md's key
 // shape and round-trips through parseKey; keys of any other shape are rejected.
 import type { FileRef, Partition } from "@crypto-lakehouse/core";
 import { describe, expect, it } from "vitest";
@@ -22,7 +22,7 @@ function allowedFiles(symbol: string): FileRef[] {
   return out;
 }
 
-/** The key ARCHIVE.md §2 describes, written out independently of core's key rules. */
+/** The key docs/archive.md §2 describes, written out independently of core's key rules. */
 function archiveKey(f: FileRef): string {
   const dir = `data/spot/${f.partition}/${f.dataType}/${f.symbol}`;
   return f.interval
@@ -45,7 +45,7 @@ describe("spot fileKey/parseKey over the whole matrix", () => {
   });
 });
 
-describe("spot keys: ARCHIVE.md examples", () => {
+describe("spot keys: docs/archive.md examples", () => {
   const cases: [FileRef, string][] = [
     [
       {

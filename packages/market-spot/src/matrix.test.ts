@@ -1,4 +1,4 @@
-// Spot matrix facts from ARCHIVE.md §3 and §6, written out literally so a wrong fragment fails here.
+// Spot matrix facts from docs/archive.md §3 and §6, written out literally so a wrong fragment fails here.
 import { describe, expect, it } from "vitest";
 import { spotMarket } from "./index.js";
 
@@ -35,7 +35,7 @@ describe("spot matrix", () => {
   });
 });
 
-describe("spot CSV schemas (ARCHIVE.md §6)", () => {
+describe("spot CSV schemas (docs/archive.md §6)", () => {
   const columns = (dt: string) => dataTypes[dt]!.csv!.columns.map((c) => c.name).join(",");
 
   it("lists the columns in order", () => {

@@ -1,4 +1,4 @@
-// The spot matrix fragment (ARCHIVE.md §2–§3): three data types, daily and monthly, klines with `1s`.
+// The spot matrix fragment (docs/archive.md §2–§3): three data types, daily and monthly, klines with `1s`.
 import type { MarketMatrix } from "@crypto-lakehouse/core";
 import { aggTradesCsv, klinesCsv, tradesCsv } from "./csv.js";
 

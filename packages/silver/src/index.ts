@@ -46,4 +46,21 @@ export {
 } from "./schema.js";
 export { compileSelection, selectionFromRequest } from "./selection.js";
 export { SILVER_FORMAT } from "./state.js";
-export * from "./types.js";
+export type {
+  BronzeSource,
+  Compression,
+  ConvertOptions,
+  ConvertSettings,
+  FailedFile,
+  FileOutcome,
+  FileReport,
+  GapSummary,
+  KlineGap,
+  QueuedSilver,
+  SeriesReport,
+  SilverProgress,
+  SilverRunSummary,
+  SilverSelection,
+  TableReport,
+} from "./types.js";
+export { FILE_OUTCOMES } from "./types.js";

@@ -7,7 +7,7 @@ import { basename, bronzeFolder, type FileRecord, fileRecordKey, silentLogger } 
 import { createLocalStorage, type LocalStorageBackend } from "@crypto-lakehouse/storage-local";
 import { generateReplica, type ReplicaFile, type ReplicaOptions } from "@crypto-lakehouse/testkit";
 // Core's hand-written zip builder (a test helper, so not part of core's published surface).
-import { zipOf as zipBytes } from "../../core/src/pipeline/zip.test-util.js";
+import { zipOf as zipBytes } from "../../engine/src/pipeline/zip.test-util.js";
 
 export interface ReplicaLake {
   dir: string;
@@ -43,7 +43,7 @@ export async function writeRecord(storage: LocalStorageBackend, f: ReplicaFile):
 }
 
 /** Generates replicas (one per option set, into one bucket dir each) and copies their zips into `<dir>/lake/bronze/`. */
-/** Replica selections carrying the archive's quirks (ARCHIVE.md §6), shared by the silver tests. */
+/** Replica selections carrying the archive's quirks (docs/archive.md §6), shared by the silver tests. */
 export const QUIRKS = {
   /** Spot switched from ms to µs on 2025-01-01. */
   spotKlinesUnitSwitch: {

@@ -1,4 +1,71 @@
-// Public surface of @crypto-lakehouse/testkit: real-service launchers and the archive replica generator.
+// Public surface of @crypto-lakehouse/testkit (test-only: a devDependency everywhere): real-service launchers for
+// tests, plus the replica generator and versitygw re-exported from @crypto-lakehouse/replica so tests need one import.
 // The vitest contract suites live at `@crypto-lakehouse/testkit/contracts`, so importing this entry never loads vitest.
-export * from "./replica/index.js";
-export * from "./services/index.js";
+export type {
+  FindToolOptions,
+  PlannedFile,
+  ReplicaFile,
+  ReplicaManifest,
+  ReplicaOptions,
+  ReplicaPlan,
+  ReplicaQuirks,
+  ReplicaSelection,
+  S3ClientSettings,
+  ServiceExit,
+  ServiceProcess,
+  SpawnServiceOptions,
+  StampEtagsResult,
+  ToolName,
+  VersityGw,
+  VersityGwOptions,
+  WaitOptions,
+} from "@crypto-lakehouse/replica";
+export {
+  checksumHasNewline,
+  DEFAULT_REPLICA_SYMBOLS,
+  findTool,
+  folderOf,
+  freePort,
+  generatedColumns,
+  generateReplica,
+  md5File,
+  OUTAGE_ROW,
+  planReplica,
+  publishChecksum,
+  QUIRK_DATES,
+  REPLICA_PLUGINS,
+  removeChecksum,
+  replicaKeysFor,
+  replicaSymbolFor,
+  republish,
+  SETUP_COMMAND,
+  spawnService,
+  startVersitygw,
+  TOOL_ENV_VARS,
+  toolsBinDir,
+  waitUntilReady,
+  writeManifest,
+} from "@crypto-lakehouse/replica";
+export type {
+  DownloadHost,
+  ObservingProxy,
+  ProxyInfo,
+  RedisServer,
+  SeenRequest,
+  Toxic,
+  ToxicAttributes,
+  ToxicSpec,
+  ToxicStream,
+  ToxicType,
+  Toxiproxy,
+} from "./services/index.js";
+export {
+  chromiumPath,
+  launchChromium,
+  pingRedis,
+  s5cmdPath,
+  startDownloadHost,
+  startObservingProxy,
+  startRedis,
+  startToxiproxy,
+} from "./services/index.js";

@@ -2,7 +2,7 @@
 // and the market catalog, through the runtime's composition root — without a collect selection to validate.
 import { REAL_ARCHIVE } from "@crypto-lakehouse/core";
 import type { CoverageSelection } from "@crypto-lakehouse/coverage";
-import type { Runtime } from "@crypto-lakehouse/lakehouse";
+import type { Runtime } from "@crypto-lakehouse/runtime";
 import { type MergedConfig, mergeFlags, type RunFlags } from "../flags.js";
 import { selectionOf } from "./silver.js";
 
@@ -24,7 +24,7 @@ const PLACEHOLDER = {
 };
 
 export async function openArchiveLake(f: RunFlags): Promise<ArchiveLake> {
-  const { createRuntime, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+  const { createRuntime, resolveRun } = await import("@crypto-lakehouse/runtime");
   const merged = mergeFlags(f);
   const run = await resolveRun(
     { ...merged.config, ...PLACEHOLDER },

@@ -26,7 +26,7 @@ export function registerCancel(program: Command): void {
           "cancel needs the queue: pass --queue redis://HOST:PORT (or set LAKEHOUSE_QUEUE)",
         );
       }
-      const { cancelRun, unscheduleSync } = await import("@crypto-lakehouse/queue-bullmq");
+      const { cancelRun, unscheduleSync } = await import("@crypto-lakehouse/executor-bullmq");
       // A repeatable sync (`lakehouse sync --every …`) is cancelled by its scheduler id.
       if (runId.startsWith("sync-")) {
         const removed = await unscheduleSync(url, runId);

@@ -1,6 +1,6 @@
 // `lakehouse changes`: the archive's re-uploads this lakehouse noticed (recorded under _meta/changes/ by runs with
 // refresh_changed, and by `lakehouse sync`), with where each replaced version is kept.
-import type { ChangeEvent } from "@crypto-lakehouse/core";
+import type { ChangeEvent } from "@crypto-lakehouse/engine";
 import type { Command } from "commander";
 import { CliUsageError } from "../errors.js";
 import type { RunFlags } from "../flags.js";
@@ -57,7 +57,7 @@ export function registerChanges(program: Command): void {
     .option("--json", "print the events as JSON")
     .action(async (f: ChangesFlags, cmd: Command) => {
       const since = parseSince(f.since);
-      const { listChanges } = await import("@crypto-lakehouse/core");
+      const { listChanges } = await import("@crypto-lakehouse/engine");
       const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
       const { run } = await resolveForStore({
         ...(f.output ? { output: f.output } : {}),

@@ -1,6 +1,6 @@
 // `lakehouse collect`: the main job — plan, download, verify, store in bronze, record; resumable.
 import { OUTCOMES, type RunSummary, runSummaryKey } from "@crypto-lakehouse/core";
-import type { CollectRunError } from "@crypto-lakehouse/lakehouse";
+import type { CollectRunError } from "@crypto-lakehouse/runtime";
 import type { SilverRunSummary } from "@crypto-lakehouse/silver";
 import type { Command } from "commander";
 import { EXIT, reportError } from "../errors.js";
@@ -30,7 +30,7 @@ export function registerCollect(program: Command): void {
       "do not size the selection first (local output: refused, exit 3, when the disk clearly cannot hold it)",
     )
     .action(async (f: CollectFlags, cmd: Command) => {
-      const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/lakehouse");
+      const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/runtime");
       const globals = cmd.optsWithGlobals() as LogOptions;
       const merged = mergeFlags(f);
       const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });

@@ -2,8 +2,8 @@
 // not_collected, failed, quarantined, pending, hole) from the archive's listing and bronze's records; a summary,
 // --json, --csv, --html, and the `coverage` SQL table.
 import { writeFile } from "node:fs/promises";
-import { listRunSummaries } from "@crypto-lakehouse/core";
 import type { CoverageCell, CoverageSummary } from "@crypto-lakehouse/coverage";
+import { listRunSummaries } from "@crypto-lakehouse/engine";
 import type { Command } from "commander";
 import { CliUsageError } from "../errors.js";
 import { addSelectionFlags, type RunFlags } from "../flags.js";

@@ -31,7 +31,7 @@ export function registerMatrix(program: Command): void {
     ])
     .option("--json", "print the matrix as JSON")
     .action(async (f: MatrixFlags) => {
-      const { builtinRegistry, loadPlugins } = await import("@crypto-lakehouse/lakehouse");
+      const { builtinRegistry, loadPlugins } = await import("@crypto-lakehouse/runtime");
       const registry = builtinRegistry();
       if (f.plugin) await loadPlugins(registry, f.plugin, process.cwd());
       const catalog = createCatalog(registry.markets, f.matrix ? loadMatrixOverlay(f.matrix) : undefined);

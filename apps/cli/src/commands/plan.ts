@@ -28,7 +28,7 @@ export function registerPlan(program: Command): void {
     )
     .action(async (f: PlanFlags) => {
       const { estimateResolved, groupKey, planResolved, resolveRun } = await import(
-        "@crypto-lakehouse/lakehouse"
+        "@crypto-lakehouse/runtime"
       );
       const merged = mergeFlags(f);
       const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });

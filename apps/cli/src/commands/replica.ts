@@ -36,7 +36,7 @@ export function registerReplica(program: Command): void {
     .option("--rows <n>", "rows per file (kline days of 1h and coarser are always whole)")
     .option("--seed <n>", "random seed (same seed, same bytes)")
     .action(async (f: GenerateFlags) => {
-      const { generateReplica } = await import("@crypto-lakehouse/testkit");
+      const { generateReplica } = await import("@crypto-lakehouse/replica");
       const root = resolve(f.out);
       const bucketDir = resolve(root, BUCKET);
       mkdirSync(bucketDir, { recursive: true });
@@ -73,7 +73,7 @@ export function registerReplica(program: Command): void {
     .argument("<dir>", "the folder given to 'replica generate --out'")
     .option("--port <port>", "port on 127.0.0.1 (default: a free one)")
     .action(async (dir: string, f: { port?: string }) => {
-      const { startVersitygw } = await import("@crypto-lakehouse/testkit");
+      const { startVersitygw } = await import("@crypto-lakehouse/replica");
       process.stderr.write(
         "Starting versitygw… (its first start computes every object's ETag: a large replica takes a minute)\n",
       );

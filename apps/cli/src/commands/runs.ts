@@ -9,7 +9,7 @@ import {
   redactUrl,
   type StorageBackend,
 } from "@crypto-lakehouse/core";
-import type { ResolvedRun } from "@crypto-lakehouse/lakehouse";
+import type { ResolvedRun } from "@crypto-lakehouse/runtime";
 import type { Command } from "commander";
 import { mergeFlags, type RunFlags } from "../flags.js";
 import { createCliLogger, type LogOptions } from "../log.js";
@@ -30,7 +30,7 @@ const STAND_IN_SELECTION = {
 
 /** Settings, registry and catalog from flags and config; `selected` says whether they name files to check. */
 export async function resolveForStore(f: RunFlags): Promise<{ run: ResolvedRun; selected: boolean }> {
-  const { resolveRun } = await import("@crypto-lakehouse/lakehouse");
+  const { resolveRun } = await import("@crypto-lakehouse/runtime");
   const merged = mergeFlags(f);
   const selected = SELECTION_KEYS.some((k) => merged.config[k] !== undefined);
   const config = selected ? merged.config : { ...merged.config, ...STAND_IN_SELECTION };
@@ -40,7 +40,7 @@ export async function resolveForStore(f: RunFlags): Promise<{ run: ResolvedRun; 
 
 /** The lakehouse store the settings point at (`--output`, `output_directory` or `storage: {kind, …}`). */
 export async function openStore(run: ResolvedRun, logger: Logger): Promise<StorageBackend> {
-  const { storageSelection } = await import("@crypto-lakehouse/lakehouse");
+  const { storageSelection } = await import("@crypto-lakehouse/runtime");
   const sel = storageSelection(run.registry, run.settings);
   const plugin = run.registry.storages.get(sel.id)!;
   let options = sel.options;
@@ -65,7 +65,7 @@ export interface RunListEntry {
 
 /** The runs to list, newest first. Extend here to merge in other sources (e.g. runs still queued). */
 export async function listRunEntries(storage: StorageBackend, logger: Logger): Promise<RunListEntry[]> {
-  const { listRunSummaries } = await import("@crypto-lakehouse/core");
+  const { listRunSummaries } = await import("@crypto-lakehouse/engine");
   const summaries = await listRunSummaries(storage, {
     onError: (key, e) => logger.warn("skipping an unreadable run summary", { key, error: e.message }),
   });
@@ -133,7 +133,7 @@ interface RunsFlags extends RunFlags, LogOptions {
 
 /** Runs known to a BullMQ queue (in flight or recently finished), for `runs --queue`. */
 async function queuedRuns(url: string) {
-  const { listQueuedRuns } = await import("@crypto-lakehouse/queue-bullmq");
+  const { listQueuedRuns } = await import("@crypto-lakehouse/executor-bullmq");
   return listQueuedRuns(url);
 }
 
@@ -173,7 +173,7 @@ function renderSchedules(schedules: Awaited<ReturnType<typeof listSchedules>>): 
 }
 
 async function listSchedules(url: string) {
-  const { listSyncSchedules } = await import("@crypto-lakehouse/queue-bullmq");
+  const { listSyncSchedules } = await import("@crypto-lakehouse/executor-bullmq");
   return listSyncSchedules(url);
 }
 
@@ -244,7 +244,7 @@ export function registerRuns(program: Command): void {
       .argument("<id>", "run id (from `lakehouse runs`)")
       .description("show one run, failures included"),
   ).action(async (id: string, f: RunsFlags, cmd: Command) => {
-    const { readRunSummary } = await import("@crypto-lakehouse/core");
+    const { readRunSummary } = await import("@crypto-lakehouse/engine");
     const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
     // `runs --output X show ID` and `runs show ID --output X` both work.
     const { run } = await resolveForStore({ ...(cmd.parent?.opts() as RunsFlags), ...f });

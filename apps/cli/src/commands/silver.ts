@@ -8,9 +8,9 @@ import {
   type Logger,
   loadMatrixOverlay,
   type MarketPlugin,
-  type Progress,
   type StorageBackend,
 } from "@crypto-lakehouse/core";
+import type { Progress } from "@crypto-lakehouse/engine";
 import {
   builtinRegistry,
   executorSelection,
@@ -18,7 +18,7 @@ import {
   type PluginRegistry,
   portableStorage,
   storageSelection,
-} from "@crypto-lakehouse/lakehouse";
+} from "@crypto-lakehouse/runtime";
 import type {
   FileReport,
   QueuedSilver,

@@ -3,7 +3,7 @@
 // the `symbols` SQL table when a lakehouse is given.
 import { isRealDate, type MarketPlugin } from "@crypto-lakehouse/core";
 import type { ListingCache } from "@crypto-lakehouse/coverage";
-import type { Runtime } from "@crypto-lakehouse/lakehouse";
+import type { Runtime } from "@crypto-lakehouse/runtime";
 import type { Command } from "commander";
 import { CliUsageError } from "../errors.js";
 import type { RunFlags } from "../flags.js";

@@ -3,8 +3,8 @@
 // `--every 1h` registers a repeatable sync that `lakehouse-worker`s run (`--every off` removes it).
 
 import { resolve } from "node:path";
-import type { PlanEstimate } from "@crypto-lakehouse/core";
-import type { SyncResult } from "@crypto-lakehouse/lakehouse";
+import type { PlanEstimate } from "@crypto-lakehouse/engine";
+import type { SyncResult } from "@crypto-lakehouse/runtime";
 import type { Command } from "commander";
 import { CliUsageError, EXIT, reportError } from "../errors.js";
 import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
@@ -67,7 +67,7 @@ async function schedule(
   // Workers run elsewhere: a local output travels absolute (as queued collect runs do).
   const raw = String(config.output_directory ?? "output");
   const output = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : resolve(raw);
-  const q = await import("@crypto-lakehouse/queue-bullmq");
+  const q = await import("@crypto-lakehouse/executor-bullmq");
   if (every === "off") {
     const removed = await q.unscheduleSync(url, output);
     const doc = { output, id: q.syncScheduleId(output), removed };
@@ -123,7 +123,7 @@ export function registerSync(program: Command): void {
       const { run } = await resolveForStore(f);
       const config = explicit ? merged.config : { ...merged.config, ...STAND_IN };
       if (every !== undefined) return schedule(f, every, config, explicit);
-      const { CollectRunError, syncResolved } = await import("@crypto-lakehouse/lakehouse");
+      const { CollectRunError, syncResolved } = await import("@crypto-lakehouse/runtime");
       const globals = cmd.optsWithGlobals() as LogOptions;
       const interactive = Boolean(process.stderr.isTTY) && !f.json && !f.dryRun;
       const view = createProgressView(interactive);

@@ -1,6 +1,7 @@
 // `lakehouse verify`: re-hash stored bronze zips against their records and .CHECKSUM and test-open them (every
 // CRC-32); `--repair` re-fetches the corrupt, missing and unverified ones through the normal collect pipeline.
-import type { ArchiveFile, VerifyItem, VerifyReport } from "@crypto-lakehouse/core";
+import type { ArchiveFile } from "@crypto-lakehouse/core";
+import type { VerifyItem, VerifyReport } from "@crypto-lakehouse/engine";
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
 import { addSelectionFlags, type RunFlags } from "../flags.js";
@@ -98,10 +99,10 @@ export function registerVerify(program: Command): void {
     .option("--json", "print the report as JSON")
     .action(async (f: VerifyFlags, cmd: Command) => {
       const { createRuntime, downloaderSettings, storageSelection } = await import(
-        "@crypto-lakehouse/lakehouse"
+        "@crypto-lakehouse/runtime"
       );
       const { collectFiles, isVerifyProblem, planFiles, removeGoneLeftovers, verifyStore, verifyStoredFile } =
-        await import("@crypto-lakehouse/core");
+        await import("@crypto-lakehouse/engine");
       const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
       // --no-zip-test is verify's own switch, not the zip_test setting that --zip-test sets for collect.
       const { zipTest: zipTestFlag, ...runFlags } = f;

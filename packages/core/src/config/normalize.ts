@@ -98,7 +98,7 @@ export function canonicalInterval(i: string): string {
   return i === "1M" ? "1mo" : i;
 }
 
-/** Data-type names from the specification that the archive spells otherwise (ARCHIVE.md §7). */
+/** Data-type names from the specification that the archive spells otherwise (docs/archive.md §7). */
 const DATA_TYPE_ALIASES: Readonly<Record<string, string>> = { premiumIndex: "premiumIndexKlines" };
 
 function list(values: readonly string[]): string {

@@ -1,5 +1,5 @@
 // The checked-in matrix/archive-matrix.json is exactly what the four market plugins compose to, it is valid, and
-// it states ARCHIVE.md's cross-market facts.
+// it states docs/archive.md's cross-market facts.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -54,7 +54,7 @@ describe("matrix/archive-matrix.json", () => {
   });
 });
 
-describe("archive matrix facts across markets (ARCHIVE.md §3)", () => {
+describe("archive matrix facts across markets (docs/archive.md §3)", () => {
   const all = Object.entries(composed.markets).flatMap(([market, m]) =>
     Object.entries(m.dataTypes).map(([dataType, spec]) => ({ market, dataType, spec })),
   );

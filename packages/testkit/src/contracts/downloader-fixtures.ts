@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { ArchiveFile } from "@crypto-lakehouse/core";
-import { startVersitygw } from "../services/versitygw.js";
+import { startVersitygw } from "@crypto-lakehouse/replica";
 
 export const CONTRACT_BUCKET = "data.binance.vision";
 /** Exists, but only signed requests may read it: anonymous reads answer 403. */
@@ -78,7 +78,7 @@ export async function startContractArchive(): Promise<ContractArchive> {
       const f = klineFile("spot", "1m", day);
       const body = randomBytes(i === 0 ? 3 * 1024 * 1024 + 123 : 10_000 + i * 7_001);
       await put(root, CONTRACT_BUCKET, f.key, body, objects);
-      // Spot sidecars have no trailing newline (ARCHIVE.md §4).
+      // Spot sidecars have no trailing newline (docs/archive.md §4).
       if (day !== NO_CHECKSUM_DAY) {
         const text = `${sha256(body)}  ${f.key.split("/").pop()}`;
         await put(root, CONTRACT_BUCKET, `${f.key}.CHECKSUM`, Buffer.from(text), objects);

@@ -1,8 +1,8 @@
 // Real headless Chromium (Debian's package) driven by playwright-core, for tests of web pages such as the HTML
 // coverage report. No browser is downloaded: a missing `chromium` fails with the command that installs it.
 import { isLakehouseError, LakehouseError } from "@crypto-lakehouse/core";
+import { findTool } from "@crypto-lakehouse/replica";
 import type { Browser } from "playwright-core";
-import { findTool } from "./tools.js";
 
 /** Path of the chromium binary (CHROMIUM_PATH, the tools cache or PATH). */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -18,7 +18,7 @@ describe("startRedis", () => {
   });
 
   it("pingRedis is false where nothing listens", async () => {
-    const { freePort } = await import("./ports.js");
+    const { freePort } = await import("@crypto-lakehouse/replica");
     expect(await pingRedis(await freePort())).toBe(false);
   });
 });

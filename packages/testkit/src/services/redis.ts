@@ -1,8 +1,7 @@
 // Starts a real redis-server on 127.0.0.1 (no persistence) and checks it with a raw RESP PING.
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { spawnService, startOnFreePort, waitUntilReady } from "./process.js";
-import { findTool } from "./tools.js";
+import { findTool, spawnService, startOnFreePort, waitUntilReady } from "@crypto-lakehouse/replica";
 
 export interface RedisServer {
   /** `redis://127.0.0.1:PORT`, for BullMQ / ioredis. */

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { startVersitygw, type VersityGw } from "@crypto-lakehouse/replica";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s5cmdPath } from "./s5cmd.js";
-import { startVersitygw, type VersityGw } from "./versitygw.js";
 
 const run = promisify(execFile);
 const BUCKET = "data.binance.vision";

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startVersitygw, type VersityGw } from "@crypto-lakehouse/replica";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ProxyInfo, startToxiproxy, type Toxiproxy } from "./toxiproxy.js";
-import { startVersitygw, type VersityGw } from "./versitygw.js";
 
 const BUCKET = "data.binance.vision";
 const KEY = "data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2025-06.zip";

@@ -1,7 +1,6 @@
 // Starts a real toxiproxy server on 127.0.0.1 and drives it through a small typed client over its HTTP API.
 import { LakehouseError } from "@crypto-lakehouse/core";
-import { spawnService, startOnFreePort, waitUntilReady } from "./process.js";
-import { findTool } from "./tools.js";
+import { findTool, spawnService, startOnFreePort, waitUntilReady } from "@crypto-lakehouse/replica";
 
 export type ToxicStream = "upstream" | "downstream";
 

@@ -1,0 +1,113 @@
+// The archive's quirks as rules: which files get headers, µs times, duplicated rows, and which become holes or stale.
+import type { ArchiveFile, CsvSchema, MarketId, Partition } from "@crypto-lakehouse/core";
+import { periodStartDate } from "./calendar.js";
+
+/** Dates of the quirks (docs/archive.md §6). */
+export const QUIRK_DATES = {
+  headerDailyFrom: "2022-08-11",
+  headerMonthlyFrom: "2022-05",
+  microsecondsFrom: "2025-01-01",
+  duplicatedMetrics: { from: "2020-09-01", to: "2021-05-31" },
+} as const;
+
+/** Row index of the flat zero-volume kline in files that carry an outage. */
+export const OUTAGE_ROW = 2;
+
+/**
+ * Whether a file starts with a header row. "sometimes" types (futures klines, aggTrades, USD-M trades) have none
+ * before 2022-08-11 (monthly: before 2022-05) when quirks are on, and always one when they are off.
+ */
+export function hasHeader(
+  csv: CsvSchema | undefined,
+  partition: Partition,
+  period: string,
+  quirks: boolean,
+): boolean {
+  const mode = csv?.header ?? "always";
+  if (mode !== "sometimes") return mode === "always";
+  if (!quirks) return true;
+  return partition === "daily"
+    ? period >= QUIRK_DATES.headerDailyFrom
+    : period >= QUIRK_DATES.headerMonthlyFrom;
+}
+
+/** Unit of epoch cells: the schema's, switched (spot: µs from 2025-01-01) only when quirks are on. */
+export function timeUnitFor(
+  csv: CsvSchema | undefined,
+  partition: Partition,
+  period: string,
+  quirks: boolean,
+): "ms" | "us" | "text" | "none" {
+  const unit = csv?.timeUnit ?? "ms";
+  const sw = csv?.timeUnitSwitch;
+  if (quirks && sw && periodStartDate(partition, period) >= sw.from) return sw.unit;
+  return unit;
+}
+
+/** Whether every row / event of a file is written twice. */
+export function isDuplicated(
+  dataType: string,
+  partition: Partition,
+  period: string,
+  quirks: boolean,
+): boolean {
+  if (!quirks) return false;
+  if (dataType === "liquidationSnapshot") return true;
+  if (dataType !== "metrics") return false;
+  const day = periodStartDate(partition, period);
+  return day >= QUIRK_DATES.duplicatedMetrics.from && day <= QUIRK_DATES.duplicatedMetrics.to;
+}
+
+/** A series is one symbol's files of one type/interval/partition, in period order. */
+function seriesOf(f: ArchiveFile): string {
+  return `${f.market}/${f.partition}/${f.dataType}/${f.symbol}/${f.interval ?? ""}`;
+}
+
+const KLINE_CLASS = new Set(["klines", "indexPriceKlines", "markPriceKlines", "premiumIndexKlines"]);
+
+/**
+ * One hole per partition, strictly inside a series (its neighbours exist, like spot BTCUSDT 1mo 2024-03 between
+ * 2024-02 and 2024-04): the middle file of the first kline-class series with at least three files, else of any.
+ * `minFiles` lowers that length (1: a series of one file loses it, so short ranges get a monthly hole too).
+ */
+export function chooseHoles(files: readonly ArchiveFile[], minFiles = 3): string[] {
+  const holes: string[] = [];
+  for (const partition of ["daily", "monthly"] as const) {
+    const series = new Map<string, ArchiveFile[]>();
+    for (const f of files) {
+      if (f.partition !== partition) continue;
+      const id = seriesOf(f);
+      const list = series.get(id) ?? [];
+      list.push(f);
+      series.set(id, list);
+    }
+    const candidates = [...series.entries()]
+      .filter(([, list]) => list.length >= minFiles)
+      .sort(([a, la], [b, lb]) => {
+        const ka = KLINE_CLASS.has(la[0]!.dataType) ? 0 : 1;
+        const kb = KLINE_CLASS.has(lb[0]!.dataType) ? 0 : 1;
+        return ka - kb || (a < b ? -1 : a > b ? 1 : 0);
+      });
+    const chosen = candidates[0]?.[1];
+    if (chosen) {
+      const sorted = [...chosen].sort((a, b) => (a.period < b.period ? -1 : 1));
+      holes.push(sorted[Math.floor(sorted.length / 2)]!.key);
+    }
+  }
+  return holes;
+}
+
+/**
+ * The file whose CHECKSUM goes stale: a spot `1s` klines file if there is one (Binance regenerated those in 2023
+ * without updating the sidecars), else the first spot klines file, else the first file.
+ */
+export function chooseStale(files: readonly ArchiveFile[], holes: readonly string[]): string | undefined {
+  const present = files.filter((f) => !holes.includes(f.key));
+  const spotKlines = present.filter((f) => f.market === "spot" && f.dataType === "klines");
+  return (spotKlines.find((f) => f.interval === "1s") ?? spotKlines[0] ?? present[0])?.key;
+}
+
+/** Spot CHECKSUM files have no trailing newline; futures and options ones end with `\n`. */
+export function checksumHasNewline(market: MarketId): boolean {
+  return market !== "spot";
+}
