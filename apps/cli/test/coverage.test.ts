@@ -140,6 +140,16 @@ describe("coverage and symbol history against a replica with holes and a deliste
     expect(again.stdout).toMatch(/spot klines BTCUSDT 1d/);
     expect(again.stdout).toMatch(/Longest holes/);
     expect(again.stdout).toMatch(/0 folders listed, \d+ from the cache/);
+    for (const [args, message] of [
+      [["--market", "nope"], /--market: 'nope' is not a market \(known: spot/],
+      [["--listing-max-age", "soon"], /--listing-max-age: expected hours ≥ 0/],
+      [["--json", "--csv"], /choose one output format/],
+      [["--start", "2025-02-30"], /--start: '2025-02-30' is not a date/],
+    ] as const) {
+      const bad = await lakehouse(["coverage", ...ep(), ...args]);
+      expect(bad.code, bad.stderr).toBe(2);
+      expect(bad.stderr).toMatch(message);
+    }
     const csv = await lakehouse(["coverage", ...ep(), "--csv", "--no-table"]);
     const lines = csv.stdout.trim().split("\n");
     expect(lines[0]).toBe(

@@ -1,9 +1,18 @@
 // `lakehouse silver --queue` on real Redis with two lakehouse-worker processes, one SIGKILLed mid-batch: the run
 // completes, and silver equals an in-process build of the same bronze (rows, types, digits, lineage).
+import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { basename, bronzeFolder } from "@crypto-lakehouse/core";
-import { generateReplica, type RedisServer, type ReplicaFile, startRedis } from "@crypto-lakehouse/testkit";
+import { basename, bronzeFolder, silentLogger } from "@crypto-lakehouse/core";
+import { builtinRegistry } from "@crypto-lakehouse/runtime";
+import {
+  generateReplica,
+  type RedisServer,
+  type ReplicaFile,
+  startRedis,
+  startVersitygw,
+  type VersityGw,
+} from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lakehouse, startLakehouse } from "./cli.js";
 import { walk } from "./files.js";
@@ -53,9 +62,9 @@ async function bronzeLake(root: string): Promise<ReplicaFile[]> {
 }
 
 /** Every silver table of a lake: its columns and types, and a fingerprint of every row's every digit. */
-async function tables(lake: string): Promise<Record<string, unknown>> {
+async function tables(lake: string, env?: Record<string, string>): Promise<Record<string, unknown>> {
   const sql = async (q: string) => {
-    const r = await lakehouse(["sql", "-o", lake, "--format", "json", q]);
+    const r = await lakehouse(["sql", "-o", lake, "--format", "json", q], env ? { env } : {});
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as Record<string, string>[];
   };
@@ -77,6 +86,9 @@ describe("silver through the queue with lakehouse-worker processes", () => {
   let redis: RedisServer;
   let dir: string;
   let files: ReplicaFile[];
+  let gw: VersityGw | undefined;
+  /** The in-process build's tables, which every queued build must equal. */
+  let expected: Record<string, unknown>;
   const workers: WorkerProc[] = [];
 
   beforeAll(async () => {
@@ -86,7 +98,7 @@ describe("silver through the queue with lakehouse-worker processes", () => {
   afterAll(async () => {
     for (const w of workers) w.proc.kill("SIGKILL");
     await Promise.allSettled(workers.map((w) => w.proc));
-    await redis?.stop();
+    await Promise.allSettled([redis?.stop(), gw?.stop()]);
   });
 
   it("two workers, one SIGKILLed mid-batch: silver equals an in-process build (rows, types, digits, lineage)", async () => {
@@ -128,7 +140,8 @@ describe("silver through the queue with lakehouse-worker processes", () => {
         .sort();
     expect(parts(queued)).toEqual(parts(inproc));
     expect(parts(queued).every((p) => p.endsWith(".parquet"))).toBe(true);
-    expect(await tables(queued)).toEqual(await tables(inproc));
+    expected = await tables(inproc);
+    expect(await tables(queued)).toEqual(expected);
 
     // Lineage: every row names its bronze file and that file's sha256.
     const r = await lakehouse([
@@ -148,5 +161,49 @@ describe("silver through the queue with lakehouse-worker processes", () => {
     );
     expect(lineage.length).toBe(files.filter((f) => f.market === "spot" && f.rows > 0).length);
     for (const l of lineage) expect([l.s, l.n]).toEqual([sha.get(l.k), "1"]);
+  }, 600_000);
+
+  it("on S3: workers read bronze from and write silver to the bucket, with credentials from their own environment", async () => {
+    const key = `lh-access-${randomBytes(6).toString("hex")}`;
+    const secret = `lh-secret-${randomBytes(12).toString("hex")}`;
+    gw = await startVersitygw({
+      root: join(dir, "gw"),
+      buckets: ["lake"],
+      accessKey: key,
+      secretKey: secret,
+    });
+    const env = {
+      AWS_ACCESS_KEY_ID: key,
+      AWS_SECRET_ACCESS_KEY: secret,
+      AWS_ENDPOINT_URL_S3: gw.endpoint,
+      AWS_REGION: "us-east-1",
+    };
+    // The uploader reads credentials from the environment, as the CLI and the workers do.
+    Object.assign(process.env, env);
+    const s3 = await builtinRegistry()
+      .storages.get("s3")!
+      .create({ bucket: "lake", prefix: "q", endpoint: gw.endpoint }, { logger: silentLogger });
+    try {
+      const root = join(dir, "lake");
+      for (const p of walk(join(root, "bronze"))) await s3.put(relative(root, p), { path: p });
+    } finally {
+      await s3.close?.();
+    }
+    const url = `${redis.url}?queue=silver-s3&backoffMs=200&pollMs=200`;
+    const s3workers = [0, 1].map((i) => startWorker(["--queue", url, "--name", `s3-${i}`], env));
+    workers.push(...s3workers);
+    await Promise.all(s3workers.map((w) => w.waitFor((l) => l.msg === "worker ready")));
+    const res = await lakehouse(["silver", "-o", "s3://lake/q", "--queue", url, "--json"], {
+      env,
+      timeout: 300_000,
+    });
+    expect(res.code, res.stderr).toBe(0);
+    const summary = JSON.parse(res.stdout);
+    expect(summary.failures).toEqual([]);
+    expect(summary.counts.converted).toBeGreaterThan(100);
+    // Both workers converted (the batches were shared), and no credential travelled through Redis.
+    for (const w of s3workers) expect(w.lines.some((l) => l.msg === "batch finished")).toBe(true);
+    expect(JSON.stringify(summary)).not.toContain(secret);
+    expect(await tables("s3://lake/q", env)).toEqual(expected);
   }, 600_000);
 });

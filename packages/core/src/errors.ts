@@ -60,3 +60,33 @@ export function toLakehouseError(e: unknown, code: ErrorCode, context: string): 
   const msg = e instanceof Error ? e.message : String(e);
   return new LakehouseError(code, `${context}: ${msg}`, { cause: e });
 }
+
+const DISK_FULL_CODES = new Set(["ENOSPC", "EDQUOT", "EROFS"]);
+/** The same conditions as tools (s5cmd) print them. */
+const DISK_FULL_TEXT: [RegExp, string][] = [
+  [/\b(ENOSPC|EDQUOT|EROFS)\b/, ""],
+  [/no space left on device/i, "ENOSPC"],
+  [/disk quota exceeded/i, "EDQUOT"],
+  [/read-only file system/i, "EROFS"],
+];
+
+/**
+ * `ENOSPC`, `EDQUOT` or `EROFS` when `e`, or an error it wraps (`cause`), says the device written to is full or
+ * read-only: a condition that fails every later write too, so a run stops at the first one.
+ */
+export function diskFullCode(e: unknown): string | undefined {
+  let x: unknown = e;
+  for (let depth = 0; x && typeof x === "object" && depth < 8; depth++) {
+    const o = x as { code?: unknown; info?: { code?: unknown }; message?: unknown; cause?: unknown };
+    for (const code of [o.code, o.info?.code])
+      if (typeof code === "string" && DISK_FULL_CODES.has(code)) return code;
+    if (typeof o.message === "string") {
+      for (const [re, code] of DISK_FULL_TEXT) {
+        const m = re.exec(o.message);
+        if (m) return code || m[1];
+      }
+    }
+    x = o.cause;
+  }
+  return undefined;
+}

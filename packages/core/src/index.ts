@@ -63,7 +63,13 @@ export type {
 } from "./contracts/storage.js";
 export { checkKeySegments, invalidStorageKey } from "./contracts/storage-keys.js";
 export type { ErrorCode, LakehouseErrorOptions } from "./errors.js";
-export { INPUT_ERROR_CODES, isLakehouseError, LakehouseError, toLakehouseError } from "./errors.js";
+export {
+  diskFullCode,
+  INPUT_ERROR_CODES,
+  isLakehouseError,
+  LakehouseError,
+  toLakehouseError,
+} from "./errors.js";
 export {
   basename,
   bronzeFolder,

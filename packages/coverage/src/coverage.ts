@@ -3,6 +3,7 @@
 // memory stays bounded by a few series whatever the lakehouse's size.
 import {
   type Catalog,
+  type Downloader,
   lastDayOfMonth,
   type Partition,
   type StorageBackend,
@@ -221,6 +222,31 @@ export async function computeCoverage(o: CoverageOptions): Promise<CoverageSumma
     listing: { ...listing.stats },
     ...(table ? { table: COVERAGE_TABLE_KEY } : {}),
   };
+}
+
+export interface UpdateCoverageOptions {
+  storage: StorageBackend;
+  catalog: Catalog;
+  downloader: Pick<Downloader, "list">;
+  /** `archiveSource(settings)`: endpoint + bucket. */
+  source: string;
+  today?: string;
+  listingMaxAgeMs?: number;
+}
+
+/**
+ * Brings the `coverage` table up to date for every series bronze holds (what `lakehouse sync` calls after its
+ * run): the same pass as `lakehouse coverage` without a selection.
+ */
+export function updateCoverage(o: UpdateCoverageOptions): Promise<CoverageSummary> {
+  return computeCoverage({
+    storage: o.storage,
+    catalog: o.catalog,
+    lister: (prefix) => o.downloader.list(prefix, { delimiter: "/" }),
+    source: o.source,
+    ...(o.today ? { today: o.today } : {}),
+    ...(o.listingMaxAgeMs !== undefined ? { listingMaxAgeMs: o.listingMaxAgeMs } : {}),
+  });
 }
 
 /** Each series with its cells, computing up to LOOKAHEAD series ahead of the consumer. */

@@ -10,8 +10,11 @@ export {
   coverageRow,
   type HoleRun,
   type SeriesSummary,
+  type UpdateCoverageOptions,
+  updateCoverage,
 } from "./coverage.js";
 export {
+  archiveSource,
   DEFAULT_LISTING_MAX_AGE_MS,
   type FolderLister,
   type FolderListing,

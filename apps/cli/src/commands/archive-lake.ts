@@ -1,6 +1,5 @@
 // Opens what `coverage` and `symbols` read: the lakehouse's store, the archive (its downloader, for listing)
 // and the market catalog, through the runtime's composition root — without a collect selection to validate.
-import { REAL_ARCHIVE } from "@crypto-lakehouse/core";
 import type { CoverageSelection } from "@crypto-lakehouse/coverage";
 import type { Runtime } from "@crypto-lakehouse/runtime";
 import { type MergedConfig, mergeFlags, type RunFlags } from "../flags.js";
@@ -31,8 +30,8 @@ export async function openArchiveLake(f: RunFlags): Promise<ArchiveLake> {
     { sources: merged.sources, baseDir: merged.baseDir },
   );
   const runtime = await createRuntime(run);
-  const s = run.settings;
-  return { runtime, source: `${s.endpoint ?? REAL_ARCHIVE.endpoint}/${s.bucket}`, merged };
+  const { archiveSource } = await import("@crypto-lakehouse/coverage");
+  return { runtime, source: archiveSource(run.settings), merged };
 }
 
 /** The selection flags / config keys as a coverage selection (each narrows; none = all bronze holds). */

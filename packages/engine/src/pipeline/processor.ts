@@ -17,6 +17,7 @@ import {
   addDays,
   bronzeKey,
   CHECKSUM_SUFFIX,
+  diskFullCode,
   fileRecordKey,
   LakehouseError,
   monthOf,
@@ -121,6 +122,11 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
   const zipTest = deps.zipTest ?? "structure";
   const today = deps.today ?? (() => todayUtc());
 
+  /**
+   * Stores the zip, its .CHECKSUM and its record so that they are seen together or not at all: the record goes
+   * last (its presence is what resume trusts), and when a step after the zip fails (a full disk), what was put
+   * is removed again, the file's older record included — no zip stays under its final name without the others.
+   */
   async function store(r: FetchedFile, v: Extract<Verdict, { ok: true }>): Promise<void> {
     const key = bronzeKey(r.file);
     // A .CHECKSUM beside a zip tells resume the zip was verified: one from an earlier copy must not vouch for
@@ -134,6 +140,24 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         contentType: "application/zip",
       },
     );
+    try {
+      await putSidecars(r, v, key, stored.etag);
+    } catch (e) {
+      for (const k of [fileRecordKey(key), key + CHECKSUM_SUFFIX, key]) {
+        await storage.delete(k).catch((err: Error) => {
+          logger.warn("could not roll back a partly stored file", { key: k, error: err.message });
+        });
+      }
+      throw e;
+    }
+  }
+
+  async function putSidecars(
+    r: FetchedFile,
+    v: Extract<Verdict, { ok: true }>,
+    key: string,
+    storedEtag: string | undefined,
+  ): Promise<void> {
     if (r.checksumText !== undefined) {
       await storage.put(key + CHECKSUM_SUFFIX, { data: r.checksumText }, { contentType: "text/plain" });
     }
@@ -148,7 +172,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
       ...(v.zipTest ? { zipTest: v.zipTest } : {}),
       ...(r.etag ? { etag: r.etag } : {}),
       ...(r.lastModified ? { lastModified: r.lastModified.toISOString() } : {}),
-      ...(stored.etag ? { storedEtag: stored.etag } : {}),
+      ...(storedEtag ? { storedEtag } : {}),
       runId,
       storedAt: new Date().toISOString(),
     };
@@ -176,6 +200,14 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
   return async (batch, ctx) => {
     const results: FileResult[] = [];
     const started = Date.now();
+    /** The first full (or read-only) device: it stops the batch, and the run, instead of failing every file. */
+    let full: LakehouseError | undefined;
+    const stopIfFull = (f: ArchiveFile, e: unknown, size?: number): boolean => {
+      const code = diskFullCode(e);
+      if (!code) return false;
+      full ??= diskFullError(f, e, code, size);
+      return true;
+    };
     const finish = (res: FileResult) => {
       // A file cut short by cancelling the run did not fail: it is left unfinished, and the next run collects it.
       if (res.outcome === "failed" && ctx.signal?.aborted) return;
@@ -201,6 +233,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         return;
       }
       if (r.status === "error") {
+        if (stopIfFull(f, r.error)) return;
         finish({ ...base, outcome: "failed", bytes: 0, reason: r.error.message });
         return;
       }
@@ -225,6 +258,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         logger.warn(v.reason, { key: f.key, outcome: v.outcome });
         finish({ ...base, outcome: v.outcome, bytes: r.size, reason: v.reason });
       } catch (e) {
+        if (stopIfFull(f, e, r.size)) return;
         const err =
           e instanceof LakehouseError
             ? e
@@ -244,6 +278,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
         const p: Promise<void> = handle(r, false).finally(() => inFlight.delete(p));
         inFlight.add(p);
         if (inFlight.size >= RESULTS_IN_FLIGHT) await Promise.race(inFlight);
+        if (full) break;
       }
     } finally {
       // Also when the fetch ends early (cancelled): files being stored finish and are counted before the batch
@@ -252,6 +287,7 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     }
     const crashed = tail.find((t): t is PromiseRejectedResult => t.status === "rejected");
     if (crashed) throw crashed.reason;
+    if (full) throw full;
     // A downloader must answer for every file; anything it dropped is a failure, never a silent success.
     const seen = new Set(results.map((x) => x.file.key));
     for (const f of batch.files) {
@@ -267,4 +303,22 @@ export function createBatchProcessor(deps: ProcessorDeps): BatchProcessor {
     }
     return results;
   };
+}
+
+/** The error that stops a run at the first full or read-only device (the run adds how much room the rest needs). */
+function diskFullError(f: ArchiveFile, cause: unknown, code: string, size?: number): LakehouseError {
+  const what = code === "EROFS" ? "read-only" : code === "EDQUOT" ? "over its quota" : "full";
+  return new LakehouseError(
+    "STORAGE_FAILED",
+    `The device the lakehouse is on is ${what} (${code}): the run stopped at ${f.key}, which was not stored`,
+    {
+      cause,
+      details: [
+        ...(size !== undefined ? [`That file alone is ${size} bytes.`] : []),
+        code === "EROFS"
+          ? "Remount it writable or choose another output directory, then run again: it resumes."
+          : "Free some space (or choose another output directory), then run again: it resumes.",
+      ],
+    },
+  );
 }

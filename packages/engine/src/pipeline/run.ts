@@ -5,8 +5,10 @@ import { rm } from "node:fs/promises";
 import type { Batch, CollectJob, FileResult, Logger, RunSummary } from "@crypto-lakehouse/core";
 import {
   type ArchiveFile,
+  diskFullCode,
   emptyCounts,
   isLakehouseError,
+  LakehouseError,
   redactSecrets,
   runSummaryKey,
   type ZipTestMode,
@@ -103,7 +105,7 @@ export async function executeRun(
   const failures: RunSummary["failures"] = [];
   const emit = () => {
     const reported = downloader.concurrency?.();
-    if (reported) progress.concurrency = reported.current;
+    if (reported?.peakInFlight) progress.concurrency = reported.current;
     spec.onProgress?.(progress);
   };
   let storedBytes = 0;
@@ -154,7 +156,8 @@ export async function executeRun(
       output: storage.location,
       downloader: downloader.id,
       executor: executor.id,
-      ...(concurrency ? { concurrency } : {}),
+      // Only when this process's downloader did the fetching (not a queue's workers).
+      ...(concurrency?.peakInFlight ? { concurrency } : {}),
     });
   };
   const store = (summary: RunSummary) =>
@@ -163,6 +166,19 @@ export async function executeRun(
       { data: JSON.stringify(summary, null, 2) },
       { contentType: "application/json" },
     );
+
+  /** A full device's error, plus how much room the files not stored yet need (estimated from this run's). */
+  function withRoomNeeded(e: unknown): unknown {
+    if (!diskFullCode(e) || !isLakehouseError(e)) return e;
+    const stored = progress.counts.downloaded + progress.counts.unverified;
+    const left = progress.planned - progress.done;
+    const files = `${left}${progress.planComplete ? "" : "+"} planned file${left === 1 ? "" : "s"} not stored yet`;
+    const line =
+      stored > 0
+        ? `${files}: at the ${sizeText(storedBytes / stored)} average of the ${stored} this run stored, they need about ${sizeText((storedBytes / stored) * left)} more (and room to stage ${spec.concurrency} downloads).`
+        : `${files}; this run stored none, so their size is not known yet.`;
+    return new LakehouseError(e.code, e.message, { cause: e.cause ?? e, details: [...e.details, line] });
+  }
 
   /** Records the run as failed with `e`; a failure to record is logged, never thrown over `e`. */
   async function recordFailure(e: unknown): Promise<unknown> {
@@ -260,6 +276,12 @@ export async function executeRun(
     await store(summary);
     return summary;
   } catch (e) {
-    throw await recordFailure(e);
+    throw await recordFailure(withRoomNeeded(e));
   }
+}
+
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${Math.ceil(bytes / 1024)} KiB`;
 }
