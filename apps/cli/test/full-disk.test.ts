@@ -70,7 +70,9 @@ describe("collect onto a full disk", () => {
     // Sized up first from the listing, the selection clearly does not fit: refused, nothing downloaded (exit 3).
     const refused = await lakehouse(args);
     expect(refused.code, refused.stderr).toBe(3);
-    expect(refused.stderr).toMatch(/Not enough space in .*: the selection needs [\d.]+ GB \(30 files to download\)/);
+    expect(refused.stderr).toMatch(
+      /Not enough space in .*: the selection needs [\d.]+ GB \(30 files to download\)/,
+    );
     expect(walk(out).filter((p) => p.endsWith(".zip"))).toEqual([]);
     // Without that check (or when the disk fills up during a run), the run stops at the first ENOSPC.
     args.push("--no-space-check");
