@@ -1,4 +1,4 @@
-// Generates matrix/archive-matrix.json and its JSON Schema from the four market plugins (`--check`: verify only).
+// Generates matrix/archive-matrix.json and its JSON Schema from the built-in markets (`--check`: verify only).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -15,17 +15,10 @@ if (unknown.length) {
   process.exit(2);
 }
 
-// Order matters: it is the order of `markets` in the generated file.
-const MARKETS = [
-  ["market-spot", "spotMarket"],
-  ["market-futures-um", "futuresUmMarket"],
-  ["market-futures-cm", "futuresCmMarket"],
-  ["market-options", "optionsMarket"],
-];
-
 // Always build (tsc -b is incremental): a stale dist/ would silently generate a stale matrix.
 const tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");
-const projects = MARKETS.map(([dir]) => join("packages", dir));
+// markets-builtin holds the one list of built-in markets (its order is the order of `markets` in the file).
+const projects = [join("packages", "markets-builtin")];
 try {
   execFileSync(process.execPath, [tsc, "-b", ...projects], { cwd: root, stdio: "inherit" });
 } catch {
@@ -35,16 +28,7 @@ try {
 
 const load = (rel) => import(pathToFileURL(join(root, rel)).href);
 const core = await load("packages/core/dist/index.js");
-const plugins = [];
-for (const [dir, name] of MARKETS) {
-  const mod = await load(`packages/${dir}/dist/index.js`);
-  if (!mod[name]) {
-    console.error(`build-matrix: packages/${dir}/dist/index.js does not export ${name}.`);
-    process.exit(1);
-  }
-  plugins.push(mod[name]);
-}
-
+const { BUILTIN_MARKETS: plugins } = await load("packages/markets-builtin/dist/index.js");
 const matrix = core.composeMatrix(plugins);
 const json = (v) => `${pretty(v, "")}\n`;
 const outputs = [

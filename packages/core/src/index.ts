@@ -51,8 +51,14 @@ export type {
 export { jobKind } from "./contracts/executor.js";
 export type { LogFields, Logger, PluginDeps } from "./contracts/logger.js";
 export { silentLogger } from "./contracts/logger.js";
-export type { MarketDefinition, MarketPlugin, SymbolResolution } from "./contracts/market.js";
-export { defineMarket } from "./contracts/market.js";
+export type {
+  CsvDialect,
+  MarketDefinition,
+  MarketPlugin,
+  ReplicaFormat,
+  SymbolResolution,
+} from "./contracts/market.js";
+export { CSV_DIALECTS, defineMarket } from "./contracts/market.js";
 export type {
   Leftover,
   PutOptions,
@@ -74,12 +80,14 @@ export {
   basename,
   bronzeFolder,
   bronzeKey,
+  checkRunId,
   fileRecordFolder,
   fileRecordKey,
   META,
   parseStagingName,
   processAlive,
   quarantineKey,
+  RUN_ID_PATTERN,
   runSummaryKey,
   STAGING,
   STALE_OTHER_HOST_MS,
@@ -98,7 +106,6 @@ export { ArchiveMatrixSchema, MarketMatrixSchema, matrixJsonSchema } from "./mat
 export { windowText } from "./matrix/window-text.js";
 export type {
   ArchiveFile,
-  BuiltinMarketId,
   MarketId,
   Outcome,
   OutcomeCounts,
@@ -106,7 +113,6 @@ export type {
   ZipTestMode,
 } from "./model/types.js";
 export {
-  BUILTIN_MARKETS,
   CHECKSUM_SUFFIX,
   emptyCounts,
   OUTCOMES,
@@ -118,4 +124,6 @@ export { backoffDelay, sleepUnlessAborted, waitBeforeRetry } from "./retry/backo
 export { TOKENS } from "./tokens.js";
 export type { AdaptiveLimit, ConcurrencyReport, Release } from "./transfer/adaptive-limit.js";
 export { ADAPTIVE_MAX, createAdaptiveLimit } from "./transfer/adaptive-limit.js";
-export { redactSecrets, redactUrl, redactUrlsIn } from "./util/redact.js";
+export { forEachConcurrent, mapConcurrent } from "./util/concurrency.js";
+export type { UrlCredentials } from "./util/redact.js";
+export { redactSecrets, redactUrl, redactUrlsIn, splitUrlCredentials } from "./util/redact.js";

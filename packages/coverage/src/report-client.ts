@@ -68,7 +68,7 @@ export function coverageClient(): void {
   const draw = (blob: Uint8Array, p: ClientPanel, holder: HTMLElement) => {
     const states = blob.subarray(p.statesAt, p.statesAt + p.cols * p.rows.length);
     const sizes = new DataView(blob.buffer, blob.byteOffset + p.sizesAt, p.cols * p.rows.length * 2);
-    const cell = Math.max(1, Math.min(14, Math.floor(1400 / Math.max(1, p.cols))));
+    const cell = Math.max(1, Math.min(14, Math.floor(1200 / Math.max(1, p.cols))));
     const rowH = Math.max(1, Math.min(14, cell, Math.floor(4000 / Math.max(1, p.rows.length))));
     const img = new ImageData(p.cols, p.rows.length);
     const px = new Uint32Array(img.data.buffer);
@@ -86,6 +86,20 @@ export function coverageClient(): void {
       off.getContext("2d")!.putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+    }
+    // Row labels beside the canvas when rows are tall enough to read; the hover names the series either way.
+    if (rowH >= 10) {
+      const labels = document.createElement("div");
+      labels.className = "labels";
+      for (const r of p.rows) {
+        const d = document.createElement("div");
+        d.textContent = r.label;
+        d.style.height = `${rowH}px`;
+        d.style.lineHeight = `${rowH}px`;
+        d.style.fontSize = `${Math.min(12, rowH - 2)}px`;
+        labels.appendChild(d);
+      }
+      holder.appendChild(labels);
     }
     holder.appendChild(canvas);
     // Sizes are delta-coded along each row (they compress far better so).

@@ -203,7 +203,7 @@ export class HtmlReport {
 
 const CSS = `body{font:13px/1.4 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:18px}h2{font-size:15px;margin-top:24px}
 .muted{color:#666}.legend span{display:inline-block;margin-right:12px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
-.panel{margin:16px 0}.panel canvas{display:block;border:1px solid #ddd;cursor:crosshair;image-rendering:pixelated}
+.panel{margin:16px 0}[data-holder]{display:flex;gap:6px;align-items:flex-start}.labels div{white-space:nowrap;text-align:right;color:#444}.panel canvas{display:block;border:1px solid #ddd;cursor:crosshair;image-rendering:pixelated}
 .axis{display:flex;justify-content:space-between;color:#666;max-width:1400px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}td:first-child,th:first-child{text-align:left}
 #tip{position:absolute;display:none;background:#fff;border:1px solid #888;padding:4px 6px;white-space:pre;pointer-events:none;font:12px monospace;box-shadow:0 1px 4px #0003}`;

@@ -8,4 +8,6 @@ export const futuresCmMarket: MarketPlugin = defineMarket({
   matrix: futuresCmMatrix,
   // Index price klines are per pair: a perpetual's name (the usual way to name a COIN-M symbol) means its pair.
   symbolRewrites: { indexPriceKlines: [{ pattern: "^([A-Z0-9]+)_PERP$", replacement: "$1" }] },
+  // indexPriceKlines takes BTCUSD_PERP as its pair BTCUSD (the rewrite above).
+  replica: { dialect: "coin-m", checksumNewline: true, sampleSymbols: ["BTCUSD_PERP"] },
 });

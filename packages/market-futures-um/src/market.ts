@@ -6,4 +6,5 @@ export const futuresUmMarket: MarketPlugin = defineMarket({
   id: "futures_um",
   label: "USD-M futures",
   matrix: futuresUmMatrix,
+  replica: { dialect: "usd-m", checksumNewline: true, sampleSymbols: ["BTCUSDT", "ETHUSDT"] },
 });

@@ -7,4 +7,6 @@ export const optionsMarket: MarketPlugin = defineMarket({
   label: "Options",
   matrix: optionsMatrix,
   symbolAliases: optionsSymbolAliases,
+  // BVOLIndex takes BTCBVOLUSDT, EOHSummary takes BTCUSDT.
+  replica: { dialect: "options", checksumNewline: true, sampleSymbols: ["BTCBVOLUSDT", "BTCUSDT"] },
 });

@@ -1,7 +1,7 @@
 // Writes a replica of the archive to disk (zips + CHECKSUM sidecars in the real layout) and returns its manifest.
 import { access, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
-import { LakehouseError, type MarketPlugin } from "@crypto-lakehouse/core";
+import { LakehouseError, type MarketPlugin, mapConcurrent } from "@crypto-lakehouse/core";
 import { spotMarket } from "@crypto-lakehouse/market-spot";
 import { BENCH_LEVEL, benchBuffer, benchContent, benchStream, benchSymbol } from "./bench.js";
 import { daysBetween, periodRange } from "./calendar.js";
@@ -58,20 +58,6 @@ async function prepareDataDir(dataDir: string, overwrite: boolean): Promise<void
     );
   }
   await rm(dataDir, { recursive: true, force: true });
-}
-
-/** Runs tasks with at most `limit` in flight, keeping results in task order. */
-async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
 }
 
 const fileName = (key: string) => key.slice(key.lastIndexOf("/") + 1);
@@ -135,7 +121,7 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
     const header = hasHeader(csv, f.partition, f.period, quirks);
     const timeUnit = timeUnitFor(csv, f.partition, f.period, quirks);
     const { start, end } = periodRange(f.partition, f.period);
-    const flavor = flavorOf(f.market);
+    const flavor = flavorOf(f.plugin);
     const ctx: CsvContext = {
       market: f.market,
       flavor,
@@ -177,7 +163,7 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
     // Merging into an existing tree leaves the files already there as they are (re-uploads included).
     const there = options.merge && (await exists(join(root, ...f.key.split("/"))));
     if (!there)
-      await writePair(root, f.key, zip, noChecksum ? undefined : sidecarSha, checksumHasNewline(f.market));
+      await writePair(root, f.key, zip, noChecksum ? undefined : sidecarSha, checksumHasNewline(f.plugin));
     return {
       key: f.key,
       size: zip.length,
@@ -198,7 +184,7 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
   };
 
   const concurrency = options.concurrency ?? 8;
-  const files = await pool(
+  const files = await mapConcurrent(
     plan.files.filter((f) => !holes.has(f.key)).map((f) => () => writeOne(f)),
     concurrency,
   );
@@ -297,7 +283,7 @@ async function writeBenchFiles(
         mtime: zipMtime("daily", day),
         level: BENCH_LEVEL,
       });
-      await writePair(root, key, undefined, sha256, checksumHasNewline("spot"));
+      await writePair(root, key, undefined, sha256, checksumHasNewline(spot));
       return record(key, day, symbol, size, sha256, rows(), unit, "large");
     });
   }
@@ -312,12 +298,12 @@ async function writeBenchFiles(
       const { data, rows } = benchBuffer(seed, key, day, unit, benchContent(kb * 1024, member, unit));
       const zip = await zipBuffer(member, data, { mtime: zipMtime("daily", day), level: BENCH_LEVEL });
       const sha256 = sha256Hex(zip);
-      await writePair(root, key, zip, sha256, checksumHasNewline("spot"));
+      await writePair(root, key, zip, sha256, checksumHasNewline(spot));
       return record(key, day, symbol, zip.length, sha256, rows, unit, "small");
     });
   }
   // Large files stream through zlib: two at a time keep both cores busy without piling up memory.
-  return [...(await pool(largeTasks, 2)), ...(await pool(tasks, concurrency))];
+  return [...(await mapConcurrent(largeTasks, 2)), ...(await mapConcurrent(tasks, concurrency))];
 }
 
 /** Writes a manifest as JSON; refuses paths inside `<root>/data`, which holds archive files only. */

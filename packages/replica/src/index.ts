@@ -1,13 +1,13 @@
 // Public surface of @crypto-lakehouse/replica: the archive replica generator (`lakehouse replica generate`) and the
 // local S3 server it is served from (versitygw, `lakehouse replica serve`), plus the service launcher both use.
+// The markets a replica holds by default, for callers that list them (the CLI's `replica generate`).
+export { BUILTIN_MARKET_IDS } from "@crypto-lakehouse/markets-builtin";
 export { generatedColumns } from "./csv/index.js";
 export { generateReplica, writeManifest } from "./generate.js";
 export { folderOf, publishChecksum, removeChecksum, republish } from "./mutate.js";
 export {
-  DEFAULT_REPLICA_SYMBOLS,
   type PlannedFile,
   planReplica,
-  REPLICA_PLUGINS,
   type ReplicaPlan,
   type ReplicaSelection,
   replicaKeysFor,

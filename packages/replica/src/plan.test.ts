@@ -22,7 +22,7 @@ describe("CSV layouts", () => {
     for (const plugin of [spotMarket, futuresUmMarket, futuresCmMarket, optionsMarket]) {
       for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
         expect(spec.csv, `${plugin.id}/${dataType}`).toBeDefined();
-        expect(generatedColumns(flavorOf(plugin.id), dataType), `${plugin.id}/${dataType}`).toEqual(
+        expect(generatedColumns(flavorOf(plugin), dataType), `${plugin.id}/${dataType}`).toEqual(
           spec.csv!.columns.map((c) => c.name),
         );
       }

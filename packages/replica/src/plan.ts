@@ -1,39 +1,17 @@
 // Which files a replica holds: every key the market plugins' matrix says exists for the chosen selection.
 import {
   type ArchiveFile,
-  type BuiltinMarketId,
   type DataTypeSpec,
   LakehouseError,
   type MarketId,
   type MarketPlugin,
   type Partition,
 } from "@crypto-lakehouse/core";
-import { futuresCmMarket } from "@crypto-lakehouse/market-futures-cm";
-import { futuresUmMarket } from "@crypto-lakehouse/market-futures-um";
-import { optionsMarket } from "@crypto-lakehouse/market-options";
-import { spotMarket } from "@crypto-lakehouse/market-spot";
+import { BUILTIN_MARKETS } from "@crypto-lakehouse/markets-builtin";
 import { dateMs, daysBetween, periodRange, periodStartDate, wholeMonthsBetween } from "./calendar.js";
 import { hasGenerator } from "./csv/index.js";
 import { chooseHoles, chooseStale } from "./quirks.js";
 import type { ReplicaOptions } from "./types.js";
-
-/** The built-in market plugins the replica follows by default. */
-export const REPLICA_PLUGINS: readonly MarketPlugin[] = [
-  spotMarket,
-  futuresUmMarket,
-  futuresCmMarket,
-  optionsMarket,
-];
-
-/** Symbols that exist in the real archive, used when the options name none. */
-export const DEFAULT_REPLICA_SYMBOLS: Record<BuiltinMarketId, string[]> = {
-  spot: ["BTCUSDT", "ETHUSDT"],
-  futures_um: ["BTCUSDT", "ETHUSDT"],
-  // indexPriceKlines files this under the bare pair BTCUSD (handled per data type).
-  futures_cm: ["BTCUSD_PERP"],
-  // BVOLIndex takes BTCBVOLUSDT, EOHSummary takes BTCUSDT.
-  options: ["BTCBVOLUSDT", "BTCUSDT"],
-};
 
 export type ReplicaSelection = Pick<
   ReplicaOptions,
@@ -141,7 +119,7 @@ function validate(sel: ReplicaSelection, plugins: ReadonlyMap<string, MarketPlug
 
 /** Plans a replica: the files, the holes, the stale sidecar and the empty datasets, without touching the disk. */
 export function planReplica(sel: ReplicaSelection): ReplicaPlan {
-  const plugins = new Map((sel.plugins ?? REPLICA_PLUGINS).map((p) => [p.id as string, p]));
+  const plugins = new Map((sel.plugins ?? BUILTIN_MARKETS).map((p) => [p.id as string, p]));
   validate(sel, plugins);
   const quirks = sel.quirks ?? true;
   const intervals = sel.intervals?.map(normaliseInterval);
@@ -154,7 +132,7 @@ export function planReplica(sel: ReplicaSelection): ReplicaPlan {
   const emptyDataTypes: string[] = [];
   for (const marketId of sel.markets ?? [...plugins.keys()]) {
     const plugin = plugins.get(marketId)!;
-    const requested = sel.symbols?.[marketId] ?? DEFAULT_REPLICA_SYMBOLS[marketId as BuiltinMarketId] ?? [];
+    const requested = sel.symbols?.[marketId] ?? plugin.replica?.sampleSymbols ?? [];
     for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
       if (sel.dataTypes && !sel.dataTypes.includes(dataType)) continue;
       if (!hasGenerator(dataType)) continue;

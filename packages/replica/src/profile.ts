@@ -1,23 +1,26 @@
 // Per-market number formats and per-symbol price/volume levels, so generated values look like the real ones.
-import type { MarketId } from "@crypto-lakehouse/core";
+import type { CsvDialect, MarketPlugin } from "@crypto-lakehouse/core";
 import { DAY_MS } from "./calendar.js";
 
 /** Market families whose files share a layout. */
 export type Flavor = "spot" | "um" | "cm" | "options";
 
-export function flavorOf(market: MarketId): Flavor {
-  switch (market) {
-    case "spot":
-      return "spot";
-    case "futures_um":
-      return "um";
-    case "futures_cm":
-      return "cm";
-    case "options":
-      return "options";
-    default:
-      throw new Error(`The replica has no CSV generators for market '${market}'`);
+const FLAVORS: Record<CsvDialect, Flavor> = {
+  spot: "spot",
+  "usd-m": "um",
+  "coin-m": "cm",
+  options: "options",
+};
+
+/** The family of a market's files, from the market's own replica format. */
+export function flavorOf(market: MarketPlugin): Flavor {
+  const dialect = market.replica?.dialect;
+  if (!dialect) {
+    throw new Error(
+      `The replica has no CSV generators for market '${market.id}' (it declares no replica format)`,
+    );
   }
+  return FLAVORS[dialect];
 }
 
 /** Booleans as each market writes them: spot `True`/`False`, everything else `true`/`false`. */

@@ -1,5 +1,6 @@
 // The archive's quirks as rules: which files get headers, µs times, duplicated rows, and which become holes or stale.
-import type { ArchiveFile, CsvSchema, MarketId, Partition } from "@crypto-lakehouse/core";
+import type { ArchiveFile, CsvSchema, MarketId, MarketPlugin, Partition } from "@crypto-lakehouse/core";
+import { BUILTIN_MARKETS } from "@crypto-lakehouse/markets-builtin";
 import { periodStartDate } from "./calendar.js";
 
 /** Dates of the quirks (docs/archive.md §6). */
@@ -107,7 +108,11 @@ export function chooseStale(files: readonly ArchiveFile[], holes: readonly strin
   return (spotKlines.find((f) => f.interval === "1s") ?? spotKlines[0] ?? present[0])?.key;
 }
 
-/** Spot CHECKSUM files have no trailing newline; futures and options ones end with `\n`. */
-export function checksumHasNewline(market: MarketId): boolean {
-  return market !== "spot";
+/**
+ * Whether the market's CHECKSUM files end with `\n` (spot's do not): the market says so in its replica format. A bare
+ * id is looked up among the built-in markets.
+ */
+export function checksumHasNewline(market: MarketPlugin | MarketId): boolean {
+  const plugin = typeof market === "string" ? BUILTIN_MARKETS.find((m) => m.id === market) : market;
+  return plugin?.replica?.checksumNewline ?? true;
 }

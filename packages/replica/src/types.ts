@@ -8,7 +8,7 @@ export interface ReplicaOptions {
   markets?: MarketId[];
   /** Data types (default: every type of each market); a type one market lacks is skipped for that market. */
   dataTypes?: string[];
-  /** Symbols per market (default: ones that exist in reality, see DEFAULT_REPLICA_SYMBOLS). */
+  /** Symbols per market (default: each market's replica.sampleSymbols, ones that exist in reality). */
   symbols?: Partial<Record<MarketId, string[]>>;
   /** First and last day, `YYYY-MM-DD`, inclusive. */
   start: string;

@@ -5,10 +5,7 @@ import { sdkDownloader } from "@crypto-lakehouse/downloader-http";
 import { s5cmdDownloader } from "@crypto-lakehouse/downloader-s5cmd";
 import { inProcessExecutor } from "@crypto-lakehouse/engine";
 import { bullmqExecutor } from "@crypto-lakehouse/executor-bullmq/plugin";
-import { futuresCmMarket } from "@crypto-lakehouse/market-futures-cm";
-import { futuresUmMarket } from "@crypto-lakehouse/market-futures-um";
-import { optionsMarket } from "@crypto-lakehouse/market-options";
-import { spotMarket } from "@crypto-lakehouse/market-spot";
+import { BUILTIN_MARKETS } from "@crypto-lakehouse/markets-builtin";
 import { localStorage } from "@crypto-lakehouse/storage-local";
 import { s3Storage } from "@crypto-lakehouse/storage-s3";
 
@@ -36,10 +33,7 @@ export function builtinRegistry(): PluginRegistry {
     executors: new Map(),
   };
   for (const p of [
-    spotMarket,
-    futuresUmMarket,
-    futuresCmMarket,
-    optionsMarket,
+    ...BUILTIN_MARKETS,
     sdkDownloader,
     s5cmdDownloader,
     localStorage,

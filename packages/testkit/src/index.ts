@@ -22,7 +22,6 @@ export type {
 } from "@crypto-lakehouse/replica";
 export {
   checksumHasNewline,
-  DEFAULT_REPLICA_SYMBOLS,
   findTool,
   folderOf,
   freePort,
@@ -33,7 +32,6 @@ export {
   planReplica,
   publishChecksum,
   QUIRK_DATES,
-  REPLICA_PLUGINS,
   removeChecksum,
   replicaKeysFor,
   replicaSymbolFor,

@@ -25,8 +25,10 @@ const PLACEHOLDER = {
 export async function openArchiveLake(f: RunFlags): Promise<ArchiveLake> {
   const { createRuntime, resolveRun } = await import("@crypto-lakehouse/runtime");
   const merged = mergeFlags(f);
+  // Read-only commands run nothing: no queue or executor plugin is connected.
+  const { queue: _q, executor: _e, ...config } = merged.config;
   const run = await resolveRun(
-    { ...merged.config, ...PLACEHOLDER },
+    { ...config, ...PLACEHOLDER },
     { sources: merged.sources, baseDir: merged.baseDir },
   );
   const runtime = await createRuntime(run);

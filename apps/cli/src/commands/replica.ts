@@ -36,7 +36,7 @@ export function registerReplica(program: Command): void {
     .option("--rows <n>", "rows per file (kline days of 1h and coarser are always whole)")
     .option("--seed <n>", "random seed (same seed, same bytes)")
     .action(async (f: GenerateFlags) => {
-      const { generateReplica } = await import("@crypto-lakehouse/replica");
+      const { BUILTIN_MARKET_IDS, generateReplica } = await import("@crypto-lakehouse/replica");
       const root = resolve(f.out);
       const bucketDir = resolve(root, BUCKET);
       mkdirSync(bucketDir, { recursive: true });
@@ -45,12 +45,7 @@ export function registerReplica(program: Command): void {
           ?.split(",")
           .map((s) => s.trim())
           .filter(Boolean);
-      const markets = (f.market ?? ["spot", "futures_um", "futures_cm", "options"]) as (
-        | "spot"
-        | "futures_um"
-        | "futures_cm"
-        | "options"
-      )[];
+      const markets = f.market ?? [...BUILTIN_MARKET_IDS];
       const symbols = list(f.symbols);
       const manifest = await generateReplica({
         outDir: bucketDir,

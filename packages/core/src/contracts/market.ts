@@ -9,6 +9,27 @@ export interface SymbolResolution {
   note?: string;
 }
 
+/** Value conventions of the archive's market families, for generated CSVs (see ReplicaFormat). */
+export const CSV_DIALECTS = ["spot", "usd-m", "coin-m", "options"] as const;
+export type CsvDialect = (typeof CSV_DIALECTS)[number];
+
+/**
+ * How a market's files look beyond their columns, so a generated replica (`lakehouse replica`) matches the real
+ * archive: the replica asks the market instead of knowing markets by name. Optional: a market without it gets no
+ * replica files.
+ */
+export interface ReplicaFormat {
+  /**
+   * The conventions the market's CSV values follow: `spot` (prices with 8 decimals, `True`/`False`), `usd-m`
+   * (prices at the tick, base quantities), `coin-m` (quantities in contracts, amounts in the base asset), `options`.
+   */
+  dialect: CsvDialect;
+  /** Whether a `.CHECKSUM` sidecar ends with a newline (spot's do not). */
+  checksumNewline: boolean;
+  /** Real symbols, generated when a replica selection names none (each data type takes those that fit it). */
+  sampleSymbols: readonly string[];
+}
+
 export interface MarketPlugin extends KeyRules {
   readonly kind: "market";
   readonly id: MarketId;
@@ -20,6 +41,8 @@ export interface MarketPlugin extends KeyRules {
    * must already be upper case). Returns undefined when the symbol is not valid for the type.
    */
   resolveSymbol(dataType: string, symbol: string): SymbolResolution | undefined;
+  /** How its files look, for generated replicas. */
+  readonly replica?: ReplicaFormat;
   /** The same market with another matrix (a user's matrix file overriding or extending this fragment). */
   withMatrix(matrix: MarketMatrix): MarketPlugin;
 }
@@ -35,6 +58,7 @@ export interface MarketDefinition {
    * its replacement (`$1`…), e.g. COIN-M index price klines file `BTCUSD_PERP` under the bare pair `BTCUSD`.
    */
   symbolRewrites?: Record<string, readonly { pattern: string; replacement: string }[]>;
+  replica?: ReplicaFormat;
 }
 
 /** Builds a market plugin from its data; key rules come from the matrix fragment. */
@@ -46,6 +70,7 @@ export function defineMarket(def: MarketDefinition): MarketPlugin {
     id: def.id,
     label: def.label,
     matrix: def.matrix,
+    ...(def.replica ? { replica: def.replica } : {}),
     ...rules,
     resolveSymbol(dataType, symbol) {
       const spec = def.matrix.dataTypes[dataType];

@@ -1,9 +1,7 @@
 // The archive's vocabulary: markets, partitions, files. Plain data, shared by every package.
 
-/** Built-in market ids (the specification's names). Third-party market plugins may add others. */
-export const BUILTIN_MARKETS = ["spot", "futures_um", "futures_cm", "options"] as const;
-export type BuiltinMarketId = (typeof BUILTIN_MARKETS)[number];
-export type MarketId = BuiltinMarketId | (string & {});
+/** A market plugin's id, e.g. `spot` (the built-in ones are listed in @crypto-lakehouse/markets-builtin). */
+export type MarketId = string;
 
 export const PARTITIONS = ["daily", "monthly"] as const;
 export type Partition = (typeof PARTITIONS)[number];

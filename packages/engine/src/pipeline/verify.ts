@@ -14,6 +14,7 @@ import {
   CHECKSUM_SUFFIX,
   type FileRecord,
   fileRecordKey,
+  forEachConcurrent,
   isLakehouseError,
   LakehouseError,
   META,
@@ -330,27 +331,6 @@ export async function verifyStoredFile(
   }
 }
 
-/** Runs `work` over `source` with `concurrency` lanes, pulling lazily (a million planned files stay a stream). */
-async function pool<T>(
-  source: AsyncIterable<T> | Iterable<T>,
-  concurrency: number,
-  signal: AbortSignal | undefined,
-  work: (x: T) => Promise<void>,
-): Promise<void> {
-  const it =
-    Symbol.asyncIterator in source
-      ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
-      : (source as Iterable<T>)[Symbol.iterator]();
-  const lane = async () => {
-    while (!signal?.aborted) {
-      const next = await it.next();
-      if (next.done) return;
-      await work(next.value);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
-}
-
 async function* storedZips(storage: StorageBackend): AsyncGenerator<string> {
   for await (const o of storage.list("bronze/")) if (o.key.endsWith(".zip")) yield o.key;
 }
@@ -386,16 +366,25 @@ export async function verifyStore(storage: StorageBackend, opts: VerifyOptions =
   const concurrency = opts.concurrency ?? 4;
   const fileOf = (key: string) => (opts.catalog ? archiveFileOfBronzeKey(opts.catalog, key) : undefined);
   if (opts.files) {
-    await pool(opts.files, concurrency, opts.signal, async (f) =>
-      add(await verifyStoredFile(storage, bronzeKey(f), f, failures, fileOptions)),
+    await forEachConcurrent(
+      opts.files,
+      concurrency,
+      async (f) => add(await verifyStoredFile(storage, bronzeKey(f), f, failures, fileOptions)),
+      opts.signal,
     );
   } else {
-    await pool(storedZips(storage), concurrency, opts.signal, async (key) =>
-      add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
+    await forEachConcurrent(
+      storedZips(storage),
+      concurrency,
+      async (key) => add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
+      opts.signal,
     );
     // Records whose zip is gone: the listing above cannot see those.
-    await pool(orphanRecords(storage), concurrency, opts.signal, async (key) =>
-      add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
+    await forEachConcurrent(
+      orphanRecords(storage),
+      concurrency,
+      async (key) => add(await verifyStoredFile(storage, key, fileOf(key), undefined, fileOptions)),
+      opts.signal,
     );
   }
   items.sort((a, b) => (a.bronzeKey < b.bronzeKey ? -1 : a.bronzeKey > b.bronzeKey ? 1 : 0));

@@ -88,43 +88,51 @@ export function planFiles(request: CollectionRequest, ctx: PlanContext): Plan {
       );
     }
   }
+  return { notes, files: generateFiles(request, ctx, { end, lastMonthPublishable }, note) };
+}
 
-  async function* generate(): AsyncGenerator<ArchiveFile> {
-    for (const sel of request.markets) {
-      const market = ctx.catalog.market(sel.market);
-      for (const dts of sel.dataTypes) {
-        const spec = market.matrix.dataTypes[dts.dataType]!;
-        const symbols = await symbolsFor(market, sel, dts.dataType, spec, ctx.lister, note);
-        for (const symbol of symbols) {
-          for (const interval of dts.intervals ?? [undefined]) {
-            const series: Series = {
-              market,
-              dataType: dts.dataType,
-              spec,
-              symbol,
-              ...(interval ? { interval } : {}),
-            };
-            let start = request.start;
+/** Every planned file, series by series; symbol patterns and open starts are resolved with the listing. */
+async function* generateFiles(
+  request: CollectionRequest,
+  ctx: PlanContext,
+  range: { end: string; lastMonthPublishable: string },
+  note: (n: PlanNote) => void,
+): AsyncGenerator<ArchiveFile> {
+  for (const sel of request.markets) {
+    const market = ctx.catalog.market(sel.market);
+    for (const dts of sel.dataTypes) {
+      const spec = market.matrix.dataTypes[dts.dataType]!;
+      const symbols = await symbolsFor(market, sel, dts.dataType, spec, ctx.lister, note);
+      for (const symbol of symbols) {
+        for (const interval of dts.intervals ?? [undefined]) {
+          const series: Series = {
+            market,
+            dataType: dts.dataType,
+            spec,
+            symbol,
+            ...(interval ? { interval } : {}),
+          };
+          // Nothing of the market predates its first date (a note says so when the request does).
+          const first = market.matrix.firstDate;
+          let start = request.start && first && request.start < first ? first : request.start;
+          if (!start) {
+            start = await earliestPeriod(series, ctx.lister!);
             if (!start) {
-              start = await earliestPeriod(series, ctx.lister!);
-              if (!start) {
-                note({
-                  level: "info",
-                  market: market.id,
-                  dataType: dts.dataType,
-                  message: `${symbol}${interval ? ` ${interval}` : ""}: no files in the archive`,
-                });
-                continue;
-              }
+              note({
+                level: "info",
+                market: market.id,
+                dataType: dts.dataType,
+                message: `${symbol}${interval ? ` ${interval}` : ""}: no files in the archive`,
+              });
+              continue;
             }
-            if (start > end) continue;
-            yield* seriesFiles(series, request.partitions, start, end, lastMonthPublishable);
           }
+          if (start > range.end) continue;
+          yield* seriesFiles(series, request.partitions, start, range.end, range.lastMonthPublishable);
         }
       }
     }
   }
-  return { notes, files: generate() };
 }
 
 function* seriesFiles(
@@ -156,7 +164,8 @@ async function symbolsFor(
   lister: Lister | undefined,
   note: (n: PlanNote) => void,
 ): Promise<string[]> {
-  const out: string[] = [];
+  // Insertion-ordered and deduplicated in O(1) per symbol: a request may name hundreds of thousands.
+  const out = new Set<string>();
   for (const s of sel.symbols) {
     const r = market.resolveSymbol(dataType, s);
     if (!r) {
@@ -169,9 +178,9 @@ async function symbolsFor(
       continue;
     }
     if (r.note) note({ level: "info", market: market.id, dataType, message: r.note });
-    if (!out.includes(r.symbol)) out.push(r.symbol);
+    out.add(r.symbol);
   }
-  if (sel.patterns.length === 0) return out;
+  if (sel.patterns.length === 0) return [...out];
   const found = new Set<string>();
   for (const partition of spec.partitions) {
     for await (const e of lister!(market.dataTypePrefix(partition, dataType), "/")) {
@@ -190,9 +199,9 @@ async function symbolsFor(
         message: `no ${dataType} symbol in the archive matches '${pattern}'`,
       });
     }
-    for (const s of matched) if (!out.includes(s)) out.push(s);
+    for (const s of matched) out.add(s);
   }
-  return out;
+  return [...out];
 }
 
 /** The first day covered by any file of the series, from listing its folders (daily and monthly). */

@@ -113,6 +113,31 @@ async function launch(
   return svc;
 }
 
+/** Creates the buckets that are not there yet and opens the public ones to anonymous reads. */
+async function prepareBuckets(
+  clientSettings: S3ClientSettings,
+  missing: readonly string[],
+  publicBuckets: readonly string[],
+): Promise<void> {
+  // Loaded here, not at module top: importing the replica for the generator alone should not pay for the SDK.
+  const { CreateBucketCommand, PutBucketPolicyCommand, S3Client } = await import("@aws-sdk/client-s3");
+  const s3 = new S3Client({ ...clientSettings, requestChecksumCalculation: "WHEN_REQUIRED", maxAttempts: 1 });
+  try {
+    for (const bucket of missing) {
+      try {
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      } catch (e) {
+        if ((e as S3ServiceException).name !== "BucketAlreadyOwnedByYou") throw e;
+      }
+    }
+    for (const bucket of publicBuckets) {
+      await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicReadPolicy(bucket) }));
+    }
+  } finally {
+    s3.destroy();
+  }
+}
+
 /** Starts versitygw and prepares its buckets; `stop()` it when done (test-process exit kills it too). */
 export async function startVersitygw(opts: VersityGwOptions): Promise<VersityGw> {
   const binary = findTool("versitygw");
@@ -151,27 +176,7 @@ export async function startVersitygw(opts: VersityGwOptions): Promise<VersityGw>
   };
 
   try {
-    // Loaded here, not at module top: importing the testkit for the replica alone should not pay for the SDK.
-    const { CreateBucketCommand, PutBucketPolicyCommand, S3Client } = await import("@aws-sdk/client-s3");
-    const s3 = new S3Client({
-      ...clientSettings,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      maxAttempts: 1,
-    });
-    try {
-      for (const bucket of missing) {
-        try {
-          await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-        } catch (e) {
-          if ((e as S3ServiceException).name !== "BucketAlreadyOwnedByYou") throw e;
-        }
-      }
-      for (const bucket of publicBuckets) {
-        await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicReadPolicy(bucket) }));
-      }
-    } finally {
-      s3.destroy();
-    }
+    await prepareBuckets(clientSettings, missing, publicBuckets);
     if ((opts.etags ?? "md5") === "md5") {
       for (const bucket of allBuckets) await stampEtags(root, metaDir, bucket);
     }

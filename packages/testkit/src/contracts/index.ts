@@ -9,5 +9,7 @@ export {
   describeDownloaderContract,
   startContractArchive,
 } from "./downloader.js";
+export type { MarketContractOptions } from "./market.js";
+export { describeMarketContract } from "./market.js";
 export type { StorageContractOptions, StorageContractSetup } from "./storage.js";
 export { describeStorageContract } from "./storage.js";

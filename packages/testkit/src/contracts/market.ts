@@ -1,0 +1,203 @@
+// The market contract suite: vitest cases every market plugin (the built-in four, third-party ones) must pass — keys
+// that round-trip, a valid matrix fragment, and CSV schemas that match what the replica writes for the market.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type ColumnType,
+  type CsvSchema,
+  composeMatrix,
+  type DataTypeSpec,
+  type FileRef,
+  formatZodIssues,
+  MarketMatrixSchema,
+  type MarketPlugin,
+  type Partition,
+} from "@crypto-lakehouse/core";
+import { generateReplica, type ReplicaFile } from "@crypto-lakehouse/replica";
+import { afterAll, describe, expect, it } from "vitest";
+
+export interface MarketContractOptions {
+  /** Symbols to build keys and replica files with (default: the market's `replica.sampleSymbols`). */
+  symbols?: readonly string[];
+}
+
+const PERIOD: Record<Partition, string> = { daily: "2024-01-15", monthly: "2024-01" };
+
+/** A cell of each column type, as the archive writes it. */
+const CELL: Record<ColumnType, RegExp> = {
+  int: /^-?\d+$/,
+  decimal: /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/,
+  bool: /^(true|false|True|False)$/,
+  time: /^\d+$/,
+  datetime: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/,
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  string: /^[^,]+$/,
+};
+
+/** Every file the fragment allows for one symbol and one period per partition. */
+function allowedRefs(plugin: MarketPlugin, symbolFor: (dataType: string) => string | undefined): FileRef[] {
+  const out: FileRef[] = [];
+  for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
+    const symbol = symbolFor(dataType);
+    if (!symbol) continue;
+    for (const partition of spec.partitions) {
+      const base = { market: plugin.id, partition, dataType, symbol, period: PERIOD[partition] };
+      if (spec.keyShape === "interval") {
+        for (const interval of spec.intervals?.[partition] ?? []) out.push({ ...base, interval });
+      } else out.push(base);
+    }
+  }
+  return out;
+}
+
+/** A day (or month, `YYYY-MM-01`…end) inside the data type's published window, where the replica writes a file. */
+function replicaRange(spec: DataTypeSpec): { partition: Partition; start: string; end: string } | undefined {
+  const daily = spec.partitions.includes("daily") && !spec.windows?.daily?.empty;
+  if (daily) {
+    const w = spec.windows?.daily;
+    const day = w?.from ?? w?.to ?? PERIOD.daily;
+    return { partition: "daily", start: day, end: day };
+  }
+  if (!spec.partitions.includes("monthly") || spec.windows?.monthly?.empty) return undefined;
+  const w = spec.windows?.monthly;
+  let month = (w?.from ?? w?.to ?? `${PERIOD.monthly}-01`).slice(0, 7);
+  // A window opening mid-month publishes its first monthly file for the next month.
+  if (w?.from && !w.from.endsWith("-01")) {
+    const d = new Date(`${month}-01T00:00:00Z`);
+    d.setUTCMonth(d.getUTCMonth() + 1);
+    month = d.toISOString().slice(0, 7);
+  }
+  const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0));
+  return { partition: "monthly", start: `${month}-01`, end: last.toISOString().slice(0, 10) };
+}
+
+/** The CSV text of a replica zip (one member), read with yauzl (CRC checked). */
+async function csvOf(path: string): Promise<string> {
+  const { default: yauzl } = await import("yauzl");
+  const buffer = await readFile(path);
+  const zip = await new Promise<import("yauzl").ZipFile>((ok, fail) =>
+    yauzl.fromBuffer(buffer, { lazyEntries: true }, (e, z) => (e ? fail(e) : ok(z))),
+  );
+  const entry = await new Promise<import("yauzl").Entry>((ok, fail) => {
+    zip.once("entry", ok);
+    zip.once("error", fail);
+    zip.readEntry();
+  });
+  const chunks: Buffer[] = [];
+  for await (const chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
+  zip.close();
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Problems of one generated file against the market's CSV schema: header, cell count, cell shapes. */
+function csvProblems(text: string, csv: CsvSchema, file: ReplicaFile): string[] {
+  const names = csv.columns.map((c) => c.name);
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  const problems: string[] = [];
+  const headerExpected = csv.header !== "never";
+  if (headerExpected && lines[0] !== names.join(","))
+    problems.push(`header is '${lines[0]}', schema says '${names}'`);
+  const rows = headerExpected ? lines.slice(1) : lines;
+  if (rows.length === 0) problems.push("no data rows");
+  for (const [i, row] of rows.entries()) {
+    const cells = row.split(",");
+    if (cells.length !== names.length) {
+      problems.push(`row ${i + 1} has ${cells.length} cells, the schema ${names.length} columns`);
+      continue;
+    }
+    cells.forEach((cell, c) => {
+      const col = csv.columns[c]!;
+      const shape = col.type === "time" && csv.timeUnit === "text" ? CELL.datetime : CELL[col.type];
+      // The archive leaves decimal cells empty where there is no value (an options book side, a missing ratio).
+      if (cell === "" && col.type === "decimal") return;
+      if (!shape.test(cell)) problems.push(`row ${i + 1} ${col.name} (${col.type}): '${cell}'`);
+    });
+  }
+  return problems.map((p) => `${file.key}: ${p}`);
+}
+
+/** Registers the market contract cases for one market plugin. */
+export function describeMarketContract(plugin: MarketPlugin, options: MarketContractOptions = {}): void {
+  const samples = options.symbols ?? plugin.replica?.sampleSymbols ?? [];
+  const symbolFor = (dataType: string) =>
+    samples.map((s) => plugin.resolveSymbol(dataType, s)?.symbol).find((s) => s !== undefined);
+
+  describe(`market contract: ${plugin.id}`, () => {
+    it("is a market plugin with a valid matrix fragment that composes", () => {
+      expect(plugin.kind).toBe("market");
+      expect(plugin.label.trim()).not.toBe("");
+      const parsed = MarketMatrixSchema.safeParse(plugin.matrix);
+      expect(parsed.success ? [] : formatZodIssues(parsed.error.issues, `${plugin.id}.matrix`)).toEqual([]);
+      expect(Object.keys(plugin.matrix.dataTypes).length).toBeGreaterThan(0);
+      const composed = composeMatrix([plugin]);
+      expect(Object.keys(composed.markets)).toEqual([plugin.id]);
+      for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
+        if (spec.keyShape !== "interval") continue;
+        for (const p of spec.partitions)
+          expect(spec.intervals?.[p]?.length, `${dataType} ${p}`).toBeGreaterThan(0);
+      }
+    });
+
+    it("has a sample symbol for every data type", () => {
+      expect(samples.length, "give symbols or declare replica.sampleSymbols").toBeGreaterThan(0);
+      const without = Object.keys(plugin.matrix.dataTypes).filter((dt) => !symbolFor(dt));
+      expect(without, "data types none of the sample symbols fit").toEqual([]);
+    });
+
+    it("builds a key for every data type, partition and interval that parses back to the same file", () => {
+      const refs = allowedRefs(plugin, symbolFor);
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) {
+        const key = plugin.fileKey(ref);
+        const prefix = `data/${plugin.matrix.archivePath}/${ref.partition}/${ref.dataType}/${ref.symbol}/`;
+        expect(key.startsWith(prefix), key).toBe(true);
+        expect(key.endsWith(`-${ref.period}.zip`), key).toBe(true);
+        expect(plugin.parseKey(key), key).toEqual({ ...ref, key });
+        expect(plugin.parseKey(`${key}.CHECKSUM`), `${key}.CHECKSUM`).toBeUndefined();
+      }
+      expect(plugin.withMatrix(plugin.matrix).fileKey(refs[0]!)).toBe(plugin.fileKey(refs[0]!));
+    });
+
+    describe("CSV schemas match what the replica writes for the market", () => {
+      const dirs: string[] = [];
+      afterAll(async () => {
+        for (const d of dirs) await rm(d, { recursive: true, force: true });
+      });
+      it("declares a replica format whose files follow every data type's CSV schema", async () => {
+        expect(plugin.replica, "declare `replica` in defineMarket()").toBeDefined();
+        const problems: string[] = [];
+        for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
+          const range = replicaRange(spec);
+          if (!range) continue; // a dataset the archive holds no files of
+          expect(spec.csv, `${dataType} has no CSV schema`).toBeDefined();
+          const outDir = await mkdtemp(join(tmpdir(), `market-contract-${plugin.id}-`));
+          dirs.push(outDir);
+          const interval = spec.keyShape === "interval" ? spec.intervals?.[range.partition]?.[0] : undefined;
+          const manifest = await generateReplica({
+            outDir,
+            plugins: [plugin],
+            markets: [plugin.id],
+            dataTypes: [dataType],
+            symbols: { [plugin.id]: [...samples] },
+            partitions: [range.partition],
+            ...(interval ? { intervals: [interval] } : {}),
+            start: range.start,
+            end: range.end,
+            rowsPerFile: 5,
+            quirks: false,
+          });
+          if (manifest.files.length === 0) problems.push(`${dataType}: the replica wrote no file`);
+          for (const file of manifest.files) {
+            problems.push(...csvProblems(await csvOf(join(outDir, file.key)), spec.csv!, file));
+            const sidecar = await readFile(join(outDir, file.checksumKey), "utf8");
+            if (sidecar.endsWith("\n") !== plugin.replica!.checksumNewline)
+              problems.push(`${file.checksumKey}: trailing newline is not as replica.checksumNewline says`);
+          }
+        }
+        expect(problems).toEqual([]);
+      });
+    });
+  });
+}
