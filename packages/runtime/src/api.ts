@@ -2,6 +2,7 @@
 //   const result = await collect({ markets: ["spot"], symbols: ["BTCUSDT"], data_types: ["klines"], … });
 import {
   type ArchiveFile,
+  checkRunId,
   isLakehouseError,
   LakehouseError,
   type Logger,
@@ -86,7 +87,7 @@ export async function collectResolved(
   options: CollectApiOptions = {},
 ): Promise<CollectResult> {
   // Every log line of a run carries its id, including the plugins' own.
-  const runId = options.runId ?? newRunId();
+  const runId = options.runId !== undefined ? checkRunId(options.runId) : newRunId();
   const runtime = await createRuntime(run, { logger: (options.logger ?? silentLogger).child({ runId }) });
   try {
     const summary = await runtime.collect({

@@ -1,6 +1,6 @@
 // `lakehouse cancel RUN_ID --queue redis://…`: stops a run collected through the queue. Its waiting batches are
 // removed, running ones stop within about a second; files already stored stay (resume picks up from there).
-import { LakehouseError } from "@crypto-lakehouse/core";
+import { checkRunId, LakehouseError } from "@crypto-lakehouse/core";
 import type { Command } from "commander";
 
 interface CancelFlags {
@@ -16,6 +16,7 @@ export function registerCancel(program: Command): void {
     .option("--queue <redis-url>", "the queue's Redis, as given to collect --queue (or env LAKEHOUSE_QUEUE)")
     .option("--json", "print the result as JSON")
     .action(async (runId: string, f: CancelFlags) => {
+      checkRunId(runId, "cancel <run-id>");
       const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
       if (!url) {
         throw new LakehouseError(

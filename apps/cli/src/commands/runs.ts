@@ -224,7 +224,9 @@ export function registerRuns(program: Command): void {
       .argument("<id>", "run id (from `lakehouse runs`)")
       .description("show one run, failures included"),
   ).action(async (id: string, f: RunsFlags, cmd: Command) => {
+    const { checkRunId } = await import("@crypto-lakehouse/core");
     const { readRunSummary } = await import("@crypto-lakehouse/engine");
+    checkRunId(id, "runs show <id>");
     const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
     // `runs --output X show ID` and `runs show ID --output X` both work.
     const { run } = await resolveForStore({ ...(cmd.parent?.opts() as RunsFlags), ...f });

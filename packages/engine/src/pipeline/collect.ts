@@ -14,7 +14,7 @@ import type {
   RunSummary,
   StorageBackend,
 } from "@crypto-lakehouse/core";
-import { redactSecrets } from "@crypto-lakehouse/core";
+import { checkRunId, redactSecrets } from "@crypto-lakehouse/core";
 import { type Lister, type Plan, planFiles } from "../plan/planner.js";
 import { ChangeRecorder } from "./history.js";
 import { BronzeIndex, RefetchNotes } from "./resume.js";
@@ -68,6 +68,7 @@ export async function runCollection(
   config: ResolvedConfig,
   opts: CollectOptions = {},
 ): Promise<RunSummary> {
+  if (opts.runId !== undefined) checkRunId(opts.runId);
   const { catalog, downloader, storage, executor } = deps;
   const { request, settings } = config;
   let notes: PlanNote[] = [];

@@ -295,4 +295,52 @@ describe("collect pipeline logic", () => {
     expect(seen.at(-1)).toMatchObject({ bytes: ZIP.length, counts: summary.counts });
     expect(existsSync(join(tmpdir(), "crypto-lakehouse", summary.runId))).toBe(false);
   });
+
+  it("rolls a file back when its .CHECKSUM cannot be stored after its zip, and stops the batch at a full disk", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stage-"));
+    const [a, b, c] = [file("2023-07-01"), file("2023-07-02"), file("2023-07-03")];
+    const answer = { body: ZIP, checksum: `${sha(ZIP)}  x.zip` };
+    const downloader = scripted(dir, { [a.key]: answer, [b.key]: answer, [c.key]: answer });
+    const storage = memoryStorage();
+    // An older copy of b, with its record, is replaced: the failed store must not leave the record vouching.
+    storage.objects.set(bronzeKey(b), Buffer.from("old"));
+    storage.objects.set(fileRecordKey(bronzeKey(b)), Buffer.from("{}"));
+    const put = storage.put.bind(storage);
+    storage.put = async (key, source, options) => {
+      if (key === `${bronzeKey(b)}.CHECKSUM`)
+        throw new LakehouseError("STORAGE_FAILED", "No space left on the device (ENOSPC)", {
+          cause: Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }),
+        });
+      return put(key, source, options);
+    };
+    const processor = createBatchProcessor({
+      runId: "r1",
+      downloader,
+      storage,
+      stagingDir: dir,
+      verify: true,
+      logger: silentLogger,
+      today,
+    });
+    const seen: string[] = [];
+    const batch: Batch = { id: "b", index: 0, files: [a, b, c] };
+    const err = await processor(batch, { onFile: (r) => seen.push(`${r.file.key}:${r.outcome}`) }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(LakehouseError);
+    expect((err as LakehouseError).message).toMatch(/is full \(ENOSPC\): the run stopped at .*2023-07-02/);
+    // a is stored whole; b is gone entirely (zip, .CHECKSUM, older record) and not counted failed; c, in flight
+    // beside b, is stored whole or not at all.
+    expect(seen).toContain(`${a.key}:downloaded`);
+    expect(seen.filter((x) => !x.endsWith(":downloaded"))).toEqual([]);
+    expect(seen.some((x) => x.startsWith(b.key))).toBe(false);
+    for (const k of [bronzeKey(b), `${bronzeKey(b)}.CHECKSUM`, fileRecordKey(bronzeKey(b))])
+      expect(storage.objects.has(k)).toBe(false);
+    for (const f of [a, c]) {
+      const whole = [bronzeKey(f), `${bronzeKey(f)}.CHECKSUM`, fileRecordKey(bronzeKey(f))].map((k) =>
+        storage.objects.has(k),
+      );
+      expect(whole).toEqual(whole.map(() => seen.includes(`${f.key}:downloaded`)));
+    }
+  });
 });
