@@ -80,12 +80,14 @@ export {
   basename,
   bronzeFolder,
   bronzeKey,
+  checkRunId,
   fileRecordFolder,
   fileRecordKey,
   META,
   parseStagingName,
   processAlive,
   quarantineKey,
+  RUN_ID_PATTERN,
   runSummaryKey,
   STAGING,
   STALE_OTHER_HOST_MS,
@@ -123,4 +125,5 @@ export { TOKENS } from "./tokens.js";
 export type { AdaptiveLimit, ConcurrencyReport, Release } from "./transfer/adaptive-limit.js";
 export { ADAPTIVE_MAX, createAdaptiveLimit } from "./transfer/adaptive-limit.js";
 export { forEachConcurrent, mapConcurrent } from "./util/concurrency.js";
-export { redactSecrets, redactUrl, redactUrlsIn } from "./util/redact.js";
+export type { UrlCredentials } from "./util/redact.js";
+export { redactSecrets, redactUrl, redactUrlsIn, splitUrlCredentials } from "./util/redact.js";

@@ -14,6 +14,7 @@ import {
   type PluginDeps,
   type RemoteEntry,
   silentLogger,
+  splitUrlCredentials,
 } from "@crypto-lakehouse/core";
 import { type FetchContext, fetchFile } from "./fetch-file.js";
 import { createHttpGetter } from "./http-getter.js";
@@ -51,21 +52,30 @@ export function createSdkDownloader(
   options?: SdkDownloaderOptions,
   deps?: Partial<PluginDeps>,
 ): SdkDownloader {
-  const s = resolveSettings(settings);
+  // `user:password@` in an endpoint: kept out of our settings and messages, and used to sign requests.
+  const split = settings?.endpoint ? splitUrlCredentials(settings.endpoint) : undefined;
+  const objects = settings?.objectEndpoint ? splitUrlCredentials(settings.objectEndpoint) : undefined;
+  const credentials = split?.credentials ?? objects?.credentials;
+  const s = resolveSettings({
+    ...settings,
+    ...(split ? { endpoint: split.url } : {}),
+    ...(objects ? { objectEndpoint: objects.url } : {}),
+  });
   const o = resolveOptions(options);
   const logger = (deps?.logger ?? silentLogger).child({ downloader: "sdk" });
   const policy: RetryPolicy = { retries: s.retries, baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
-  const s3 = createAnonymousS3(s);
-  const getter =
-    o.transport === "http"
-      ? createHttpGetter({
-          objectEndpoint: s.objectEndpoint,
-          // A zip and its .CHECKSUM are in flight together.
-          connections: 2 * s.concurrency,
-          timeoutMs: Math.round(s.timeoutSeconds * 1000),
-          http2: o.http2,
-        })
-      : createSdkGetter(s3, s.bucket);
+  const s3 = createAnonymousS3(s, credentials);
+  // Plain HTTP GETs are unsigned: with credentials, objects come through the SDK's signed GetObject.
+  const http = o.transport === "http" && !credentials;
+  const getter = http
+    ? createHttpGetter({
+        objectEndpoint: s.objectEndpoint,
+        // A zip and its .CHECKSUM are in flight together.
+        connections: 2 * s.concurrency,
+        timeoutMs: Math.round(s.timeoutSeconds * 1000),
+        http2: o.http2,
+      })
+    : createSdkGetter(s3, s.bucket);
   // One limit for every fetch call of this instance: the batches run side by side share it.
   const limit = createAdaptiveLimit({
     max: s.concurrency,
@@ -83,7 +93,7 @@ export function createSdkDownloader(
   const fetchCtx: FetchContext = {
     getter,
     policy,
-    endpoint: o.transport === "http" ? s.objectEndpoint : s.endpoint,
+    endpoint: http ? s.objectEndpoint : s.endpoint,
     bucket: s.bucket,
     idleTimeoutMs: Math.round(s.timeoutSeconds * 1000),
     inMemoryBytes: o.inMemoryMaxKb * 1024,

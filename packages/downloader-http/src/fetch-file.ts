@@ -59,7 +59,9 @@ function failure(
     : error.info.code === "NoSuchBucket"
       ? [`bucket "${ctx.bucket}" does not exist at ${ctx.endpoint}: check the downloader endpoint and bucket`]
       : error.info.status === 403
-        ? [`access denied by ${ctx.endpoint}: the bucket must allow anonymous reads`]
+        ? [
+            `access denied by ${ctx.endpoint}: the bucket must allow anonymous reads (or the endpoint's user:password be valid keys)`,
+          ]
         : [];
   return {
     status: "error",

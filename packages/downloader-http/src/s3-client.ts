@@ -1,8 +1,10 @@
-// An anonymous S3 client: no-op signer + dummy credentials, path style, keep-alive agents, no SDK retries.
+// The S3 client: anonymous (no-op signer + dummy credentials) unless the endpoint carried credentials, path style,
+// keep-alive agents, no SDK retries.
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { Readable } from "node:stream";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import type { UrlCredentials } from "@crypto-lakehouse/core";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { ResolvedSettings } from "./options.js";
 import { type ObjectGetter, unquoteEtag } from "./transport.js";
@@ -12,19 +14,24 @@ export interface AnonymousS3 {
   close(): void;
 }
 
-export function createAnonymousS3(settings: ResolvedSettings): AnonymousS3 {
+export function createAnonymousS3(settings: ResolvedSettings, credentials?: UrlCredentials): AnonymousS3 {
   const timeoutMs = Math.round(settings.timeoutSeconds * 1000);
   // One socket per transfer, plus one for a listing running beside them.
   const agentOptions = { keepAlive: true, maxSockets: settings.concurrency + 1 };
   const httpAgent = new HttpAgent(agentOptions);
   const httpsAgent = new HttpsAgent(agentOptions);
+  const auth: Pick<S3ClientConfig, "credentials" | "signer"> = credentials
+    ? { credentials: { accessKeyId: credentials.username, secretAccessKey: credentials.password } }
+    : {
+        // Anonymous access: the SDK insists on credentials even when the signer ignores them.
+        credentials: { accessKeyId: "anonymous", secretAccessKey: "anonymous" },
+        signer: { sign: async (request) => request },
+      };
   const client = new S3Client({
     region: settings.region,
     endpoint: settings.endpoint,
     forcePathStyle: true,
-    // Anonymous access: the SDK insists on credentials even when the signer ignores them.
-    credentials: { accessKeyId: "anonymous", secretAccessKey: "anonymous" },
-    signer: { sign: async (request) => request },
+    ...auth,
     // We retry ourselves (backoff with jitter, truncation detection); SDK retries would multiply attempts.
     maxAttempts: 1,
     // We hash every body ourselves; do not make the SDK compute or validate extra checksums.

@@ -12,6 +12,7 @@ import {
   type PluginDeps,
   type RemoteEntry,
   silentLogger,
+  splitUrlCredentials,
 } from "@crypto-lakehouse/core";
 import { checkS5cmd, findS5cmd } from "./binary.js";
 import { type FetchContext, fetchFiles } from "./fetch.js";
@@ -44,18 +45,29 @@ export async function createS5cmdDownloader(
   options?: S5cmdDownloaderOptions,
   deps?: Partial<PluginDeps>,
 ): Promise<S5cmdDownloader> {
-  const s = resolveSettings(settings);
+  // `user:password@` in the endpoint: kept out of s5cmd's command line, our settings and messages.
+  const split = settings?.endpoint ? splitUrlCredentials(settings.endpoint) : undefined;
+  const s = resolveSettings(split ? { ...settings, endpoint: split.url } : settings);
+  const credentials = split?.credentials;
   const o = resolveOptions(options);
   const binary = findS5cmd(o.binary);
   const version = await checkS5cmd(binary);
   const logger = (deps?.logger ?? silentLogger).child({ downloader: "s5cmd" });
   const backoff = { baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
-  const listCtx: ListContext = { binary, settings: s, backoff, logger, pollMs: o.progressIntervalMs };
+  const listCtx: ListContext = {
+    binary,
+    settings: s,
+    credentials,
+    backoff,
+    logger,
+    pollMs: o.progressIntervalMs,
+  };
   // One budget for every fetch call of this instance: batches run side by side must share max_parallel_downloads.
   const budget = createAdaptiveLimit({ max: s.concurrency, adaptive: s.adaptiveConcurrency });
   const fetchCtx: FetchContext = {
     binary,
     settings: s,
+    credentials,
     backoff,
     logger,
     pollMs: o.progressIntervalMs,

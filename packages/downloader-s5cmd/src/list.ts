@@ -63,7 +63,11 @@ function listError(ctx: ListContext, prefix: string, error: string, attempts: nu
   }
   if (c.forbidden) {
     return new LakehouseError("PERMISSION_DENIED", `${where}: ${text}`, {
-      details: ["the bucket must allow anonymous listing (s3:ListBucket)"],
+      details: [
+        ctx.credentials
+          ? "check the credentials in the endpoint URL (user = access key id, password = secret key) and that they may list (s3:ListBucket)"
+          : "the bucket must allow anonymous listing (s3:ListBucket)",
+      ],
     });
   }
   return new LakehouseError("DOWNLOAD_FAILED", `${where}: ${text}`, {

@@ -82,7 +82,11 @@ export function failedResult(
           `bucket "${ctx.settings.bucket}" does not exist at ${endpointName(ctx)}: check the downloader endpoint and bucket`,
         ]
       : c.forbidden
-        ? [`access denied by ${endpointName(ctx)}: the bucket must allow anonymous reads`]
+        ? [
+            ctx.credentials
+              ? `access denied by ${endpointName(ctx)}: check the credentials in the endpoint URL (user = access key id, password = secret key)`
+              : `access denied by ${endpointName(ctx)}: the bucket must allow anonymous reads`,
+          ]
         : [];
   return {
     status: "error",

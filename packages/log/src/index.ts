@@ -1,5 +1,11 @@
 // pino behind the core `Logger` interface, shared by the CLI (stderr) and the worker (stdout).
-import { LakehouseError, type LogFields, type Logger } from "@crypto-lakehouse/core";
+import {
+  LakehouseError,
+  type LogFields,
+  type Logger,
+  redactSecrets,
+  redactUrlsIn,
+} from "@crypto-lakehouse/core";
 import { pino } from "pino";
 import pretty from "pino-pretty";
 
@@ -73,14 +79,17 @@ function unbound(bound: LogFields, fields: LogFields | undefined): LogFields {
   return out ?? fields;
 }
 
+/** The last line of defence: a URL's `user:password@` or `?token=` never reaches a log line. */
+const clean = (bound: LogFields, f: LogFields | undefined) => redactSecrets(unbound(bound, f));
+
 function adapt(p: pino.Logger, bound: LogFields): Logger {
   return {
-    debug: (msg: string, f?: LogFields) => p.debug(unbound(bound, f), msg),
-    info: (msg: string, f?: LogFields) => p.info(unbound(bound, f), msg),
-    warn: (msg: string, f?: LogFields) => p.warn(unbound(bound, f), msg),
-    error: (msg: string, f?: LogFields) => p.error(unbound(bound, f), msg),
+    debug: (msg: string, f?: LogFields) => p.debug(clean(bound, f), redactUrlsIn(msg)),
+    info: (msg: string, f?: LogFields) => p.info(clean(bound, f), redactUrlsIn(msg)),
+    warn: (msg: string, f?: LogFields) => p.warn(clean(bound, f), redactUrlsIn(msg)),
+    error: (msg: string, f?: LogFields) => p.error(clean(bound, f), redactUrlsIn(msg)),
     child: (f: LogFields) => {
-      const own = unbound(bound, f);
+      const own = clean(bound, f);
       return adapt(p.child(own), { ...bound, ...own });
     },
   };

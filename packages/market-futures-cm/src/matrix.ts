@@ -15,6 +15,8 @@ function narrowed(base: DataTypeSpec, symbolPattern: string, description: string
 export const futuresCmMatrix: MarketMatrix = {
   archivePath: "futures/cm",
   symbolPattern: "^[A-Z0-9]{2,30}(_[A-Z0-9]{1,20})?$",
+  // COIN-M futures launched on 2020-08-10.
+  firstDate: "2020-08-01",
   description:
     "COIN-M futures (data/futures/cm): perpetuals like BTCUSD_PERP, delivery contracts like BTCUSD_230331;" +
     " index price klines use the bare pair (ETHUSD).",

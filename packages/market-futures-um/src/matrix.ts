@@ -109,6 +109,8 @@ export const futuresDataTypes = {
 export const futuresUmMatrix: MarketMatrix = {
   archivePath: "futures/um",
   symbolPattern: "^[A-Z0-9]{2,30}(_[A-Z0-9]{1,20})?$",
+  // USD-M futures launched on 2019-09-08.
+  firstDate: "2019-09-01",
   description:
     "USD-M futures (data/futures/um): perpetuals like BTCUSDT, delivery contracts like BTCUSDT_230331," +
     " settled contracts like ICPUSDT_SETTLED.",

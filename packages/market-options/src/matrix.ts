@@ -5,6 +5,8 @@ import { bvolIndexCsv, eohSummaryCsv } from "./csv.js";
 export const optionsMatrix: MarketMatrix = {
   archivePath: "option",
   symbolPattern: "^[A-Z0-9]{2,30}$",
+  // No options file predates 2020 (BVOLIndex and EOHSummary start much later).
+  firstDate: "2020-01-01",
   description:
     "Options (data/option): BVOL volatility indices (BTCBVOLUSDT, ETHBVOLUSDT) and hourly option summaries" +
     " per underlying (BTCUSDT, ETHUSDT, BNBUSDT, XRPUSDT, DOGEUSDT). Daily files only.",

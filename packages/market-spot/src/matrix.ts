@@ -13,6 +13,8 @@ export const SPOT_INTERVALS = {
 export const spotMatrix: MarketMatrix = {
   archivePath: "spot",
   symbolPattern: "^[A-Z0-9]{2,30}$",
+  // Binance opened on 2017-07-14; the first spot files are from 2017-08.
+  firstDate: "2017-07-01",
   description:
     "Spot (data/spot): trades, aggregated trades and klines per trading pair, e.g. BTCUSDT, 1000SHIBUSDT.",
   dataTypes: {

@@ -2,6 +2,7 @@
 //   const result = await collect({ markets: ["spot"], symbols: ["BTCUSDT"], data_types: ["klines"], … });
 import {
   type ArchiveFile,
+  checkRunId,
   isLakehouseError,
   LakehouseError,
   type Logger,
@@ -15,6 +16,7 @@ import { type FailedRun, failedRunOf, newRunId, type Progress, planFiles } from 
 import type { PluginRegistry } from "./registry.js";
 import { type ResolvedRun, resolveRun } from "./resolve.js";
 import { createRuntime } from "./runtime.js";
+import { checkLocalRoom, requestPlan } from "./sync.js";
 
 export interface CommonOptions {
   /** Folder that relative `matrix_path` and `plugins` entries are resolved from (default: cwd). */
@@ -31,6 +33,11 @@ export interface CollectApiOptions extends CommonOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   runId?: string;
+  /**
+   * On a local lakehouse, size the selection from the archive's listing first and refuse (`NO_SPACE`) when the
+   * disk clearly cannot hold what would be downloaded (default true).
+   */
+  spaceCheck?: boolean;
 }
 
 export interface CollectResult extends RunSummary {
@@ -86,9 +93,10 @@ export async function collectResolved(
   options: CollectApiOptions = {},
 ): Promise<CollectResult> {
   // Every log line of a run carries its id, including the plugins' own.
-  const runId = options.runId ?? newRunId();
+  const runId = options.runId !== undefined ? checkRunId(options.runId) : newRunId();
   const runtime = await createRuntime(run, { logger: (options.logger ?? silentLogger).child({ runId }) });
   try {
+    if (options.spaceCheck !== false) await checkLocalRoom(runtime, run, requestPlan(run, options.today));
     const summary = await runtime.collect({
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

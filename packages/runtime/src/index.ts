@@ -22,3 +22,5 @@ export {
   portableStorage,
   storageSelection,
 } from "./runtime.js";
+export type { SyncOptions, SyncResult } from "./sync.js";
+export { checkLocalRoom, estimateResolved, syncResolved } from "./sync.js";

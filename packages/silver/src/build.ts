@@ -2,7 +2,7 @@
 // extracted ahead while DuckDB converts chunks of small files, converter.ts) or on queue workers (queued.ts) —
 // and record states, quality reports and the run summary (run.ts).
 import { randomBytes } from "node:crypto";
-import type { StorageBackend } from "@crypto-lakehouse/core";
+import { checkRunId, type StorageBackend } from "@crypto-lakehouse/core";
 import { convertSteps } from "./converter.js";
 import { DEFAULT_MARKETS } from "./markets.js";
 import { listTables, planSteps, type Table } from "./plan.js";
@@ -24,7 +24,7 @@ export async function convertBronze(
   opts: ConvertOptions = {},
 ): Promise<SilverRunSummary> {
   const now = opts.now ?? (() => new Date());
-  const runId = opts.runId ?? newSilverRunId(now());
+  const runId = opts.runId !== undefined ? checkRunId(opts.runId) : newSilverRunId(now());
   const run = new SilverRun(storage, runId, selection, opts);
   await storage.checkWritable();
   const tables: Table[] = await listTables(storage, opts.markets ?? DEFAULT_MARKETS, selection, run.notes);

@@ -123,8 +123,13 @@ export async function buildGold(
       `'${table}' is not a gold table (known: ${GOLD_TABLES.join(", ")})`,
     );
   }
-  const session = await openSqlSession(storage, opts);
   const work = join(opts.tempDir ?? tmpdir(), `gold-${process.pid}-${Date.now()}`);
+  await mkdir(work, { recursive: true });
+  // The sandboxed session may write its parts into `work`, nowhere else.
+  const session = await openSqlSession(storage, { ...opts, scratchDirs: [work] }).catch(async (e) => {
+    await rm(work, { recursive: true, force: true });
+    throw e;
+  });
   try {
     const views = session.views.map((v) => v.view);
     const sources = KLINE_SOURCES.map((s) => viewName(s.market, "klines")).filter((v) => views.includes(v));
@@ -137,14 +142,15 @@ export async function buildGold(
         },
       );
     }
-    await mkdir(work, { recursive: true });
+    // Inside `work`: the sandbox allows what is under its folders, not the folder itself.
+    const parts = join(work, "parts");
     const [r] = await session.duck.rows<{ Count: string }>(
-      `COPY (${dailyOhlcvSql(views)}) TO ${lit(work)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (market), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
+      `COPY (${dailyOhlcvSql(views)}) TO ${lit(parts)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (market), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
     );
     const prefix = goldTableKey(table);
     const keys: string[] = [];
-    for (const f of await walkFiles(work)) {
-      const key = `${prefix}${relative(work, f).split("\\").join("/")}`;
+    for (const f of await walkFiles(parts)) {
+      const key = `${prefix}${relative(parts, f).split("\\").join("/")}`;
       await storage.put(key, { path: f }, { contentType: "application/vnd.apache.parquet" });
       keys.push(key);
     }

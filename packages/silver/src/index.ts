@@ -27,6 +27,7 @@ export {
 } from "./layout.js";
 export { DEFAULT_MARKETS } from "./markets.js";
 export {
+  explainQueryError,
   openSqlSession,
   type QueryStream,
   type SqlSession,

@@ -3,14 +3,15 @@
 // written by @crypto-lakehouse/coverage) by their folder's name. Remote stores are mirrored into a local cache first (changed objects only).
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { LakehouseError, type StorageBackend } from "@crypto-lakehouse/core";
 import { type DuckDBConnection, DuckDBTypeId } from "@duckdb/node-api";
 import { type Duck, openDuck } from "./duck.js";
 import { GOLD, SILVER, viewName } from "./layout.js";
+import { assertReadOnly, lockDown, sandboxHint } from "./sandbox.js";
 import { KLINE_TYPES } from "./schema.js";
 import { ident, lit } from "./sql.js";
 
@@ -19,6 +20,13 @@ export interface SqlSessionOptions {
   cacheDir?: string;
   threads?: number;
   memoryLimitMb?: number;
+  /**
+   * Lifts the sandbox: by default the session reads the lakehouse and nothing else (no other file, no network, no
+   * extension, no setting) and `streamQuery` runs reading statements only. For the lakehouse's owner.
+   */
+  unsafe?: boolean;
+  /** More folders the session may read and write besides the lakehouse (where `buildGold` writes its parts). */
+  scratchDirs?: string[];
 }
 
 export interface TableView {
@@ -37,6 +45,10 @@ export interface SqlSession {
   views: TableView[];
   /** Local folder holding `silver/` and `gold/` (the lakehouse root itself when local). */
   root: string;
+  /** False unless opened with `unsafe`: then DuckDB reads only `allowedDirs` and `streamQuery` only reads. */
+  unsafe: boolean;
+  /** What a sandboxed session may read: the lakehouse (or its local mirror), its scratch folders. */
+  allowedDirs: string[];
   close(): void;
 }
 
@@ -181,13 +193,28 @@ export async function openSqlSession(
   }
   const duck = await openDuck({ threads: opts.threads ?? 2, memoryLimitMb: opts.memoryLimitMb ?? 1024 });
   const views = [...tables.values()].map((t) => t.view).sort((a, b) => (a.view < b.view ? -1 : 1));
+  const unsafe = opts.unsafe === true;
+  // DuckDB spills here when a query outgrows its memory: the one folder it writes to besides scratchDirs.
+  const spill = unsafe ? undefined : await mkdtemp(join(tmpdir(), "lakehouse-sql-"));
+  const allowedDirs = [resolve(root), ...(opts.scratchDirs ?? []).map((d) => resolve(d))];
+  const close = () => {
+    duck.close();
+    if (spill) void rm(spill, { recursive: true, force: true });
+  };
   try {
     for (const v of views) await duck.exec(viewSql(v, root));
+    if (spill) await lockDown(duck.connection, [...allowedDirs, spill], spill);
   } catch (e) {
-    duck.close();
+    close();
     throw e;
   }
-  return { duck, connection: duck.connection, views, root, close: () => duck.close() };
+  return { duck, connection: duck.connection, views, root, unsafe, allowedDirs, close };
+}
+
+/** Why a query failed, with what the sandbox allows when it was the sandbox that said no. */
+export function explainQueryError(session: SqlSession, message: string): string[] {
+  const hint = session.unsafe ? undefined : sandboxHint(message, session.allowedDirs);
+  return hint ? [hint] : [];
 }
 
 const WIDE_INTEGERS = new Set<number>([
@@ -205,8 +232,12 @@ export interface QueryStream {
   rows: AsyncIterable<unknown[][]>;
 }
 
-/** Runs one query, streaming its rows as JSON-ready values. */
+/**
+ * Runs a query, streaming its rows as JSON-ready values. A sandboxed session (the default) refuses any statement
+ * that is not a query (CONFIG_INVALID) before running anything.
+ */
 export async function streamQuery(session: SqlSession, sql: string): Promise<QueryStream> {
+  if (!session.unsafe) await assertReadOnly(session.connection, sql);
   const result = await session.connection.stream(sql);
   const columns = result.columnNames();
   const wide = result.columnTypes().map((t) => WIDE_INTEGERS.has(t.typeId));

@@ -159,6 +159,24 @@ function renderQueuedTable(runs: Awaited<ReturnType<typeof queuedRuns>>): string
   );
 }
 
+function renderSchedules(schedules: Awaited<ReturnType<typeof listSchedules>>): string {
+  return table(
+    ["id", "lakehouse", "every", "next", "syncs so far"],
+    schedules.map((s) => [
+      s.id,
+      s.output,
+      formatDuration(s.everyMs),
+      s.next ? new Date(s.next).toISOString().replace(/\.\d+Z$/, "Z") : "-",
+      s.iterations ?? 0,
+    ]),
+  );
+}
+
+async function listSchedules(url: string) {
+  const { listSyncSchedules } = await import("@crypto-lakehouse/executor-bullmq");
+  return listSyncSchedules(url);
+}
+
 function addStoreFlags(cmd: Command): Command {
   return cmd
     .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
@@ -188,12 +206,14 @@ export function registerRuns(program: Command): void {
         const entries = (await listRunEntries(storage, logger)).slice(0, limit);
         if (f.queue) {
           const queued = (await queuedRuns(f.queue)).slice(0, limit);
+          const schedules = await listSchedules(f.queue);
           if (f.json) {
             process.stdout.write(
-              `${JSON.stringify({ stored: entries.map((e) => e.summary), queued }, null, 2)}\n`,
+              `${JSON.stringify({ stored: entries.map((e) => e.summary), queued, schedules }, null, 2)}\n`,
             );
             return;
           }
+          if (schedules.length) process.stdout.write(`Repeatable syncs:\n${renderSchedules(schedules)}\n\n`);
           process.stdout.write(
             queued.length
               ? `In the queue:\n${renderQueuedTable(queued)}\n\n`
@@ -224,7 +244,9 @@ export function registerRuns(program: Command): void {
       .argument("<id>", "run id (from `lakehouse runs`)")
       .description("show one run, failures included"),
   ).action(async (id: string, f: RunsFlags, cmd: Command) => {
+    const { checkRunId } = await import("@crypto-lakehouse/core");
     const { readRunSummary } = await import("@crypto-lakehouse/engine");
+    checkRunId(id, "runs show <id>");
     const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
     // `runs --output X show ID` and `runs show ID --output X` both work.
     const { run } = await resolveForStore({ ...(cmd.parent?.opts() as RunsFlags), ...f });

@@ -10,6 +10,7 @@ interface SqlFlags extends LakeFlags {
   cacheDir?: string;
   maxRows?: string;
   threads?: string;
+  unsafe?: boolean;
 }
 
 const csvCell = (v: unknown): string => {
@@ -39,8 +40,14 @@ export function registerSql(program: Command): void {
       "where a remote store's Parquet files are mirrored (default ~/.cache/crypto-lakehouse/…)",
     )
     .option("--threads <n>", "DuckDB threads (default 2)")
+    .option(
+      "--unsafe",
+      "lift the sandbox (for the lakehouse's owner): any statement, any file, network and extensions; by default a query reads the lakehouse only",
+    )
     .action(async (query: string | undefined, f: SqlFlags) => {
-      const { openSqlSession, cleanDuckError, streamQuery } = await import("@crypto-lakehouse/silver");
+      const { openSqlSession, cleanDuckError, explainQueryError, streamQuery } = await import(
+        "@crypto-lakehouse/silver"
+      );
       const lake = await openLake(f);
       const threads = f.threads !== undefined ? Number(f.threads) : undefined;
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
@@ -52,6 +59,7 @@ export function registerSql(program: Command): void {
       const session = await openSqlSession(lake.storage, {
         ...(f.cacheDir ? { cacheDir: f.cacheDir } : {}),
         ...(threads ? { threads } : {}),
+        ...(f.unsafe ? { unsafe: true } : {}),
       }).finally(() => lake.dispose());
       const out = process.stdout;
       const write = async (s: string) => {
@@ -76,8 +84,13 @@ export function registerSql(program: Command): void {
         try {
           result = await streamQuery(session, sql);
         } catch (e) {
-          throw new LakehouseError("CONFIG_INVALID", `SQL error: ${cleanDuckError(e)}`, {
-            details: [`Views: ${session.views.map((v) => v.view).join(", ") || "(none)"}`],
+          if (e instanceof LakehouseError) throw e;
+          const message = cleanDuckError(e);
+          throw new LakehouseError("CONFIG_INVALID", `SQL error: ${message}`, {
+            details: [
+              ...explainQueryError(session, message),
+              `Views: ${session.views.map((v) => v.view).join(", ") || "(none)"}`,
+            ],
           });
         }
         const names = result.columns;

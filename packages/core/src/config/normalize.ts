@@ -383,6 +383,8 @@ export function normalizeConfig(
         );
       continue;
     }
+    // A set beside the list: requests may name hundreds of thousands of symbols (planning stays linear).
+    const seen = new Set(sel.symbols);
     given.values.forEach((s, i) => {
       const path = given.single ? given.path : [...given.path, i];
       const form = formOf(s, path);
@@ -397,7 +399,10 @@ export function normalizeConfig(
         );
         return;
       }
-      if (!sel.symbols.includes(s)) sel.symbols.push(s);
+      if (!seen.has(s)) {
+        seen.add(s);
+        sel.symbols.push(s);
+      }
     });
   }
   if (selections.length === 0 && symbols !== undefined) {
@@ -434,6 +439,9 @@ export function normalizeConfig(
       );
     }
   }
+
+  checkArchiveDates(start, end, selections, catalog, { problem, notes, startPath });
+  checkBucketAndRegion(raw, problem);
 
   if (
     problems.length === 0 &&
@@ -504,6 +512,77 @@ export function normalizeConfig(
     },
     settings,
   };
+}
+
+/**
+ * Dates before the archive: an earlier year than the first selected market's first files is surely a typo
+ * (`1025-06-01`) and refused; an earlier day of that year is clamped per market (the planner starts there), noted.
+ */
+function checkArchiveDates(
+  start: string | undefined,
+  end: string,
+  selections: MarketSelection[],
+  catalog: Catalog,
+  ctx: { problem: (path: Path, message: string) => void; notes: PlanNote[]; startPath: string },
+): void {
+  const firsts = selections
+    .map((s) => ({ market: s.market, first: catalog.market(s.market).matrix.firstDate }))
+    .filter((f): f is { market: string; first: string } => f.first !== undefined)
+    .sort((a, b) => (a.first < b.first ? -1 : 1));
+  const earliest = firsts[0];
+  if (!earliest) return;
+  const hint = `the archive has nothing before ${earliest.first} (${earliest.market} starts then)`;
+  if (start && start.slice(0, 4) < earliest.first.slice(0, 4)) {
+    ctx.problem(
+      ["date_range", "start"],
+      `${showValue(start)} is before the archive existed: ${hint}; a typo? Give a date from ` +
+        `${earliest.first} on, or leave ${ctx.startPath} out to begin at each series' first file`,
+    );
+    return;
+  }
+  if (isRealDate(end) && end < earliest.first) {
+    ctx.problem(["date_range", "end"], `${showValue(end)} is before the archive existed: ${hint}`);
+    return;
+  }
+  for (const f of firsts) {
+    if (start && start < f.first) {
+      ctx.notes.push({
+        level: "warn",
+        market: f.market,
+        message: `the ${f.market} archive starts ${f.first}: ${ctx.startPath} ${start} is before it, so ${f.market} is planned from ${f.first}`,
+      });
+    }
+  }
+}
+
+/** An S3 bucket name, as S3 allows it (3–63 characters, lower-case letters, digits, '.', '-', no '..'). */
+const BUCKET_NAME = /^(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** An AWS region (`ap-northeast-1`, `us-gov-west-1`); other S3 servers may name theirs more freely. */
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const ANY_REGION = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** A bucket or region that cannot be one would make every request fail with HTTP 400: bad input instead. */
+function checkBucketAndRegion(raw: RawConfig, problem: (path: Path, message: string) => void): void {
+  if (raw.bucket !== undefined && !BUCKET_NAME.test(raw.bucket)) {
+    problem(
+      ["bucket"],
+      `${showValue(raw.bucket)} is not a valid S3 bucket name (3–63 characters: lower-case letters, digits, ` +
+        `'.' and '-', starting and ending with a letter or digit, no '..', not an IP address; e.g. data.binance.vision)`,
+    );
+  }
+  if (raw.region === undefined) return;
+  const custom = raw.endpoint ?? raw.listing_endpoint ?? raw.object_endpoint;
+  if (!custom && !AWS_REGION.test(raw.region)) {
+    problem(
+      ["region"],
+      `${showValue(raw.region)} is not an AWS region (lower-case, like ap-northeast-1 or us-east-1; the archive is in ap-northeast-1)`,
+    );
+  } else if (custom && !ANY_REGION.test(raw.region)) {
+    problem(
+      ["region"],
+      `${showValue(raw.region)} is not a valid region name (lower-case letters, digits, '-' and '_', like us-east-1)`,
+    );
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 // Where things live in the lakehouse (README → "Lakehouse layout"), for every storage backend.
 import { hostname } from "node:os";
+import { LakehouseError } from "../errors.js";
 import type { ArchiveFile } from "../model/types.js";
 
 export function basename(key: string): string {
@@ -30,6 +31,25 @@ export function fileRecordKey(bronze: string): string {
 
 export function fileRecordFolder(bronzeFolderKey: string): string {
   return `${META}/files/${bronzeFolderKey}`;
+}
+
+/**
+ * What a run id may be: it names a file (`_meta/runs/<id>.json`), a staging folder and BullMQ job ids, so no '/',
+ * '..', ':' or spaces — letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100 characters.
+ */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** Throws CONFIG_INVALID (exit 2) for a run id that cannot name a run's files, with the rule. */
+export function checkRunId(runId: string, field = "--run-id"): string {
+  if (!RUN_ID_PATTERN.test(runId) || runId.includes("..")) {
+    throw new LakehouseError("CONFIG_INVALID", `${field}: ${JSON.stringify(runId)} is not a valid run id`, {
+      details: [
+        "A run id is 1–100 characters: letters, digits, '.', '_' and '-', starting with a letter or digit, no '..' " +
+          `(pattern ${RUN_ID_PATTERN.source}), e.g. 20250601-backfill.`,
+      ],
+    });
+  }
+  return runId;
 }
 
 export function runSummaryKey(runId: string): string {

@@ -70,6 +70,7 @@ export function applyOverlay(
       ...(prev ?? {}),
       ...(o.archivePath ? { archivePath: o.archivePath } : {}),
       ...(o.symbolPattern ? { symbolPattern: o.symbolPattern } : {}),
+      ...(o.firstDate ? { firstDate: o.firstDate } : {}),
       ...(o.description ? { description: o.description } : {}),
       dataTypes,
     } as MarketMatrix;

@@ -67,6 +67,11 @@ export const MarketMatrixSchema = z.object({
   archivePath: z.string().regex(/^[a-z0-9]+(\/[a-z0-9]+)*$/, "lower-case path segments"),
   /** Regex every symbol of this market must match. */
   symbolPattern: z.string(),
+  /**
+   * No file of this market covers a day before this one (the market's launch, on or before its first file): an
+   * earlier `--start` is clamped to it, and one in an earlier year is taken for a typo.
+   */
+  firstDate: date.optional(),
   description: z.string().optional(),
   dataTypes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), DataTypeSpecSchema),
 });
@@ -91,6 +96,7 @@ export const MatrixOverlaySchema = z.object({
     z.object({
       archivePath: MarketMatrixSchema.shape.archivePath.optional(),
       symbolPattern: z.string().optional(),
+      firstDate: date.optional(),
       description: z.string().optional(),
       dataTypes: z
         .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), DataTypeSpecSchema.partial())

@@ -103,3 +103,34 @@ export function redactSecrets<T>(value: T): T {
   for (const [k, v] of Object.entries(value)) out[k] = redactSecrets(v);
   return out as T;
 }
+
+/** Credentials a URL carried as `user:password@` (decoded). */
+export interface UrlCredentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * `url` without its `user:password@`, and those credentials, so a tool gets them through its environment or a
+ * private file instead of its command line or a message. A masked password (`***`, what a queued job carries) is
+ * no credential: the URL is used without one.
+ */
+export function splitUrlCredentials(url: string): { url: string; credentials?: UrlCredentials } {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@(.*)$/is.exec(url);
+  if (!m) return { url };
+  const [, scheme, userinfo, rest] = m as unknown as [string, string, string, string];
+  // Percent-decoding only: a '+' in user-info is a plus (AWS secret keys hold some), not a space.
+  const percentDecode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const colon = userinfo.indexOf(":");
+  const username = percentDecode(colon < 0 ? userinfo : userinfo.slice(0, colon));
+  const password = colon < 0 ? "" : percentDecode(userinfo.slice(colon + 1));
+  const bare = `${scheme}${rest}`;
+  if (password === REDACTED || username === REDACTED) return { url: bare };
+  return { url: bare, credentials: { username, password } };
+}

@@ -1,6 +1,12 @@
 // Collects exactly the given archive files (no planning, no resume skip) through the normal batch pipeline,
 // and records the run under _meta/runs/ like any collect run — what `verify --repair` re-fetches with.
-import type { ArchiveFile, CollectJob, RunSummary, ZipTestMode } from "@crypto-lakehouse/core";
+import {
+  type ArchiveFile,
+  type CollectJob,
+  checkRunId,
+  type RunSummary,
+  type ZipTestMode,
+} from "@crypto-lakehouse/core";
 import { type CollectDeps, newRunId, type Progress } from "./collect.js";
 import { executeRun } from "./run.js";
 
@@ -31,7 +37,7 @@ export async function collectFiles(
   files: readonly ArchiveFile[],
   opts: CollectFilesOptions,
 ): Promise<RunSummary> {
-  const runId = opts.runId ?? newRunId();
+  const runId = opts.runId !== undefined ? checkRunId(opts.runId) : newRunId();
   const { batchSize, concurrency, verify, zipTest } = opts;
   return executeRun(deps, {
     runId,

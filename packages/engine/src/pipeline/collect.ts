@@ -14,7 +14,7 @@ import type {
   RunSummary,
   StorageBackend,
 } from "@crypto-lakehouse/core";
-import { redactSecrets } from "@crypto-lakehouse/core";
+import { checkRunId, redactSecrets } from "@crypto-lakehouse/core";
 import { type Lister, type Plan, planFiles } from "../plan/planner.js";
 import { ChangeRecorder } from "./history.js";
 import { BronzeIndex, RefetchNotes } from "./resume.js";
@@ -53,6 +53,8 @@ export interface CollectOptions {
   job?: Omit<CollectJob, "runId">;
   /** Plans the run instead of the request's own plan (`lakehouse sync`: several followed selections at once). */
   plan?: (lister: Lister) => Plan;
+  /** What the summary records as the run's request, with `plan` (never secrets). */
+  request?: unknown;
 }
 
 export function newRunId(now = new Date()): string {
@@ -68,6 +70,7 @@ export async function runCollection(
   config: ResolvedConfig,
   opts: CollectOptions = {},
 ): Promise<RunSummary> {
+  if (opts.runId !== undefined) checkRunId(opts.runId);
   const { catalog, downloader, storage, executor } = deps;
   const { request, settings } = config;
   let notes: PlanNote[] = [];
@@ -146,7 +149,7 @@ export async function runCollection(
       fields: { output: storage.location, downloader: downloader.id, executor: executor.id },
     },
     record: () => ({
-      request: { ...request, notes: undefined },
+      request: opts.request ?? { ...request, notes: undefined },
       settings: publicSettings(settings),
       notes: [
         ...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`),

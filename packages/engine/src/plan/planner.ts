@@ -112,7 +112,9 @@ async function* generateFiles(
             symbol,
             ...(interval ? { interval } : {}),
           };
-          let start = request.start;
+          // Nothing of the market predates its first date (a note says so when the request does).
+          const first = market.matrix.firstDate;
+          let start = request.start && first && request.start < first ? first : request.start;
           if (!start) {
             start = await earliestPeriod(series, ctx.lister!);
             if (!start) {
@@ -162,7 +164,8 @@ async function symbolsFor(
   lister: Lister | undefined,
   note: (n: PlanNote) => void,
 ): Promise<string[]> {
-  const out: string[] = [];
+  // Insertion-ordered and deduplicated in O(1) per symbol: a request may name hundreds of thousands.
+  const out = new Set<string>();
   for (const s of sel.symbols) {
     const r = market.resolveSymbol(dataType, s);
     if (!r) {
@@ -175,9 +178,9 @@ async function symbolsFor(
       continue;
     }
     if (r.note) note({ level: "info", market: market.id, dataType, message: r.note });
-    if (!out.includes(r.symbol)) out.push(r.symbol);
+    out.add(r.symbol);
   }
-  if (sel.patterns.length === 0) return out;
+  if (sel.patterns.length === 0) return [...out];
   const found = new Set<string>();
   for (const partition of spec.partitions) {
     for await (const e of lister!(market.dataTypePrefix(partition, dataType), "/")) {
@@ -196,9 +199,9 @@ async function symbolsFor(
         message: `no ${dataType} symbol in the archive matches '${pattern}'`,
       });
     }
-    for (const s of matched) if (!out.includes(s)) out.push(s);
+    for (const s of matched) out.add(s);
   }
-  return out;
+  return [...out];
 }
 
 /** The first day covered by any file of the series, from listing its folders (daily and monthly). */
