@@ -177,7 +177,8 @@ for (;;) {
     break;
   }
   final = JSON.parse(r.stdout);
-  if (final.planned !== planned.length) console.error(`planned ${final.planned}, the replica has ${planned.length}`);
+  if (final.planned !== planned.length)
+    console.error(`planned ${final.planned}, the replica has ${planned.length}`);
   console.error(
     `run ${runs}: completed (${final.counts.downloaded} downloaded, ${final.counts.skipped} skipped)`,
   );
