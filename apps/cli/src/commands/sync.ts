@@ -1,4 +1,4 @@
-// `lakehouse sync [selection]`: brings a lakehouse up to today in one idempotent run (see packages/lakehouse sync);
+// `lakehouse sync [selection]`: brings a lakehouse up to today in one idempotent run (see packages/runtime/src/sync.ts);
 // without a selection it follows what the lakehouse already follows. `--dry-run` sizes it up; with `--queue`,
 // `--every 1h` registers a repeatable sync that `lakehouse-worker`s run (`--every off` removes it).
 
