@@ -57,7 +57,7 @@ async function childFiles(root, days, mode) {
   const [{ computeCoverage }, { createLocalStorage }, { builtinRegistry }, core] = await Promise.all([
     import(dist("coverage")),
     import(dist("storage-local")),
-    import(dist("lakehouse")),
+    import(dist("runtime")),
     import(dist("core")),
   ]);
   const storage = createLocalStorage({ root });

@@ -108,6 +108,9 @@ const args = [
   START,
   "--end",
   END,
+  // The replica holds daily files only (auto would plan monthly files for whole months).
+  "--partitions",
+  "daily",
   "--output",
   out,
   "--concurrency",
@@ -174,6 +177,8 @@ for (;;) {
     break;
   }
   final = JSON.parse(r.stdout);
+  if (final.planned !== planned.length)
+    console.error(`planned ${final.planned}, the replica has ${planned.length}`);
   console.error(
     `run ${runs}: completed (${final.counts.downloaded} downloaded, ${final.counts.skipped} skipped)`,
   );

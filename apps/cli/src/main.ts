@@ -12,6 +12,7 @@ import { registerRuns } from "./commands/runs.js";
 import { registerSilver } from "./commands/silver.js";
 import { registerSql } from "./commands/sql.js";
 import { registerSymbols } from "./commands/symbols.js";
+import { registerSync } from "./commands/sync.js";
 import { registerVerify } from "./commands/verify.js";
 import { reportError } from "./errors.js";
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerMatrix(program);
   registerPlan(program);
   registerCollect(program);
+  registerSync(program);
   registerSilver(program);
   registerSql(program);
   registerGold(program);

@@ -3,6 +3,7 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { isLakehouseError, LakehouseError, type Logger } from "@crypto-lakehouse/core";
+import type { SyncJobData } from "@crypto-lakehouse/executor-bullmq";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { createWorkerLogger, type LogOptions } from "./log.js";
 import { serveMetrics, WorkerMetrics } from "./metrics.js";
@@ -111,7 +112,7 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
   // Loaded here, not at the top: `--help` and flag errors should not wait for every plugin to load.
   const { checkDownloader } = await import("@crypto-lakehouse/runtime");
   const { runtimeFor } = await import("./kinds.js");
-  const { startQueueWorker } = await import("@crypto-lakehouse/executor-bullmq");
+  const { startQueueWorker, startSyncWorker } = await import("@crypto-lakehouse/executor-bullmq");
   const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
   if (!url)
     throw new LakehouseError(
@@ -146,6 +147,13 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
       },
     },
   });
+  // Scheduled syncs (`lakehouse sync --every … --queue …`), one at a time beside the batches.
+  const syncs = await startSyncWorker({
+    queue: url,
+    name,
+    logger: log,
+    run: (data) => runScheduledSync(data, log),
+  });
   const sampler = setInterval(() => {
     metrics.running = worker.running;
   }, 250);
@@ -179,10 +187,26 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
     running: worker.running,
     timeoutSeconds: f.shutdownTimeout,
   });
-  await worker.close({ timeoutMs: f.shutdownTimeout * 1000 });
+  await Promise.all([worker.close({ timeoutMs: f.shutdownTimeout * 1000 }), syncs.close()]);
   clearInterval(sampler);
   await runtimes.disposeAll();
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   log.info("worker stopped", metrics.snapshot());
   return 0;
+}
+
+/** One scheduled sync: the lakehouse's config resolved here (credentials from this worker's environment). */
+async function runScheduledSync(data: SyncJobData, log: Logger): Promise<unknown> {
+  const { resolveLake, resolveRun, syncResolved } = await import("@crypto-lakehouse/runtime");
+  // Without its own selection the sync follows what the lakehouse follows: only its settings are resolved.
+  const run = data.explicit ? await resolveRun(data.config) : await resolveLake(data.config);
+  const r = await syncResolved(run, { explicit: data.explicit, logger: log.child({ schedule: data.id }) });
+  const s = r.summary;
+  log.info("scheduled sync finished", {
+    schedule: data.id,
+    runId: s?.runId,
+    status: s?.status,
+    counts: s?.counts,
+  });
+  return { runId: s?.runId, status: s?.status, counts: s?.counts, bytes: s?.bytes };
 }

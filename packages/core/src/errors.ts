@@ -11,6 +11,8 @@ export type ErrorCode =
   | "TOOL_MISSING"
   | "PLUGIN_INVALID"
   | "CANCELLED"
+  /** The local disk clearly cannot hold what a run would download (the CLI exits 3). */
+  | "NO_SPACE"
   | "INTERNAL";
 
 /** Codes that mean "the user asked for something we cannot do" — the CLI exits 2 for these. */

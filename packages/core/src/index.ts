@@ -51,6 +51,9 @@ export type {
   FileResult,
   KindJob,
   QueueJob,
+  ExecutorSchedules,
+  SyncSchedule,
+  SyncScheduleSpec,
 } from "./contracts/executor.js";
 export { jobKind } from "./contracts/executor.js";
 export type { LogFields, Logger, PluginDeps } from "./contracts/logger.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { RemoteEntry } from "@crypto-lakehouse/core";
 import { createLocalStorage } from "@crypto-lakehouse/storage-local";
 import { afterAll, describe, expect, it } from "vitest";
-import { ListingCache, listingCacheKey } from "./listing.js";
+import { archiveSource, ListingCache, listingCacheKey } from "./listing.js";
 
 const root = mkdtempSync(join(tmpdir(), "lh-listing-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -64,5 +64,17 @@ describe("ListingCache", () => {
     await noStore.folder(prefix);
     await noStore.folder(prefix);
     expect(noStore.stats).toEqual({ listed: 2, cached: 0 });
+  });
+});
+
+describe("archiveSource", () => {
+  it("never carries an endpoint's password into the cache it identifies", () => {
+    const source = archiveSource({
+      endpoint: "http://key:s3cr3t-pw@127.0.0.1:9000",
+      bucket: "data.binance.vision",
+    });
+    expect(source).not.toContain("s3cr3t-pw");
+    expect(source).toContain("127.0.0.1:9000");
+    expect(source.endsWith("/data.binance.vision")).toBe(true);
   });
 });

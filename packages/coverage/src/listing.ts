@@ -1,7 +1,7 @@
 // The archive's listing, one folder at a time, cached in the lakehouse under `_meta/listing/` so coverage and
 // symbol history answer from it without a request per file, and a second run within the freshness window
 // without a request at all.
-import { META, REAL_ARCHIVE, type RemoteEntry, type StorageBackend } from "@crypto-lakehouse/core";
+import { META, REAL_ARCHIVE, type RemoteEntry, redactUrl, type StorageBackend } from "@crypto-lakehouse/core";
 
 /** Lists one archive folder (delimiter `/`): its objects and its sub-folders. */
 export type FolderLister = (prefix: string) => AsyncIterable<RemoteEntry>;
@@ -36,9 +36,10 @@ export interface ListingCacheOptions {
   concurrency?: number;
 }
 
-/** The cache's archive identity: endpoint + bucket (the real archive's endpoint when none is set). */
+/** The cache's archive identity: endpoint + bucket (the real archive's endpoint when none is set); it is written into
+ * the cache under `_meta/`, so URL credentials are masked. */
 export function archiveSource(s: { endpoint?: string; bucket: string }): string {
-  return `${s.endpoint ?? REAL_ARCHIVE.endpoint}/${s.bucket}`;
+  return `${redactUrl(s.endpoint ?? REAL_ARCHIVE.endpoint)}/${s.bucket}`;
 }
 
 export const DEFAULT_LISTING_MAX_AGE_MS = 6 * 3600_000;

@@ -21,4 +21,9 @@ export {
   verifyStoredFile,
 } from "./pipeline/verify.js";
 export { FULL_CHECK_BYTES, PREFIX_BYTES } from "./pipeline/zipcheck.js";
+export type { FilesBytes, PlanEstimate } from "./plan/estimate.js";
+export { assertRoomFor, estimatePlan, freeBytes, measuredThroughput } from "./plan/estimate.js";
+export type { Lister, Plan } from "./plan/planner.js";
 export { planFiles } from "./plan/planner.js";
+export type { FollowedSelection, SyncPlanContext } from "./plan/sync.js";
+export { followedSelections, planSync } from "./plan/sync.js";

@@ -6,6 +6,14 @@ export { bullmqOptionsSchema, redactUrl, resolveOptions } from "./options.js";
 export { bullmqExecutor } from "./plugin.js";
 export type { CancelResult, QueuedRun } from "./runs.js";
 export { cancelRun, listQueuedRuns } from "./runs.js";
+export type { SyncJobData, SyncWorker } from "./schedule.js";
+export {
+  listSyncSchedules,
+  scheduleSync,
+  startSyncWorker,
+  syncScheduleId,
+  unscheduleSync,
+} from "./schedule.js";
 export { stripSecrets } from "./secrets.js";
 export type {
   BatchEnd,

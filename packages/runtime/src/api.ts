@@ -16,6 +16,7 @@ import { type FailedRun, failedRunOf, newRunId, type Progress, planFiles } from 
 import type { PluginRegistry } from "./registry.js";
 import { type ResolvedRun, resolveRun } from "./resolve.js";
 import { createRuntime, openRuntime } from "./runtime.js";
+import { checkLocalRoom, requestPlan } from "./sync.js";
 
 export interface CommonOptions {
   /** Folder that relative `matrix_path` and `plugins` entries are resolved from (default: cwd). */
@@ -32,6 +33,11 @@ export interface CollectApiOptions extends CommonOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   runId?: string;
+  /**
+   * On a local lakehouse, size the selection from the archive's listing first and refuse (`NO_SPACE`) when the
+   * disk clearly cannot hold what would be downloaded (default true).
+   */
+  spaceCheck?: boolean;
 }
 
 export interface CollectResult extends RunSummary {
@@ -90,6 +96,7 @@ export async function collectResolved(
   const runId = options.runId !== undefined ? checkRunId(options.runId) : newRunId();
   const runtime = await createRuntime(run, { logger: (options.logger ?? silentLogger).child({ runId }) });
   try {
+    if (options.spaceCheck !== false) await checkLocalRoom(runtime, requestPlan(run, options.today));
     const summary = await runtime.collect(run.request, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

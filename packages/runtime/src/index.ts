@@ -21,3 +21,5 @@ export type { Runtime, RuntimeOptions } from "./runtime.js";
 export { createRuntime, openRuntime } from "./runtime.js";
 export type { Choice } from "./selection.js";
 export { executorSelection, storageSelection } from "./selection.js";
+export type { SyncOptions, SyncResult } from "./sync.js";
+export { checkLocalRoom, estimateResolved, syncResolved } from "./sync.js";

@@ -20,6 +20,8 @@ import {
   type RunSummary,
   type StorageBackend,
   type StoragePlugin,
+  type SyncSchedule,
+  type SyncScheduleSpec,
   silentLogger,
 } from "@crypto-lakehouse/core";
 import type { CollectFilesOptions, CollectOptions } from "@crypto-lakehouse/engine";
@@ -49,16 +51,76 @@ export interface Runtime {
   /** The store as queued jobs name it to workers (its plugin's `portable` hook applied). */
   storageJob(): Promise<{ id: string; options: unknown }>;
   /** Plans `request`, skips what bronze holds, runs the rest through the executor, records the summary. */
-  collect(request: CollectionRequest, opts?: CollectOptions): Promise<RunSummary>;
+  /** (`request` may be absent when `opts.plan` plans the run, as `sync` does.) */
+  collect(request: CollectionRequest | undefined, opts?: CollectOptions): Promise<RunSummary>;
   /** Fetches exactly `files` through the same pipeline (verify --repair). */
   collectFiles(files: readonly ArchiveFile[], opts: Omit<CollectFilesOptions, "job">): Promise<RunSummary>;
   /** Runs the executor knows (`lakehouse runs --queue/--executor`). */
   executorRuns(): Promise<ExecutorRun[]>;
   /** Cancels a run on the executor (`lakehouse cancel`). */
   cancelRun(runId: string): Promise<CancelResult>;
+  /** `lakehouse cancel ID`: removes the repeatable sync of that id if the executor keeps one, else cancels the run. */
+  cancel(id: string): Promise<{ schedule: { id: string; removed: boolean } } | { run: CancelResult }>;
+  /** Repeatable syncs the executor keeps (none when it keeps none). */
+  schedules(): Promise<SyncSchedule[]>;
+  /** Registers the lakehouse's repeatable sync on the executor (`sync --every`). */
+  scheduleSync(everyMs: number, spec: SyncScheduleSpec): Promise<SyncSchedule>;
+  /** Removes a repeatable sync by its id or its lakehouse's output (`sync --every off`). */
+  unscheduleSync(idOrOutput: string): Promise<{ id: string; removed: boolean }>;
   /** Checks every plugin choice and its options (exit-2 errors) before anything is created. */
   check(): Promise<void>;
   dispose(): Promise<void>;
+}
+
+type ExecutorOps = Pick<
+  Runtime,
+  "executorRuns" | "cancelRun" | "cancel" | "schedules" | "scheduleSync" | "unscheduleSync"
+>;
+
+/** What the CLI asks of the executor beyond running batches, through its optional hooks (never its id). */
+function executorOps(choice: () => Promise<Choice<ExecutorPlugin>>, logger: Logger): ExecutorOps {
+  const deps = { logger };
+  const hooked = async <K extends "listRuns" | "cancel" | "schedules">(hook: K, what: string) => {
+    const { plugin, options } = await choice();
+    if (!plugin[hook]) {
+      throw new LakehouseError(
+        "UNSUPPORTED",
+        `The '${plugin.id}' executor cannot ${what}; name one that can with --queue or --executor`,
+      );
+    }
+    return { plugin: plugin as ExecutorPlugin & Required<Pick<ExecutorPlugin, K>>, options };
+  };
+  const cancelRun = async (runId: string) => {
+    const { plugin, options } = await hooked("cancel", "cancel runs");
+    return plugin.cancel(options, runId, deps);
+  };
+  const schedules = async () => {
+    const { plugin, options } = await choice();
+    return plugin.schedules ? plugin.schedules.list(options, deps) : [];
+  };
+  return {
+    async executorRuns() {
+      const { plugin, options } = await hooked("listRuns", "list runs");
+      return plugin.listRuns(options, deps);
+    },
+    cancelRun,
+    schedules,
+    async cancel(id) {
+      const { plugin, options } = await choice();
+      if (plugin.schedules && (await schedules()).some((s) => s.id === id)) {
+        return { schedule: await plugin.schedules.remove(options, id, deps) };
+      }
+      return { run: await cancelRun(id) };
+    },
+    async scheduleSync(everyMs, spec) {
+      const { plugin, options } = await hooked("schedules", "run repeatable syncs");
+      return plugin.schedules.add(options, everyMs, spec, deps);
+    },
+    async unscheduleSync(idOrOutput) {
+      const { plugin, options } = await hooked("schedules", "run repeatable syncs");
+      return plugin.schedules.remove(options, idOrOutput, deps);
+    },
+  };
 }
 
 /** A runtime for the settings: nothing is loaded or created until asked for. */
@@ -92,16 +154,6 @@ export function openRuntime(lake: LakeParts, opts: RuntimeOptions = {}): Runtime
       plugins: lake.settings.plugins,
     };
   };
-  const executorHook = async <K extends "listRuns" | "cancel">(hook: K, what: string) => {
-    const { plugin, options } = await get<Choice<ExecutorPlugin>>(TOKENS.ExecutorChoice);
-    if (!plugin[hook]) {
-      throw new LakehouseError(
-        "UNSUPPORTED",
-        `The '${plugin.id}' executor cannot ${what}; name one that can with --queue or --executor`,
-      );
-    }
-    return { plugin, options, deps: { logger } };
-  };
   return {
     container: c,
     logger,
@@ -119,7 +171,8 @@ export function openRuntime(lake: LakeParts, opts: RuntimeOptions = {}): Runtime
       const j = await job();
       // The engine loads with the first run: commands that only read the lake or plan do not pay for it.
       const { runCollection } = await import("@crypto-lakehouse/engine");
-      return runCollection(deps, { request, settings: lake.settings }, { ...o, job: { ...j, ...o.job } });
+      const config = { settings: lake.settings, ...(request ? { request } : {}) };
+      return runCollection(deps, config, { ...o, job: { ...j, ...o.job } });
     },
     async collectFiles(files, o) {
       const deps = await parts();
@@ -128,14 +181,7 @@ export function openRuntime(lake: LakeParts, opts: RuntimeOptions = {}): Runtime
       const { collectFiles } = await import("@crypto-lakehouse/engine");
       return collectFiles(deps, files, { ...o, job: j });
     },
-    async executorRuns() {
-      const { plugin, options, deps } = await executorHook("listRuns", "list runs");
-      return plugin.listRuns!(options, deps);
-    },
-    async cancelRun(runId) {
-      const { plugin, options, deps } = await executorHook("cancel", "cancel runs");
-      return plugin.cancel!(options, runId, deps);
-    },
+    ...executorOps(() => get<Choice<ExecutorPlugin>>(TOKENS.ExecutorChoice), logger),
     dispose: () => disposeContainer(c),
   };
 }

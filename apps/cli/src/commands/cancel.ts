@@ -1,6 +1,6 @@
 // `lakehouse cancel RUN_ID --queue redis://…` (or `--executor ID`): stops a run handed to an executor that can
-// cancel (the bullmq queue, a plugin's). Its waiting batches are removed, running ones stop within about a
-// second; files already stored stay (resume picks up from there).
+// cancel (the bullmq queue, a plugin's), or removes a repeatable sync by its id. A run's waiting batches are
+// removed, running ones stop within about a second; files already stored stay (resume picks up from there).
 import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import type { Command } from "commander";
 import { lakeRuntime } from "../lake.js";
@@ -25,7 +25,17 @@ async function cancel(runId: string, f: CancelFlags): Promise<void> {
         "cancel needs the queue: pass --queue redis://HOST:PORT (or set LAKEHOUSE_QUEUE), or the executor with --executor",
       );
     }
-    const r = await runtime.cancelRun(runId);
+    const done = await runtime.cancel(runId);
+    if ("schedule" in done) {
+      const { id, removed } = done.schedule;
+      process.stdout.write(
+        f.json || !process.stdout.isTTY
+          ? `${JSON.stringify({ id, removed }, null, 2)}\n`
+          : `Removed the repeatable sync ${id}; a sync already running finishes.\n`,
+      );
+      return;
+    }
+    const r = done.run;
     if (f.json || !process.stdout.isTTY) {
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       return;
@@ -46,8 +56,13 @@ async function cancel(runId: string, f: CancelFlags): Promise<void> {
 export function registerCancel(program: Command): void {
   program
     .command("cancel")
-    .description("cancel a run queued with --queue (or run by an executor that can cancel)")
-    .argument("<run-id>", "the run to cancel (see `lakehouse runs`)")
+    .description(
+      "cancel a run queued with --queue (or run by an executor that can cancel): remove its waiting batches and stop the running ones",
+    )
+    .argument(
+      "<run-id>",
+      "the run to cancel, or a repeatable sync's id (sync-…) to remove (see `lakehouse runs`)",
+    )
     .option("--queue <redis-url>", "the queue's Redis, as given to collect --queue (or env LAKEHOUSE_QUEUE)")
     .option(
       "--executor <id>",

@@ -15,6 +15,8 @@ interface CollectFlags extends RunFlags, LogOptions {
   json?: boolean;
   runId?: string;
   silver?: boolean;
+  /** false with --no-space-check. */
+  spaceCheck?: boolean;
 }
 
 export function registerCollect(program: Command): void {
@@ -24,6 +26,10 @@ export function registerCollect(program: Command): void {
     .option("--json", "no progress display; print the run summary as JSON")
     .option("--run-id <id>", "use this run id (default: a new one)")
     .option("--silver", "convert what bronze holds for this selection to silver Parquet afterwards")
+    .option(
+      "--no-space-check",
+      "do not size the selection first (local output: refused, exit 3, when the disk clearly cannot hold it)",
+    )
     .action(async (f: CollectFlags, cmd: Command) => {
       const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/runtime");
       const globals = cmd.optsWithGlobals() as LogOptions;
@@ -43,6 +49,7 @@ export function registerCollect(program: Command): void {
           signal: controller.signal,
           onProgress: (p) => view.update(p),
           ...(f.runId ? { runId: f.runId } : {}),
+          ...(f.spaceCheck === false ? { spaceCheck: false } : {}),
         });
       } catch (e) {
         // A run that started and then failed: scripts still get its summary, people the error and the record.

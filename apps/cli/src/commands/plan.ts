@@ -3,10 +3,12 @@ import { type Command, Option } from "commander";
 import { addRunFlags, type RunFlags } from "../flags.js";
 import { resolveSelection } from "../lake.js";
 import { table } from "../table.js";
+import { renderEstimate } from "./sync.js";
 
 interface PlanFlags extends RunFlags {
   keys?: boolean;
   json?: boolean;
+  estimate?: boolean;
 }
 
 const SAMPLES = 5;
@@ -21,9 +23,20 @@ export function registerPlan(program: Command): void {
       new Option("--keys", "print every planned archive key, one per line, nothing else").conflicts("json"),
     )
     .option("--json", "print one JSON document with counts, notes and keys")
+    .option(
+      "--estimate",
+      "also list the archive (one listing per folder): bytes, what --output already holds, and the time it would take",
+    )
     .action(async (f: PlanFlags) => {
-      const { groupKey, planResolved } = await import("@crypto-lakehouse/runtime");
+      const { estimateResolved, groupKey, planResolved } = await import("@crypto-lakehouse/runtime");
       const run = await resolveSelection(f);
+      if (f.estimate && !f.keys) {
+        const e = await estimateResolved(run);
+        process.stdout.write(
+          f.json ? `${JSON.stringify({ estimate: e }, null, 2)}\n` : `${renderEstimate(e)}\n`,
+        );
+        return;
+      }
       const plan = await planResolved(run);
       try {
         const byGroup = new Map<string, number>();

@@ -1,7 +1,7 @@
 // `lakehouse runs`: past runs recorded under _meta/runs/ (newest first), `runs show ID` for one of them, and with
 // --queue / --executor the runs the executor knows (in flight or recently finished).
 
-import type { ExecutorRun, Logger, RunSummary, StorageBackend } from "@crypto-lakehouse/core";
+import type { ExecutorRun, Logger, RunSummary, StorageBackend, SyncSchedule } from "@crypto-lakehouse/core";
 import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import { OUTCOMES } from "@crypto-lakehouse/core/model";
 import type { Command } from "commander";
@@ -107,6 +107,19 @@ function renderExecutorTable(runs: readonly ExecutorRun[]): string {
   );
 }
 
+function renderSchedules(schedules: readonly SyncSchedule[]): string {
+  return table(
+    ["id", "lakehouse", "every", "next", "syncs so far"],
+    schedules.map((s) => [
+      s.id,
+      s.output,
+      formatDuration(s.everyMs),
+      s.next ? new Date(s.next).toISOString().replace(/\.\d+Z$/, "Z") : "-",
+      s.iterations ?? 0,
+    ]),
+  );
+}
+
 function addStoreFlags(cmd: Command): Command {
   return cmd
     .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
@@ -139,11 +152,15 @@ async function listRuns(f: RunsFlags, logger: Logger): Promise<void> {
     // Only when named on the command line: a collect config's queue is not contacted by a plain `runs`.
     if (merged.sources.queue || merged.sources.executor) {
       const queued = (await runtime.executorRuns()).slice(0, limit);
-      if (f.json)
-        return void out(`${JSON.stringify({ stored: entries.map((e) => e.summary), queued }, null, 2)}\n`);
+      const schedules = await runtime.schedules();
+      if (f.json) {
+        const stored = entries.map((e) => e.summary);
+        return void out(`${JSON.stringify({ stored, queued, schedules }, null, 2)}\n`);
+      }
       const { redactUrl } = await import("@crypto-lakehouse/core");
       const { queue, executor } = runtime.settings;
       const where = queue ? "the queue" : `the ${executor?.kind} executor`;
+      if (schedules.length) out(`Repeatable syncs:\n${renderSchedules(schedules)}\n\n`);
       if (queued.length) out(`In ${where}:\n${renderExecutorTable(queued)}\n\n`);
       else out(`No runs in ${where}${queue ? ` ${redactUrl(queue)}` : ""}\n\n`);
     }

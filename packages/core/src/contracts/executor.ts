@@ -127,6 +127,37 @@ export interface CancelResult {
   previous: string;
 }
 
+/** A repeatable `lakehouse sync` an executor runs on its workers (`sync --every 1h --queue …`). */
+export interface SyncScheduleSpec {
+  /** The lakehouse (absolute path or URL): one schedule per lakehouse. */
+  output: string;
+  /** Config the workers resolve (no secrets, no queue: workers use their own). */
+  config: Record<string, unknown>;
+  /** The selection is the config's; otherwise the lakehouse's followed selections. */
+  explicit: boolean;
+}
+
+/** A registered repeatable sync: one row of `lakehouse runs`' "Repeatable syncs". */
+export interface SyncSchedule {
+  id: string;
+  output: string;
+  everyMs: number;
+  /** When the next sync is due (ms since epoch). */
+  next?: number;
+  /** Syncs started so far. */
+  iterations?: number;
+  explicit: boolean;
+}
+
+/** What an executor that runs repeatable syncs offers (`sync --every`, `runs`, `cancel <schedule id>`). */
+export interface ExecutorSchedules<O> {
+  /** Registers (or replaces) the lakehouse's repeatable sync; the first one is due at once. */
+  add(options: O, everyMs: number, spec: SyncScheduleSpec, deps: PluginDeps): Promise<SyncSchedule>;
+  /** Removes one by its id or its lakehouse's output; `removed` false when there was none. */
+  remove(options: O, idOrOutput: string, deps: PluginDeps): Promise<{ id: string; removed: boolean }>;
+  list(options: O, deps: PluginDeps): Promise<SyncSchedule[]>;
+}
+
 export interface ExecutorPlugin<O = unknown> {
   readonly kind: "executor";
   readonly id: string;
@@ -143,5 +174,7 @@ export interface ExecutorPlugin<O = unknown> {
   listRuns?(options: O, deps: PluginDeps): Promise<ExecutorRun[]>;
   /** Stops a run: drops its batches not started, stops the running ones (`lakehouse cancel`). */
   cancel?(options: O, runId: string, deps: PluginDeps): Promise<CancelResult>;
+  /** Repeatable syncs run by this executor's workers. */
+  schedules?: ExecutorSchedules<O>;
   create(options: O, deps: PluginDeps): Executor | Promise<Executor>;
 }

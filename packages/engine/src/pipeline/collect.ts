@@ -53,6 +53,8 @@ export interface CollectOptions {
   job?: Omit<CollectJob, "runId">;
   /** Plans the run instead of the request's own plan (`lakehouse sync`: several followed selections at once). */
   plan?: (lister: Lister) => Plan;
+  /** What the summary records as the run's request, with `plan` (never secrets). */
+  request?: unknown;
 }
 
 export function newRunId(now = new Date()): string {
@@ -65,10 +67,12 @@ export function newRunId(now = new Date()): string {
 
 export async function runCollection(
   deps: CollectDeps,
-  config: ResolvedConfig,
+  config: Pick<ResolvedConfig, "settings"> & { request?: ResolvedConfig["request"] },
   opts: CollectOptions = {},
 ): Promise<RunSummary> {
   if (opts.runId !== undefined) checkRunId(opts.runId);
+  // `sync` plans its followed selections itself; every other run plans its request.
+  if (!config.request && !opts.plan) throw new TypeError("runCollection needs a request or a plan");
   const { catalog, downloader, storage, executor } = deps;
   const { request, settings } = config;
   let notes: PlanNote[] = [];
@@ -82,7 +86,7 @@ export async function runCollection(
   function toFetch({ progress, onFile, planComplete }: RunTally): AsyncIterable<ArchiveFile> {
     const plan = opts.plan
       ? opts.plan(list)
-      : planFiles(request, { catalog, lister: list, ...(opts.today ? { today: opts.today } : {}) });
+      : planFiles(request!, { catalog, lister: list, ...(opts.today ? { today: opts.today } : {}) });
     notes = plan.notes;
     const index =
       settings.resume && !settings.forceRedownload
@@ -147,7 +151,7 @@ export async function runCollection(
       fields: { output: storage.location, downloader: downloader.id, executor: executor.id },
     },
     record: () => ({
-      request: { ...request, notes: undefined },
+      request: opts.request ?? { ...request, notes: undefined },
       settings: publicSettings(settings),
       notes: [
         ...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`),
