@@ -48,10 +48,10 @@ export type {
   ExecutorPlugin,
   ExecutorRun,
   ExecutorRunInput,
+  ExecutorSchedules,
   FileResult,
   KindJob,
   QueueJob,
-  ExecutorSchedules,
   SyncSchedule,
   SyncScheduleSpec,
 } from "./contracts/executor.js";

@@ -168,8 +168,7 @@ export async function syncResolved(
       const failed = failedRunOf(e);
       throw failed ? new CollectRunError(e, failed) : e;
     }
-    const coverage =
-      options.coverage === false ? undefined : await updateCoverage(runtime, notes, today);
+    const coverage = options.coverage === false ? undefined : await updateCoverage(runtime, notes, today);
     return {
       selections,
       notes: notes.map(text),

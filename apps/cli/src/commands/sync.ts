@@ -79,7 +79,11 @@ async function schedule(f: SyncFlags, every: number | "off", config: Record<stri
       return;
     }
     // The queue's URL stays out of the job (workers use their own); so do credentials (their own environment).
-    const { queue: _q, executor: _e, ...rest }: Record<string, unknown> = { ...config, output_directory: output };
+    const {
+      queue: _q,
+      executor: _e,
+      ...rest
+    }: Record<string, unknown> = { ...config, output_directory: output };
     const explicit = followsOwn(config);
     const s = await runtime.scheduleSync(every, { output, config: rest, explicit });
     process.stdout.write(
@@ -127,7 +131,7 @@ export function registerSync(program: Command): void {
       const run = explicit ? await resolveRun(merged.config, how) : await resolveLake(merged.config, how);
       const globals = cmd.optsWithGlobals() as LogOptions;
       const interactive = Boolean(process.stderr.isTTY) && !f.json && !f.dryRun;
-      const view = createProgressView(interactive);
+      const view = await createProgressView(interactive);
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once("SIGINT", onSignal);
@@ -136,7 +140,7 @@ export function registerSync(program: Command): void {
       try {
         result = await syncResolved(run, {
           explicit,
-          logger: createCliLogger(globals),
+          logger: await createCliLogger(globals),
           signal: controller.signal,
           onProgress: (p) => view.update(p),
           ...(f.dryRun ? { dryRun: true } : {}),
