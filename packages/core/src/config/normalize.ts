@@ -164,6 +164,8 @@ export function normalizeSettings(
 ): CollectSettings {
   const problems: Problem[] = [];
   const { raw } = parseParts(input, problems);
+  // The archive's bucket and region matter without a selection too (symbols, coverage, sync list the archive).
+  if (raw) checkBucketAndRegion(raw, (path, message) => problems.push({ path, message }));
   if (!raw || problems.length) throw invalidConfig(problems, input, pathNamer(opts.sources));
   return settingsOf(raw);
 }
