@@ -75,7 +75,8 @@ function seriesOf(f: ArchiveFile): string {
   return `${f.market}/${f.partition}/${f.dataType}/${f.symbol}/${f.interval ?? ""}`;
 }
 
-const KLINE_CLASS = new Set(["klines", "indexPriceKlines", "markPriceKlines", "premiumIndexKlines"]);
+/** Kline-class series (klines, index/mark/premium price klines) are the ones filed under an interval folder. */
+const klineClass = (f: ArchiveFile) => f.interval !== undefined;
 
 /**
  * One hole per partition, strictly inside a series (its neighbours exist, like spot BTCUSDT 1mo 2024-03 between
@@ -96,8 +97,8 @@ export function chooseHoles(files: readonly ArchiveFile[], minFiles = 3): string
     const candidates = [...series.entries()]
       .filter(([, list]) => list.length >= minFiles)
       .sort(([a, la], [b, lb]) => {
-        const ka = KLINE_CLASS.has(la[0]!.dataType) ? 0 : 1;
-        const kb = KLINE_CLASS.has(lb[0]!.dataType) ? 0 : 1;
+        const ka = klineClass(la[0]!) ? 0 : 1;
+        const kb = klineClass(lb[0]!) ? 0 : 1;
         return ka - kb || (a < b ? -1 : a > b ? 1 : 0);
       });
     const chosen = candidates[0]?.[1];
