@@ -88,7 +88,7 @@ function toFetch(
   const { list } = state;
   const plan = opts.plan
     ? opts.plan(list)
-    : planFiles(request, {
+    : planFiles(request!, {
         catalog: deps.catalog,
         lister: list,
         ...(opts.today ? { today: opts.today } : {}),
