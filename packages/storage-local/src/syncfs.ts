@@ -111,6 +111,7 @@ class SyncHelper {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
+    this.hold(child, true);
     child.stdin.end();
     await this.exited;
   }
