@@ -57,6 +57,7 @@ export type {
   MarketPlugin,
   ReplicaFormat,
   SymbolResolution,
+  SymbolRewrite,
 } from "./contracts/market.js";
 export { CSV_DIALECTS, defineMarket } from "./contracts/market.js";
 export type {

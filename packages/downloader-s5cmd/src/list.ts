@@ -80,13 +80,8 @@ function cancelled(prefix: string, signal: AbortSignal): LakehouseError {
   return new LakehouseError("CANCELLED", `listing ${prefix} was cancelled`, { cause: signal.reason });
 }
 
-export async function* listPrefix(
-  ctx: ListContext,
-  prefix: string,
-  options: ListOptions = {},
-): AsyncGenerator<RemoteEntry> {
-  const delimiter = options.delimiter ?? "/";
-  const signal = options.signal;
+/** Refuses what s5cmd cannot list as asked: another delimiter, or a prefix it would read as a wildcard. */
+function checkListable(prefix: string, delimiter: string): void {
   if (delimiter !== "/" && delimiter !== "") {
     throw new LakehouseError(
       "UNSUPPORTED",
@@ -99,75 +94,118 @@ export async function* listPrefix(
       `listing "${prefix}": s5cmd reads * and ? as wildcards; use the sdk downloader for such prefixes`,
     );
   }
+}
+
+type Failure = { error: string; retryable: boolean };
+
+/** What one `s5cmd ls` said besides its entries. */
+interface AttemptEnd {
+  result: RunEnd | undefined;
+  /** The first failed line. */
+  failure: Failure | undefined;
+  /** The first general error line. */
+  general: string | undefined;
+  /** "no object found": an empty listing, not a failure. */
+  empty: boolean;
+}
+
+/**
+ * One `s5cmd ls` of `target`: yields its entries in byte order, past `cursor.last` (what an earlier attempt already
+ * yielded; kept up to date), and returns what it said besides.
+ */
+async function* listAttempt(
+  ctx: ListContext,
+  target: string,
+  prefix: string,
+  cursor: { last?: string },
+  signal: AbortSignal | undefined,
+): AsyncGenerator<RemoteEntry, AttemptEnd> {
+  const merger = new PageMerger();
+  const end: AttemptEnd = { result: undefined, failure: undefined, general: undefined, empty: false };
+  const fresh = (entries: RemoteEntry[]) =>
+    entries.filter((e) => cursor.last === undefined || nameOf(e) > cursor.last);
+  const run = runS5cmd({
+    binary: ctx.binary,
+    args: [...globalArgs(ctx, 1), "ls", target],
+    env: s5cmdEnv(ctx),
+    idleTimeoutMs: ctx.settings.timeoutSeconds * 1000,
+    pollMs: ctx.pollMs,
+    ...(signal ? { signal } : {}),
+  });
+  try {
+    for (;;) {
+      const next = await run.next();
+      if (next.done) {
+        end.result = next.value;
+        break;
+      }
+      const { json } = next.value;
+      if (!json) continue;
+      const entry = toRemoteEntry(json, bucketUrl(ctx));
+      if (entry) {
+        for (const e of fresh(merger.push(entry))) {
+          cursor.last = nameOf(e);
+          yield e;
+        }
+        continue;
+      }
+      const line = parseLine(json);
+      if (line.kind === "failed") {
+        if (/no object found/i.test(line.error)) end.empty = true;
+        else end.failure ??= { error: line.error, retryable: classifyError(line.error).retryable };
+      } else if (line.kind === "general") end.general ??= line.error;
+    }
+  } catch (e) {
+    if (signal?.aborted) throw cancelled(prefix, signal);
+    throw e;
+  } finally {
+    await run.return(undefined as never);
+  }
+  for (const e of fresh(merger.flush())) {
+    cursor.last = nameOf(e);
+    yield e;
+  }
+  return end;
+}
+
+/** Why an attempt failed (undefined: it listed everything); throws when s5cmd could not run or was misused. */
+function attemptFailure(
+  ctx: ListContext,
+  { result, failure, general, empty }: AttemptEnd,
+): Failure | undefined {
+  if (!result) throw new LakehouseError("INTERNAL", "s5cmd ls ended without a result");
+  if (result.spawnError) {
+    throw new LakehouseError("TOOL_MISSING", `s5cmd command not available: ${result.spawnError}`);
+  }
+  const usage = usageProblem(result.textTail);
+  if (usage) throw usage;
+  if (result.timedOut)
+    return { error: `timed out: no answer for ${ctx.settings.timeoutSeconds} s`, retryable: true };
+  if (!failure && !empty && result.exitCode !== 0) {
+    const said = general ?? result.textTail.join(" ");
+    return {
+      error: `s5cmd exited with ${result.signal ?? `code ${result.exitCode}`}${said ? `: ${said}` : ""}`,
+      retryable: general ? classifyError(general).retryable : true,
+    };
+  }
+  return failure;
+}
+
+export async function* listPrefix(
+  ctx: ListContext,
+  prefix: string,
+  options: ListOptions = {},
+): AsyncGenerator<RemoteEntry> {
+  const delimiter = options.delimiter ?? "/";
+  const signal = options.signal;
+  checkListable(prefix, delimiter);
   // Without a wildcard s5cmd lists one level (delimiter "/"); a trailing * lists everything below.
   const target = `${bucketUrl(ctx)}${prefix}${delimiter === "" ? "*" : ""}`;
-  let last: string | undefined;
+  // A retry starts the listing again: what an earlier attempt already yielded is skipped.
+  const cursor: { last?: string } = {};
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw cancelled(prefix, signal);
-    const merger = new PageMerger();
-    let failure: { error: string; retryable: boolean } | undefined;
-    let general: string | undefined;
-    let empty = false;
-    const emit = (entries: RemoteEntry[]) =>
-      // A retry starts the listing again: skip what an earlier attempt already yielded.
-      entries.filter((e) => last === undefined || nameOf(e) > last);
-    const run = runS5cmd({
-      binary: ctx.binary,
-      args: [...globalArgs(ctx, 1), "ls", target],
-      env: s5cmdEnv(ctx),
-      idleTimeoutMs: ctx.settings.timeoutSeconds * 1000,
-      pollMs: ctx.pollMs,
-      ...(signal ? { signal } : {}),
-    });
-    let result: RunEnd | undefined;
-    try {
-      for (;;) {
-        const next = await run.next();
-        if (next.done) {
-          result = next.value;
-          break;
-        }
-        const { json } = next.value;
-        if (!json) continue;
-        const entry = toRemoteEntry(json, bucketUrl(ctx));
-        if (entry) {
-          for (const e of emit(merger.push(entry))) {
-            last = nameOf(e);
-            yield e;
-          }
-          continue;
-        }
-        const line = parseLine(json);
-        if (line.kind === "failed") {
-          if (/no object found/i.test(line.error)) empty = true;
-          else failure ??= { error: line.error, retryable: classifyError(line.error).retryable };
-        } else if (line.kind === "general") general ??= line.error;
-      }
-    } catch (e) {
-      if (signal?.aborted) throw cancelled(prefix, signal);
-      throw e;
-    } finally {
-      await run.return(undefined as never);
-    }
-    for (const e of emit(merger.flush())) {
-      last = nameOf(e);
-      yield e;
-    }
-    if (!result) throw new LakehouseError("INTERNAL", "s5cmd ls ended without a result");
-    if (result.spawnError) {
-      throw new LakehouseError("TOOL_MISSING", `s5cmd command not available: ${result.spawnError}`);
-    }
-    const usage = usageProblem(result.textTail);
-    if (usage) throw usage;
-    if (result.timedOut)
-      failure = { error: `timed out: no answer for ${ctx.settings.timeoutSeconds} s`, retryable: true };
-    else if (!failure && !empty && result.exitCode !== 0) {
-      const said = general ?? result.textTail.join(" ");
-      failure = {
-        error: `s5cmd exited with ${result.signal ?? `code ${result.exitCode}`}${said ? `: ${said}` : ""}`,
-        retryable: general ? classifyError(general).retryable : true,
-      };
-    }
+    const failure = attemptFailure(ctx, yield* listAttempt(ctx, target, prefix, cursor, signal));
     if (!failure) return;
     if (!failure.retryable || attempt > ctx.settings.retries) {
       throw listError(ctx, prefix, failure.error, attempt, failure.retryable);

@@ -57,12 +57,78 @@ export type OutputLine = { json: Record<string, unknown>; text: string } | { jso
 
 const TAIL_LINES = 20;
 
-/**
- * Yields every stdout/stderr line as it arrives and returns how the process ended. Throws the abort reason when
- * `signal` aborts (after the process is gone). Ending the iteration early kills the process too.
- */
-export async function* runS5cmd(opts: RunOptions): AsyncGenerator<OutputLine, RunEnd> {
-  const sub = execa(opts.binary, [...opts.args], {
+/** An output line as read: parsed JSON when it is a JSON object, else text. */
+function parseLine(text: string): OutputLine {
+  if (text.startsWith("{")) {
+    try {
+      const v: unknown = JSON.parse(text);
+      if (v && typeof v === "object" && !Array.isArray(v))
+        return { json: v as Record<string, unknown>, text };
+    } catch {
+      // Not JSON after all: keep it as text.
+    }
+  }
+  return { text };
+}
+
+/** The process's output lines queued for the iterator, its last text lines, and when output last moved. */
+class OutputQueue {
+  readonly lines: OutputLine[] = [];
+  readonly textTail: string[] = [];
+  closedStreams = 0;
+  lastProgress = Date.now();
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly onLine?: (line: OutputLine) => void) {}
+
+  /** Wakes the iterator waiting in `next()`. */
+  readonly notify = () => {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  };
+
+  /** Resolves at the next line, stream end, exit or abort. */
+  next(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  follow(stream: Readable | null): void {
+    if (!stream) {
+      this.closedStreams++;
+      return;
+    }
+    const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    rl.on("line", (text) => {
+      if (!text.trim()) return;
+      this.lastProgress = Date.now();
+      const line = parseLine(text);
+      if (!line.json) {
+        this.textTail.push(text);
+        if (this.textTail.length > TAIL_LINES) this.textTail.shift();
+      }
+      this.onLine?.(line);
+      this.lines.push(line);
+      this.notify();
+    });
+    rl.on("close", () => {
+      this.closedStreams++;
+      this.notify();
+    });
+  }
+}
+
+/** How the run stands: exited, killed for want of progress, aborted. */
+interface RunState {
+  exited: boolean;
+  timedOut: boolean;
+  aborted: boolean;
+}
+
+function spawnS5cmd(opts: RunOptions) {
+  return execa(opts.binary, [...opts.args], {
     env: opts.env,
     extendEnv: true,
     ...(typeof opts.input === "string"
@@ -73,78 +139,16 @@ export async function* runS5cmd(opts: RunOptions): AsyncGenerator<OutputLine, Ru
     // If this Node process dies, do not leave s5cmd running.
     cleanup: true,
   });
-  const queue: OutputLine[] = [];
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  let closedStreams = 0;
-  const textTail: string[] = [];
-  let lastProgress = Date.now();
-  const follow = (stream: Readable | null) => {
-    if (!stream) {
-      closedStreams++;
-      return;
-    }
-    const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-    rl.on("line", (text) => {
-      if (!text.trim()) return;
-      lastProgress = Date.now();
-      let json: Record<string, unknown> | undefined;
-      if (text.startsWith("{")) {
-        try {
-          const v: unknown = JSON.parse(text);
-          if (v && typeof v === "object" && !Array.isArray(v)) json = v as Record<string, unknown>;
-        } catch {
-          // Not JSON after all: keep it as text.
-        }
-      }
-      const line: OutputLine = json ? { json, text } : { text };
-      if (!json) {
-        textTail.push(text);
-        if (textTail.length > TAIL_LINES) textTail.shift();
-      }
-      opts.onLine?.(line);
-      queue.push(line);
-      notify();
-    });
-    rl.on("close", () => {
-      closedStreams++;
-      notify();
-    });
-  };
-  follow(sub.stdout);
-  follow(sub.stderr);
-  if (typeof opts.input === "object" && sub.stdin) void writeAll(opts.input, sub.stdin);
+}
 
-  let exited = false;
-  const result = sub.then((r) => {
-    exited = true;
-    notify();
-    return r;
-  });
-
-  let timedOut = false;
-  let aborted = false;
-  const kill = () => {
-    if (!exited) sub.kill("SIGKILL");
-  };
-  const onAbort = () => {
-    aborted = true;
-    kill();
-    notify();
-  };
-  opts.signal?.addEventListener("abort", onAbort, { once: true });
-  if (opts.signal?.aborted) onAbort();
-
+/** Kills the process (`kill`) when neither a line nor `poll()` progress was seen for `idleTimeoutMs`. */
+function watchIdle(opts: RunOptions, out: OutputQueue, run: RunState, kill: () => void): NodeJS.Timeout {
   let polling = false;
-  const timer = setInterval(
+  return setInterval(
     () => {
-      if (exited || timedOut) return;
-      if (Date.now() - lastProgress >= opts.idleTimeoutMs) {
-        timedOut = true;
+      if (run.exited || run.timedOut) return;
+      if (Date.now() - out.lastProgress >= opts.idleTimeoutMs) {
+        run.timedOut = true;
         kill();
         return;
       }
@@ -153,7 +157,7 @@ export async function* runS5cmd(opts: RunOptions): AsyncGenerator<OutputLine, Ru
         opts
           .poll()
           .then((moved) => {
-            if (moved) lastProgress = Date.now();
+            if (moved) out.lastProgress = Date.now();
           })
           .catch(() => undefined)
           .finally(() => {
@@ -163,42 +167,75 @@ export async function* runS5cmd(opts: RunOptions): AsyncGenerator<OutputLine, Ru
     },
     Math.max(10, Math.min(opts.pollMs ?? 500, opts.idleTimeoutMs / 4)),
   );
+}
+
+/** The queued lines as they come (none once aborted), until the process has exited and its streams are read. */
+async function* queuedLines(out: OutputQueue, run: RunState): AsyncGenerator<OutputLine> {
+  let drains = 0;
+  for (;;) {
+    const line = out.lines.shift();
+    if (line) {
+      if (!run.aborted) yield line;
+      continue;
+    }
+    if (run.exited) {
+      // Streams end before execa resolves; a spawn failure may never close them, so do not wait for ever.
+      if (out.closedStreams >= 2 || drains++ > 3) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      continue;
+    }
+    await out.next();
+  }
+}
+
+/**
+ * Yields every stdout/stderr line as it arrives and returns how the process ended. Throws the abort reason when
+ * `signal` aborts (after the process is gone). Ending the iteration early kills the process too.
+ */
+export async function* runS5cmd(opts: RunOptions): AsyncGenerator<OutputLine, RunEnd> {
+  const sub = spawnS5cmd(opts);
+  const out = new OutputQueue(opts.onLine);
+  out.follow(sub.stdout);
+  out.follow(sub.stderr);
+  if (typeof opts.input === "object" && sub.stdin) void writeAll(opts.input, sub.stdin);
+
+  const run: RunState = { exited: false, timedOut: false, aborted: false };
+  const result = sub.then((r) => {
+    run.exited = true;
+    out.notify();
+    return r;
+  });
+  const kill = () => {
+    if (!run.exited) sub.kill("SIGKILL");
+  };
+  const onAbort = () => {
+    run.aborted = true;
+    kill();
+    out.notify();
+  };
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
+  const timer = watchIdle(opts, out, run, kill);
 
   try {
-    let drains = 0;
-    for (;;) {
-      const line = queue.shift();
-      if (line) {
-        if (!aborted) yield line;
-        continue;
-      }
-      if (exited) {
-        // Streams end before execa resolves; a spawn failure may never close them, so do not wait for ever.
-        if (closedStreams >= 2 || drains++ > 3) break;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
+    yield* queuedLines(out, run);
     const r = await result;
-    if (aborted) throw opts.signal?.reason ?? new DOMException("aborted", "AbortError");
+    if (run.aborted) throw opts.signal?.reason ?? new DOMException("aborted", "AbortError");
     const end: RunEnd = {
       exitCode: r.exitCode,
       signal: r.signal,
-      timedOut,
-      textTail,
+      timedOut: run.timedOut,
+      textTail: out.textTail,
     };
     // execa reports a spawn failure (ENOENT…) as a failed result with no exit code and no signal.
-    if (r.failed && r.exitCode === undefined && r.signal === undefined && !timedOut) {
+    if (r.failed && r.exitCode === undefined && r.signal === undefined && !run.timedOut) {
       end.spawnError = r.shortMessage ?? r.message;
     }
     return end;
   } finally {
     clearInterval(timer);
     opts.signal?.removeEventListener("abort", onAbort);
-    if (!exited) {
+    if (!run.exited) {
       kill();
       await result.catch(() => undefined);
     }

@@ -1,5 +1,6 @@
 // The COIN-M futures market plugin: its matrix fragment, with key and symbol rules derived by core.
 import { defineMarket, type MarketPlugin } from "@crypto-lakehouse/core";
+import { futuresDuplicatedRows } from "@crypto-lakehouse/market-futures-um";
 import { futuresCmMatrix } from "./matrix.js";
 
 export const futuresCmMarket: MarketPlugin = defineMarket({
@@ -8,6 +9,13 @@ export const futuresCmMarket: MarketPlugin = defineMarket({
   matrix: futuresCmMatrix,
   // Index price klines are per pair: a perpetual's name (the usual way to name a COIN-M symbol) means its pair.
   symbolRewrites: { indexPriceKlines: [{ pattern: "^([A-Z0-9]+)_PERP$", replacement: "$1" }] },
-  // indexPriceKlines takes BTCUSD_PERP as its pair BTCUSD (the rewrite above).
-  replica: { dialect: "coin-m", checksumNewline: true, sampleSymbols: ["BTCUSD_PERP"] },
+  replica: {
+    dialect: "coin-m",
+    checksumNewline: true,
+    // indexPriceKlines takes BTCUSD_PERP as its pair BTCUSD (the rewrite above).
+    sampleSymbols: ["BTCUSD_PERP"],
+    // A replica files any contract's index price klines under its pair (BTCUSD_230331 → BTCUSD).
+    symbolRewrites: { indexPriceKlines: [{ pattern: "_[A-Z0-9]+$", replacement: "" }] },
+    duplicatedRows: futuresDuplicatedRows,
+  },
 });

@@ -1,3 +1,3 @@
-// Public surface: the USD-M futures market plugin, and its data-type table that COIN-M builds on.
-export { futuresUmMarket } from "./market.js";
+// Public surface: the USD-M futures market plugin, and its data-type table and replica quirks that COIN-M builds on.
+export { futuresDuplicatedRows, futuresUmMarket } from "./market.js";
 export { futuresDataTypes } from "./matrix.js";

@@ -7,6 +7,12 @@ export const optionsMarket: MarketPlugin = defineMarket({
   label: "Options",
   matrix: optionsMatrix,
   symbolAliases: optionsSymbolAliases,
-  // BVOLIndex takes BTCBVOLUSDT, EOHSummary takes BTCUSDT.
-  replica: { dialect: "options", checksumNewline: true, sampleSymbols: ["BTCBVOLUSDT", "BTCUSDT"] },
+  replica: {
+    dialect: "options",
+    checksumNewline: true,
+    // BVOLIndex takes BTCBVOLUSDT, EOHSummary takes BTCUSDT.
+    sampleSymbols: ["BTCBVOLUSDT", "BTCUSDT"],
+    // Both types share one symbol pattern: BVOL indices and EOHSummary underlyings are told apart by name.
+    symbolPatterns: { BVOLIndex: "BVOL", EOHSummary: "^(?!.*BVOL)" },
+  },
 });

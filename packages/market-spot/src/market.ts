@@ -6,6 +6,12 @@ export const spotMarket: MarketPlugin = defineMarket({
   id: "spot",
   label: "Spot",
   matrix: spotMatrix,
-  // Spot's CHECKSUM sidecars are the only ones without a final newline.
-  replica: { dialect: "spot", checksumNewline: false, sampleSymbols: ["BTCUSDT", "ETHUSDT"] },
+  replica: {
+    dialect: "spot",
+    // Spot's CHECKSUM sidecars are the only ones without a final newline.
+    checksumNewline: false,
+    sampleSymbols: ["BTCUSDT", "ETHUSDT"],
+    // Binance regenerated the 1s klines in 2023 without updating their sidecars; any klines file stands in.
+    staleChecksums: [{ dataType: "klines", interval: "1s" }, { dataType: "klines" }],
+  },
 });

@@ -2,11 +2,11 @@
 import { access, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { LakehouseError, type MarketPlugin, mapConcurrent } from "@crypto-lakehouse/core";
-import { spotMarket } from "@crypto-lakehouse/market-spot";
+import { BUILTIN_MARKETS } from "@crypto-lakehouse/markets-builtin";
 import { BENCH_LEVEL, benchBuffer, benchContent, benchStream, benchSymbol } from "./bench.js";
 import { daysBetween, periodRange } from "./calendar.js";
 import { type CsvContext, csvText, generatedColumns, klineRowCount } from "./csv/index.js";
-import { type PlannedFile, planReplica } from "./plan.js";
+import { type PlannedFile, planReplica, type ReplicaPlan } from "./plan.js";
 import { createRng } from "./prng.js";
 import { flavorOf, symbolProfile } from "./profile.js";
 import {
@@ -95,110 +95,110 @@ const exists = (path: string) =>
     () => false,
   );
 
-/**
- * Generates a replica of the archive under `<outDir>/data`: every file the market plugins' matrix says exists for
- * the selection, with the archive's quirks (see README), plus optional benchmark files. Same options → same bytes.
- */
-export async function generateReplica(options: ReplicaOptions): Promise<ReplicaManifest> {
-  checkNumbers(options);
-  const plan = planReplica(options);
-  const root = resolve(options.outDir);
-  if (!options.merge) await prepareDataDir(join(root, "data"), options.overwrite ?? false);
-  const quirks = options.quirks ?? true;
-  const seed = options.seed ?? 1;
-  const rowsPerFile = options.rowsPerFile ?? 50;
-  const holes = new Set(plan.holes);
-  const withoutChecksum = chooseWithoutChecksum(
-    options,
-    plan.files,
-    new Set([...plan.holes, ...(plan.stale ? [plan.stale] : [])]),
-  );
-  const noSum = new Set(withoutChecksum);
-  const outageKlines: { key: string; row: number }[] = [];
+/** What writing the planned files shares: the run's options and what the files' quirks collect. */
+interface FileWriter {
+  options: ReplicaOptions;
+  root: string;
+  /** The key whose sidecar goes stale. */
+  stale: string | undefined;
+  quirks: boolean;
+  seed: number;
+  rowsPerFile: number;
+  /** Keys published without a `.CHECKSUM`. */
+  noChecksum: ReadonlySet<string>;
+  /** The klines files that carry an outage row, filled in as they are written. */
+  outageKlines: { key: string; row: number }[];
+}
 
-  const writeOne = async (f: PlannedFile): Promise<ReplicaFile> => {
-    const csv = f.spec.csv;
-    const header = hasHeader(csv, f.partition, f.period, quirks);
-    const timeUnit = timeUnitFor(csv, f.partition, f.period, quirks);
-    const { start, end } = periodRange(f.partition, f.period);
-    const flavor = flavorOf(f.plugin);
-    const ctx: CsvContext = {
-      market: f.market,
-      flavor,
-      dataType: f.dataType,
-      symbol: f.symbol,
-      ...(f.interval ? { interval: f.interval } : {}),
-      partition: f.partition,
-      period: f.period,
-      start,
-      end,
-      unit: timeUnit === "us" ? "us" : "ms",
-      rowsPerFile,
-      duplicate: isDuplicated(f.dataType, f.partition, f.period, quirks),
-      emptyCells: quirks,
-      profile: symbolProfile(flavor, f.symbol, start),
-      rng: createRng(seed, f.key),
-    };
-    // An outage on the first day of the range (1m klines): a flat zero-volume row, as the archive shows them.
-    if (
-      quirks &&
-      f.dataType === "klines" &&
-      f.interval === "1m" &&
-      f.partition === "daily" &&
-      f.period === options.start &&
-      klineRowCount(ctx) > OUTAGE_ROW
-    ) {
-      ctx.outageRow = OUTAGE_ROW;
-      outageKlines.push({ key: f.key, row: OUTAGE_ROW });
-    }
-    const columns = csv?.columns.map((c) => c.name) ?? generatedColumns(flavor, f.dataType);
-    const { text, rows } = csvText(ctx, header ? columns : undefined);
-    const base = fileName(f.key).slice(0, -".zip".length);
-    const zip = await zipBuffer(`${base}.csv`, Buffer.from(text), { mtime: zipMtime(f.partition, f.period) });
-    const sha256 = sha256Hex(zip);
-    const stale = plan.stale === f.key;
-    // A stale sidecar still hashes "a" zip: the earlier upload that Binance replaced without updating it.
-    const sidecarSha = stale ? sha256Hex(Buffer.concat([zip, Buffer.from("earlier upload")])) : sha256;
-    const noChecksum = noSum.has(f.key);
-    // Merging into an existing tree leaves the files already there as they are (re-uploads included).
-    const there = options.merge && (await exists(join(root, ...f.key.split("/"))));
-    if (!there)
-      await writePair(root, f.key, zip, noChecksum ? undefined : sidecarSha, checksumHasNewline(f.plugin));
-    return {
-      key: f.key,
-      size: zip.length,
-      sha256,
-      checksumKey: f.key + CHECKSUM,
-      ...(stale ? { stale: true } : {}),
-      ...(noChecksum ? { noChecksum: true } : {}),
-      market: f.market,
-      partition: f.partition,
-      dataType: f.dataType,
-      symbol: f.symbol,
-      ...(f.interval ? { interval: f.interval } : {}),
-      period: f.period,
-      rows,
-      header,
-      timeUnit,
-    };
+/** The generator's view of one planned file; marks its outage row when it carries one. */
+function csvContextOf(f: PlannedFile, w: FileWriter, timeUnit: ReturnType<typeof timeUnitFor>): CsvContext {
+  const { start, end } = periodRange(f.partition, f.period);
+  const flavor = flavorOf(f.plugin);
+  const ctx: CsvContext = {
+    market: f.market,
+    flavor,
+    dataType: f.dataType,
+    symbol: f.symbol,
+    ...(f.interval ? { interval: f.interval } : {}),
+    partition: f.partition,
+    period: f.period,
+    start,
+    end,
+    unit: timeUnit === "us" ? "us" : "ms",
+    rowsPerFile: w.rowsPerFile,
+    duplicate: isDuplicated(f.plugin, f.dataType, f.partition, f.period, w.quirks),
+    emptyCells: w.quirks,
+    profile: symbolProfile(flavor, f.symbol, start),
+    rng: createRng(w.seed, f.key),
   };
+  // An outage on the first day of the range (1m klines): a flat zero-volume row, as the archive shows them.
+  if (
+    w.quirks &&
+    f.dataType === "klines" &&
+    f.interval === "1m" &&
+    f.partition === "daily" &&
+    f.period === w.options.start &&
+    klineRowCount(ctx) > OUTAGE_ROW
+  ) {
+    ctx.outageRow = OUTAGE_ROW;
+    w.outageKlines.push({ key: f.key, row: OUTAGE_ROW });
+  }
+  return ctx;
+}
 
-  const concurrency = options.concurrency ?? 8;
-  const files = await mapConcurrent(
-    plan.files.filter((f) => !holes.has(f.key)).map((f) => () => writeOne(f)),
-    concurrency,
-  );
-  const spot = (options.plugins ?? []).find((p) => p.id === "spot") ?? spotMarket;
-  files.push(...(await writeBenchFiles(options, root, spot, seed, quirks, concurrency)));
-  files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  outageKlines.sort((a, b) => (a.key < b.key ? -1 : 1));
+/** Writes one planned file's zip and sidecar (a stale one, or none, when the plan says so); returns its entry. */
+async function writePlannedFile(f: PlannedFile, w: FileWriter): Promise<ReplicaFile> {
+  const csv = f.spec.csv;
+  const header = hasHeader(csv, f.partition, f.period, w.quirks);
+  const timeUnit = timeUnitFor(csv, f.partition, f.period, w.quirks);
+  const ctx = csvContextOf(f, w, timeUnit);
+  const columns = csv?.columns.map((c) => c.name) ?? generatedColumns(ctx.flavor, f.dataType);
+  const { text, rows } = csvText(ctx, header ? columns : undefined);
+  const base = fileName(f.key).slice(0, -".zip".length);
+  const zip = await zipBuffer(`${base}.csv`, Buffer.from(text), { mtime: zipMtime(f.partition, f.period) });
+  const sha256 = sha256Hex(zip);
+  const stale = w.stale === f.key;
+  // A stale sidecar still hashes "a" zip: the earlier upload that Binance replaced without updating it.
+  const sidecarSha = stale ? sha256Hex(Buffer.concat([zip, Buffer.from("earlier upload")])) : sha256;
+  const noChecksum = w.noChecksum.has(f.key);
+  // Merging into an existing tree leaves the files already there as they are (re-uploads included).
+  const there = w.options.merge && (await exists(join(w.root, ...f.key.split("/"))));
+  if (!there)
+    await writePair(w.root, f.key, zip, noChecksum ? undefined : sidecarSha, checksumHasNewline(f.plugin));
+  return {
+    key: f.key,
+    size: zip.length,
+    sha256,
+    checksumKey: f.key + CHECKSUM,
+    ...(stale ? { stale: true } : {}),
+    ...(noChecksum ? { noChecksum: true } : {}),
+    market: f.market,
+    partition: f.partition,
+    dataType: f.dataType,
+    symbol: f.symbol,
+    ...(f.interval ? { interval: f.interval } : {}),
+    period: f.period,
+    rows,
+    header,
+    timeUnit,
+  };
+}
 
+/** The manifest of a written replica: its files, its quirks, and the options it was generated with. */
+function manifestOf(
+  options: ReplicaOptions,
+  plan: ReplicaPlan,
+  w: FileWriter,
+  files: ReplicaFile[],
+  withoutChecksum: string[],
+): ReplicaManifest {
+  const { quirks, outageKlines } = w;
   const { outDir: _o, plugins: _p, ...echo } = options;
   const stale = plan.stale ? [plan.stale] : [];
   const markets = [...new Set(files.map((f) => f.market))].sort();
   return {
     version: 1,
-    root,
+    root: w.root,
     options: echo,
     files,
     holes: [...plan.holes],
@@ -222,88 +222,146 @@ export async function generateReplica(options: ReplicaOptions): Promise<ReplicaM
   };
 }
 
-/** The benchmark files: large ones streamed to disk, small ones built in memory; all spot daily trades. */
-async function writeBenchFiles(
-  o: ReplicaOptions,
-  root: string,
-  spot: MarketPlugin,
-  seed: number,
-  quirks: boolean,
-  concurrency: number,
-): Promise<ReplicaFile[]> {
-  const csv = spot.matrix.dataTypes.trades?.csv;
-  const entry = (symbol: string, day: string) => {
-    const key = spot.fileKey({ market: "spot", partition: "daily", dataType: "trades", symbol, period: day });
-    const unit = timeUnitFor(csv, "daily", day, quirks) === "us" ? ("us" as const) : ("ms" as const);
-    return { key, unit, member: `${fileName(key).slice(0, -4)}.csv` };
+/** The market the benchmark files belong to: they are daily trades written in the spot dialect (see bench.ts). */
+function benchMarket(plugins: readonly MarketPlugin[] | undefined): MarketPlugin {
+  const writesSpotTrades = (p: MarketPlugin) => p.replica?.dialect === "spot";
+  const market = plugins?.find(writesSpotTrades) ?? BUILTIN_MARKETS.find(writesSpotTrades);
+  if (!market) throw new Error("No built-in market writes the spot dialect the benchmark files use");
+  return market;
+}
+
+/**
+ * Generates a replica of the archive under `<outDir>/data`: every file the market plugins' matrix says exists for
+ * the selection, with the archive's quirks (see README), plus optional benchmark files. Same options → same bytes.
+ */
+export async function generateReplica(options: ReplicaOptions): Promise<ReplicaManifest> {
+  checkNumbers(options);
+  const plan = planReplica(options);
+  const root = resolve(options.outDir);
+  if (!options.merge) await prepareDataDir(join(root, "data"), options.overwrite ?? false);
+  const quirks = options.quirks ?? true;
+  const seed = options.seed ?? 1;
+  const holes = new Set(plan.holes);
+  const withoutChecksum = chooseWithoutChecksum(
+    options,
+    plan.files,
+    new Set([...plan.holes, ...(plan.stale ? [plan.stale] : [])]),
+  );
+  const writer: FileWriter = {
+    options,
+    root,
+    stale: plan.stale,
+    quirks,
+    seed,
+    rowsPerFile: options.rowsPerFile ?? 50,
+    noChecksum: new Set(withoutChecksum),
+    outageKlines: [],
   };
-  const record = (
-    key: string,
-    day: string,
-    symbol: string,
-    size: number,
-    sha256: string,
-    rows: number,
-    unit: "ms" | "us",
-    bench: "large" | "small",
-  ): ReplicaFile => ({
+  const concurrency = options.concurrency ?? 8;
+  const files = await mapConcurrent(
+    plan.files.filter((f) => !holes.has(f.key)).map((f) => () => writePlannedFile(f, writer)),
+    concurrency,
+  );
+  const bench = { o: options, root, spot: benchMarket(options.plugins), seed, quirks };
+  files.push(...(await writeBenchFiles(bench, concurrency)));
+  files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  writer.outageKlines.sort((a, b) => (a.key < b.key ? -1 : 1));
+  return manifestOf(options, plan, writer, files, withoutChecksum);
+}
+
+/** What writing the benchmark files shares. */
+interface BenchWriter {
+  o: ReplicaOptions;
+  root: string;
+  /** The market they belong to (spot daily trades). */
+  spot: MarketPlugin;
+  seed: number;
+  quirks: boolean;
+}
+
+/** Key, time unit and zip member of a benchmark file. */
+function benchEntry(b: BenchWriter, symbol: string, day: string) {
+  const { spot, quirks } = b;
+  const csv = spot.matrix.dataTypes.trades?.csv;
+  const key = spot.fileKey({ market: spot.id, partition: "daily", dataType: "trades", symbol, period: day });
+  const unit = timeUnitFor(csv, "daily", day, quirks) === "us" ? ("us" as const) : ("ms" as const);
+  return { key, unit, member: `${fileName(key).slice(0, -4)}.csv` };
+}
+
+/** The manifest entry of a written benchmark file. */
+function benchRecord(
+  b: BenchWriter,
+  file: { key: string; day: string; symbol: string; size: number; sha256: string; rows: number },
+  unit: "ms" | "us",
+  bench: "large" | "small",
+): ReplicaFile {
+  const { key, day, symbol, size, sha256, rows } = file;
+  return {
     key,
     size,
     sha256,
     checksumKey: key + CHECKSUM,
-    market: "spot",
+    market: b.spot.id,
     partition: "daily",
     dataType: "trades",
     symbol,
     period: day,
     rows,
-    header: hasHeader(csv, "daily", day, quirks),
+    header: hasHeader(b.spot.matrix.dataTypes.trades?.csv, "daily", day, b.quirks),
     timeUnit: unit,
     bench,
-  });
+  };
+}
 
-  const tasks: (() => Promise<ReplicaFile>)[] = [];
-  const large = o.largeFiles ?? { count: 0, sizeMb: 0 };
-  const largeTasks: (() => Promise<ReplicaFile>)[] = [];
-  for (let i = 1; i <= large.count; i++) {
-    largeTasks.push(async () => {
-      const symbol = benchSymbol("large", i);
-      const day = o.start;
-      const { key, unit, member } = entry(symbol, day);
-      const path = join(root, ...key.split("/"));
-      await mkdir(dirname(path), { recursive: true });
-      const { stream, rows } = benchStream(
-        seed,
-        key,
-        day,
-        unit,
-        benchContent(large.sizeMb * MiB, member, unit),
-      );
-      const { size, sha256 } = await zipStreamToFile(member, stream, path, {
-        mtime: zipMtime("daily", day),
-        level: BENCH_LEVEL,
-      });
-      await writePair(root, key, undefined, sha256, checksumHasNewline(spot));
-      return record(key, day, symbol, size, sha256, rows(), unit, "large");
-    });
-  }
-  const small = o.smallFiles ?? { count: 0, minKb: 1, maxKb: 1 };
-  const days = daysBetween(o.start, o.end);
-  for (let i = 0; i < small.count; i++) {
-    tasks.push(async () => {
-      const symbol = benchSymbol("small", Math.floor(i / days.length) + 1);
-      const day = days[i % days.length]!;
-      const { key, unit, member } = entry(symbol, day);
-      const kb = small.minKb + createRng(seed, "small-size", i).next() * (small.maxKb - small.minKb);
-      const { data, rows } = benchBuffer(seed, key, day, unit, benchContent(kb * 1024, member, unit));
-      const zip = await zipBuffer(member, data, { mtime: zipMtime("daily", day), level: BENCH_LEVEL });
-      const sha256 = sha256Hex(zip);
-      await writePair(root, key, zip, sha256, checksumHasNewline(spot));
-      return record(key, day, symbol, zip.length, sha256, rows, unit, "small");
-    });
-  }
+/** The `i`th large benchmark file (from 1), streamed through zlib straight to disk. */
+async function writeLargeBenchFile(b: BenchWriter, i: number, sizeMb: number): Promise<ReplicaFile> {
+  const symbol = benchSymbol("large", i);
+  const day = b.o.start;
+  const { key, unit, member } = benchEntry(b, symbol, day);
+  const path = join(b.root, ...key.split("/"));
+  await mkdir(dirname(path), { recursive: true });
+  const { stream, rows } = benchStream(b.seed, key, day, unit, benchContent(sizeMb * MiB, member, unit));
+  const { size, sha256 } = await zipStreamToFile(member, stream, path, {
+    mtime: zipMtime("daily", day),
+    level: BENCH_LEVEL,
+  });
+  await writePair(b.root, key, undefined, sha256, checksumHasNewline(b.spot));
+  return benchRecord(b, { key, day, symbol, size, sha256, rows: rows() }, unit, "large");
+}
+
+/** The `i`th small benchmark file (from 0), built in memory; one symbol per run of days. */
+async function writeSmallBenchFile(
+  b: BenchWriter,
+  i: number,
+  days: readonly string[],
+  small: { minKb: number; maxKb: number },
+): Promise<ReplicaFile> {
+  const symbol = benchSymbol("small", Math.floor(i / days.length) + 1);
+  const day = days[i % days.length]!;
+  const { key, unit, member } = benchEntry(b, symbol, day);
+  const kb = small.minKb + createRng(b.seed, "small-size", i).next() * (small.maxKb - small.minKb);
+  const { data, rows } = benchBuffer(b.seed, key, day, unit, benchContent(kb * 1024, member, unit));
+  const zip = await zipBuffer(member, data, { mtime: zipMtime("daily", day), level: BENCH_LEVEL });
+  const sha256 = sha256Hex(zip);
+  await writePair(b.root, key, zip, sha256, checksumHasNewline(b.spot));
+  return benchRecord(b, { key, day, symbol, size: zip.length, sha256, rows }, unit, "small");
+}
+
+/** The benchmark files: large ones streamed to disk, small ones built in memory; all spot daily trades. */
+async function writeBenchFiles(b: BenchWriter, concurrency: number): Promise<ReplicaFile[]> {
+  const large = b.o.largeFiles ?? { count: 0, sizeMb: 0 };
+  const largeTasks = Array.from(
+    { length: large.count },
+    (_, k) => () => writeLargeBenchFile(b, k + 1, large.sizeMb),
+  );
+  const small = b.o.smallFiles ?? { count: 0, minKb: 1, maxKb: 1 };
+  const days = daysBetween(b.o.start, b.o.end);
+  const smallTasks = Array.from(
+    { length: small.count },
+    (_, i) => () => writeSmallBenchFile(b, i, days, small),
+  );
   // Large files stream through zlib: two at a time keep both cores busy without piling up memory.
-  return [...(await mapConcurrent(largeTasks, 2)), ...(await mapConcurrent(tasks, concurrency))];
+  return [...(await mapConcurrent(largeTasks, 2)), ...(await mapConcurrent(smallTasks, concurrency))];
 }
 
 /** Writes a manifest as JSON; refuses paths inside `<root>/data`, which holds archive files only. */

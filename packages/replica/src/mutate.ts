@@ -4,12 +4,11 @@
 import { createHash } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { MarketId } from "@crypto-lakehouse/core";
+import { BUILTIN_MARKETS } from "@crypto-lakehouse/markets-builtin";
 import { checksumHasNewline } from "./quirks.js";
 import { checksumText } from "./zip.js";
 
 const CHECKSUM = ".CHECKSUM";
-const MARKET_OF_PATH: Record<string, MarketId> = { spot: "spot", futures: "futures_um", option: "options" };
 
 function pathOf(root: string, key: string): string {
   return join(root, ...key.split("/"));
@@ -26,9 +25,11 @@ export function folderOf(key: string): string {
 /** Writes the `.CHECKSUM` of the zip as it is now (in the market's style: spot without a trailing newline). */
 export async function publishChecksum(root: string, key: string): Promise<string> {
   const zip = await readFile(pathOf(root, key));
-  const market = MARKET_OF_PATH[key.split("/")[1] ?? ""] ?? "spot";
+  // The built-in market whose archive folder holds the key; under an unknown folder, the bare form (no newline).
+  const market = BUILTIN_MARKETS.find((m) => key.startsWith(`data/${m.matrix.archivePath}/`));
   const sha = sha256(zip);
-  await writeFile(pathOf(root, key) + CHECKSUM, checksumText(sha, name(key), checksumHasNewline(market)));
+  const newline = market ? checksumHasNewline(market) : false;
+  await writeFile(pathOf(root, key) + CHECKSUM, checksumText(sha, name(key), newline));
   return sha;
 }
 

@@ -47,18 +47,20 @@ export interface ReplicaPlan {
 const invalid = (msg: string, details?: string[]) =>
   new LakehouseError("CONFIG_INVALID", msg, details ? { details } : undefined);
 
-/** Maps a requested symbol to the archive's spelling for one data type; undefined when it does not apply. */
+/**
+ * Maps a requested symbol to the archive's spelling for one data type; undefined when it does not apply. The market's
+ * replica format narrows (`symbolPatterns`) and rewrites (`symbolRewrites`) what its symbol rules accept.
+ */
 export function replicaSymbolFor(plugin: MarketPlugin, dataType: string, symbol: string): string | undefined {
+  const format = plugin.replica;
   let resolved = plugin.resolveSymbol(dataType, symbol)?.symbol;
-  // COIN-M indexPriceKlines is filed under the bare pair (BTCUSD), not the contract (BTCUSD_PERP).
-  if (!resolved && plugin.id === "futures_cm" && dataType === "indexPriceKlines") {
-    resolved = plugin.resolveSymbol(dataType, symbol.replace(/_[A-Z0-9]+$/, ""))?.symbol;
+  for (const r of format?.symbolRewrites?.[dataType] ?? []) {
+    if (resolved) break;
+    const re = new RegExp(r.pattern);
+    if (re.test(symbol)) resolved = plugin.resolveSymbol(dataType, symbol.replace(re, r.replacement))?.symbol;
   }
-  // Options symbols share one pattern; BVOL indices and EOHSummary underlyings are told apart by name.
-  if (resolved && plugin.id === "options") {
-    const bvol = resolved.includes("BVOL");
-    if ((dataType === "BVOLIndex") !== bvol) return undefined;
-  }
+  const narrower = format?.symbolPatterns?.[dataType];
+  if (resolved && narrower !== undefined && !new RegExp(narrower).test(resolved)) return undefined;
   return resolved;
 }
 

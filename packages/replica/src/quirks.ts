@@ -8,8 +8,18 @@ export const QUIRK_DATES = {
   headerDailyFrom: "2022-08-11",
   headerMonthlyFrom: "2022-05",
   microsecondsFrom: "2025-01-01",
-  duplicatedMetrics: { from: "2020-09-01", to: "2021-05-31" },
+  /** The window the built-in markets give metrics' duplicated rows (see ReplicaFormat.duplicatedRows). */
+  duplicatedMetrics: builtinWindow("metrics"),
 } as const;
+
+/** The dates a built-in market's replica format gives a data type's duplicated rows. */
+function builtinWindow(dataType: string): { from: string; to: string } {
+  for (const m of BUILTIN_MARKETS) {
+    const w = m.replica?.duplicatedRows?.[dataType];
+    if (w?.from && w.to) return { from: w.from, to: w.to };
+  }
+  throw new Error(`No built-in market dates the duplicated rows of ${dataType}`);
+}
 
 /** Row index of the flat zero-volume kline in files that carry an outage. */
 export const OUTAGE_ROW = 2;
@@ -45,18 +55,19 @@ export function timeUnitFor(
   return unit;
 }
 
-/** Whether every row / event of a file is written twice. */
+/** Whether every row / event of a file is written twice: the market's replica format says which types, and when. */
 export function isDuplicated(
+  market: MarketPlugin,
   dataType: string,
   partition: Partition,
   period: string,
   quirks: boolean,
 ): boolean {
   if (!quirks) return false;
-  if (dataType === "liquidationSnapshot") return true;
-  if (dataType !== "metrics") return false;
+  const when = market.replica?.duplicatedRows?.[dataType];
+  if (!when) return false;
   const day = periodStartDate(partition, period);
-  return day >= QUIRK_DATES.duplicatedMetrics.from && day <= QUIRK_DATES.duplicatedMetrics.to;
+  return (!when.from || day >= when.from) && (!when.to || day <= when.to);
 }
 
 /** A series is one symbol's files of one type/interval/partition, in period order. */
@@ -64,7 +75,8 @@ function seriesOf(f: ArchiveFile): string {
   return `${f.market}/${f.partition}/${f.dataType}/${f.symbol}/${f.interval ?? ""}`;
 }
 
-const KLINE_CLASS = new Set(["klines", "indexPriceKlines", "markPriceKlines", "premiumIndexKlines"]);
+/** Kline-class series (klines, index/mark/premium price klines) are the ones filed under an interval folder. */
+const klineClass = (f: ArchiveFile) => f.interval !== undefined;
 
 /**
  * One hole per partition, strictly inside a series (its neighbours exist, like spot BTCUSDT 1mo 2024-03 between
@@ -85,8 +97,8 @@ export function chooseHoles(files: readonly ArchiveFile[], minFiles = 3): string
     const candidates = [...series.entries()]
       .filter(([, list]) => list.length >= minFiles)
       .sort(([a, la], [b, lb]) => {
-        const ka = KLINE_CLASS.has(la[0]!.dataType) ? 0 : 1;
-        const kb = KLINE_CLASS.has(lb[0]!.dataType) ? 0 : 1;
+        const ka = klineClass(la[0]!) ? 0 : 1;
+        const kb = klineClass(lb[0]!) ? 0 : 1;
         return ka - kb || (a < b ? -1 : a > b ? 1 : 0);
       });
     const chosen = candidates[0]?.[1];
@@ -99,13 +111,23 @@ export function chooseHoles(files: readonly ArchiveFile[], minFiles = 3): string
 }
 
 /**
- * The file whose CHECKSUM goes stale: a spot `1s` klines file if there is one (Binance regenerated those in 2023
- * without updating the sidecars), else the first spot klines file, else the first file.
+ * The file whose CHECKSUM goes stale: the first file of the kind its market lists first in its replica format's
+ * `staleChecksums` (spot: a `1s` klines file, else any klines file), else the first file.
  */
-export function chooseStale(files: readonly ArchiveFile[], holes: readonly string[]): string | undefined {
+export function chooseStale(
+  files: readonly (ArchiveFile & { plugin: MarketPlugin })[],
+  holes: readonly string[],
+): string | undefined {
   const present = files.filter((f) => !holes.includes(f.key));
-  const spotKlines = present.filter((f) => f.market === "spot" && f.dataType === "klines");
-  return (spotKlines.find((f) => f.interval === "1s") ?? spotKlines[0] ?? present[0])?.key;
+  let chosen: ArchiveFile | undefined;
+  let rank = Number.POSITIVE_INFINITY;
+  for (const f of present) {
+    const r = (f.plugin.replica?.staleChecksums ?? []).findIndex(
+      (s) => s.dataType === f.dataType && (s.interval === undefined || s.interval === f.interval),
+    );
+    if (r >= 0 && r < rank) [chosen, rank] = [f, r];
+  }
+  return (chosen ?? present[0])?.key;
 }
 
 /**

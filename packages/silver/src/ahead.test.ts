@@ -82,6 +82,40 @@ describe("runAhead", () => {
     expect(huge.log).toEqual(["prepare a", "consume a", "prepare b", "consume b"]);
   });
 
+  it("offers the consumer an idle turn when it has caught up, and looks again when that turn did work", async () => {
+    const log: string[] = [];
+    let held = 0;
+    await runAhead(from<string>(["a", "b", "c"].map((w) => ({ work: w }))), {
+      // A slow producer: the consumer catches up after every item (timers run after all pending promise callbacks).
+      prepare: (w: string) => new Promise<string>((r) => setTimeout(() => r(w), 5)),
+      size: () => 1,
+      consume: async (p: string) => {
+        held++;
+        log.push(`consume ${p}`);
+      },
+      discard: async () => {},
+      idle: async () => {
+        log.push(held ? `idle: start on ${held}` : "idle: nothing to do");
+        const did = held > 0;
+        held = 0;
+        return did;
+      },
+      budgetBytes: 1000,
+      budgetItems: 1000,
+    });
+    // Each idle turn that did work is followed by another look (and, nothing there, an idle turn that does none).
+    expect(log.slice(0, 7)).toEqual([
+      "idle: nothing to do",
+      "consume a",
+      "idle: start on 1",
+      "idle: nothing to do",
+      "consume b",
+      "idle: start on 1",
+      "idle: nothing to do",
+    ]);
+    expect(log[7]).toBe("consume c");
+  });
+
   it("pulls nothing past a fence until the consumer has run it", async () => {
     const r = recorder();
     let fenced = false;

@@ -13,6 +13,11 @@ export interface AheadOptions<W, P> {
   consume(prepared: P): Promise<void>;
   /** Frees a prepared item that will not be consumed (the run was cancelled). */
   discard(prepared: P): Promise<void>;
+  /**
+   * Called when the consumer has caught up with the producer (nothing prepared is waiting): a chance to start on
+   * what it holds instead of idling. Resolves true when it did work (then the queue is looked at again).
+   */
+  idle?(): Promise<boolean>;
   /** Prepared items may wait up to these many bytes and items; the next one is always prepared. */
   budgetBytes: number;
   budgetItems: number;
@@ -81,6 +86,8 @@ export async function runAhead<W, P>(steps: AsyncIterable<Step<W>>, o: AheadOpti
       const item = queue.shift();
       if (!item) {
         if (finished) break;
+        if (o.idle && !cancelled() && (await o.idle())) continue;
+        if (queue.length || finished) continue;
         await new Promise<void>((resolve) => (wakeConsumer = resolve));
         continue;
       }

@@ -1,8 +1,10 @@
 // One zip → one Parquet file: exact decimals past the first chunk, one read for symbol checks and de-duplication,
 // corrupt zips, empty files and first lines that are neither header nor data.
+import { createHash } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { zipOf as zipMember } from "../../engine/src/pipeline/zip.test-util.js";
 import { ConversionError, convertChunk, convertCsv, extractZip, planFile } from "./convert.js";
 import { type Duck, openDuck } from "./duck.js";
 import { DEFAULT_MARKETS } from "./markets.js";
@@ -105,6 +107,25 @@ describe("extractZip + convertCsv", () => {
     await expect(convert(zipOf("x.csv", "what,is,this\n1,2,3\n"))).rejects.toThrow(
       /the first line has 3 fields/,
     );
+  });
+
+  it("hashes a large zip (read in ranges, not whole) in the same read as its extraction, when asked", async () => {
+    const text = tradeRows(90_000);
+    const zip = zipMember("BTCUSDT-trades-2024-12-29.csv", Buffer.from(text), { stored: true });
+    expect(zip.length).toBeGreaterThan(4 * 2 ** 20);
+    const zipPath = join(dir, `${n++}.zip`);
+    await writeFile(zipPath, zip);
+    const part = { symbol: "BTCUSDT", size: zip.length };
+    const hashed = await extractZip(zipPath, join(dir, `${n++}.csv`), trades, part, true);
+    expect(hashed.zipSha256).toBe(createHash("sha256").update(zip).digest("hex"));
+    expect(hashed.csvBytes).toBe(text.length);
+    const plain = await extractZip(zipPath, join(dir, `${n++}.csv`), trades, part);
+    expect(plain.zipSha256).toBeUndefined();
+    const r = await convertCsv(duck, trades, hashed, join(dir, `${n++}`), {
+      compression: "snappy",
+      now: new Date("2026-01-01T00:00:00Z"),
+    });
+    expect(r).toMatchObject({ csvRows: 90_000, rows: 90_000 });
   });
 
   it("converts many files in one statement, one part per file with its lineage; a bad file fails alone", async () => {

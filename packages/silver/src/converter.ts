@@ -1,8 +1,7 @@
 // The conversion engine one process runs, in-process or on a queue worker: zips extracted ahead (on another core)
 // into chunks of one table and read plan, each chunk converted by one DuckDB statement, its parts stored while
 // DuckDB converts the next chunk. Says what became of every file through `onDone`; records nothing itself.
-import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +23,7 @@ import { silverPartKey } from "./layout.js";
 import type { SilverTableSchema } from "./schema.js";
 import { bronzeSha256 } from "./state.js";
 import type { BronzeSource, ConvertSettings, FileReport } from "./types.js";
+import { readsWhole } from "./unzip.js";
 
 /** One bronze file to convert, with its table's schema. */
 export interface ConvertItem {
@@ -58,15 +58,15 @@ export interface ConverterOptions<W extends ConvertItem> extends ChunkOptions {
 /** A chunk holds up to this many files and bytes of CSV; a file over the byte limit is a chunk of its own. */
 export const CHUNK_FILES = 64;
 export const CHUNK_BYTES = 64 * 1024 * 1024;
+/**
+ * When nothing extracted is waiting, a pending chunk of at least this many files or bytes is converted at once
+ * rather than DuckDB idling until the chunk fills (the start of a run, a large file, a slow store): DuckDB's cost
+ * per file hardly depends on the chunk size from ~8 files up.
+ */
+const IDLE_FILES = 16;
+const IDLE_BYTES = 8 * 1024 * 1024;
 /** Parts stored at once. */
 const PUTS = 8;
-
-/** sha256 of a local file (a bronze zip without a collect record). */
-async function sha256Of(path: string): Promise<string> {
-  const h = createHash("sha256");
-  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), h);
-  return h.digest("hex");
-}
 
 export class Converter<W extends ConvertItem> {
   private seq = 0;
@@ -94,13 +94,20 @@ export class Converter<W extends ConvertItem> {
     let zip: { path: string; temp: boolean } | undefined;
     try {
       zip = await this.zipPath(work.src, n);
-      const input = await extractZip(zip.path, join(this.o.workDir, `${n}.csv`), work.schema, work.src);
+      // The sha256 the rows carry: a small zip is hashed from the bytes extraction reads anyway; a large one's is
+      // its collect record's (verified when collected), else hashed in the same read as its extraction.
+      const recorded = readsWhole(work.src.size)
+        ? undefined
+        : await bronzeSha256(this.o.storage, work.src.bronzeKey);
+      const input = await extractZip(
+        zip.path,
+        join(this.o.workDir, `${n}.csv`),
+        work.schema,
+        work.src,
+        !recorded,
+      );
       try {
-        // The bytes read are hashed on the way (small zips); else the collect record's, else hash the file.
-        const sha256 =
-          input.zipSha256 ??
-          (await bronzeSha256(this.o.storage, work.src.bronzeKey)) ??
-          (await sha256Of(zip.path));
+        const sha256 = input.zipSha256 ?? recorded;
         return {
           work,
           started,
@@ -149,6 +156,13 @@ export class Converter<W extends ConvertItem> {
       await this.flush();
     this.pending.push(p);
     this.pendingBytes += bytes;
+  }
+
+  /** The producer has nothing ready: convert what is pending if it is worth a statement (see IDLE_FILES). */
+  async idle(): Promise<boolean> {
+    if (this.pending.length < IDLE_FILES && this.pendingBytes < IDLE_BYTES) return false;
+    await this.flush();
+    return true;
   }
 
   /** Converts the pending chunk; its parts are stored in the background (awaited by the next flush or `end`). */
@@ -299,6 +313,7 @@ export async function convertSteps<W extends ConvertItem>(
       prepare: (w) => converter.prepare(w),
       size: Converter.size,
       consume: (p) => converter.add(p),
+      idle: () => converter.idle(),
       discard: Converter.discard,
       budgetBytes: AHEAD_BYTES,
       budgetItems: AHEAD_FILES,

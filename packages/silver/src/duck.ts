@@ -1,8 +1,21 @@
 // One embedded DuckDB per silver build / SQL session: few threads, bounded memory, UTC, and no extension is ever
 // installed or fetched (parquet, icu and json are built into @duckdb/node-api), so nothing reaches the network.
-
+// DuckDB is loaded on first use: commands that never open it (and every command's start-up) do not pay for it.
+import { createRequire } from "node:module";
 import { LakehouseError } from "@crypto-lakehouse/core";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type * as DuckDBApi from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+
+let api: typeof DuckDBApi | undefined;
+
+/**
+ * @duckdb/node-api, loaded once. Through `require`: an ESM import of this CommonJS package makes Node lex its
+ * 1.6 MB of JavaScript for named exports first, which costs more than loading it.
+ */
+export function duckdbApi(): typeof DuckDBApi {
+  api ??= createRequire(import.meta.url)("@duckdb/node-api") as typeof DuckDBApi;
+  return api;
+}
 
 export interface DuckOptions {
   threads?: number;
@@ -30,7 +43,7 @@ export async function openDuck(o: DuckOptions = {}): Promise<Duck> {
   if (o.tempDirectory) config.temp_directory = o.tempDirectory;
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(":memory:", config);
+    instance = await duckdbApi().DuckDBInstance.create(":memory:", config);
   } catch (e) {
     throw new LakehouseError("INTERNAL", `Cannot start DuckDB: ${(e as Error).message}`, { cause: e });
   }

@@ -3,9 +3,11 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { LakehouseError, type StorageBackend } from "@crypto-lakehouse/core";
+import { LakehouseError, type MarketPlugin, type StorageBackend } from "@crypto-lakehouse/core";
 import { goldTableKey, viewName } from "./layout.js";
+import { DEFAULT_MARKETS } from "./markets.js";
 import { openSqlSession, type SqlSessionOptions } from "./query.js";
+import { silverSchema } from "./schema.js";
 import { lit } from "./sql.js";
 
 export const GOLD_TABLES = ["daily_ohlcv"] as const;
@@ -13,6 +15,8 @@ export type GoldTable = (typeof GOLD_TABLES)[number];
 
 export interface GoldOptions extends SqlSessionOptions {
   tempDir?: string;
+  /** The markets whose klines gold reads (default: the built-in markets). */
+  markets?: readonly MarketPlugin[];
 }
 
 export interface GoldResult {
@@ -42,45 +46,40 @@ const DAY_INTERVALS: [string, number][] = [
   ["1s", 1],
 ];
 
-/** Kline columns per market, mapped onto one set of names. */
-const KLINE_SOURCES: {
+/** One market's silver kline columns that gold maps onto one set of names. */
+export interface KlineSource {
   market: string;
   quote: string;
   trades: string;
   takerBase: string;
   takerQuote: string;
-}[] = [
-  {
-    market: "spot",
-    quote: "quote_asset_volume",
-    trades: "number_of_trades",
-    takerBase: "taker_buy_base_asset_volume",
-    takerQuote: "taker_buy_quote_asset_volume",
-  },
-  {
-    market: "futures_um",
-    quote: "quote_volume",
-    trades: "count",
-    takerBase: "taker_buy_volume",
-    takerQuote: "taker_buy_quote_volume",
-  },
-  {
-    market: "futures_cm",
-    quote: "quote_volume",
-    trades: "count",
-    takerBase: "taker_buy_volume",
-    takerQuote: "taker_buy_quote_volume",
-  },
-];
+}
+
+/**
+ * The kline sources of every market with klines, named as its CSV schema names them. The archive's kline layout is
+ * the same in every market, only the names differ: after open time, OHLC, volume and close time come the quote
+ * volume, the trade count, and the taker buy base and quote volumes (columns 8–11).
+ */
+export function klineSources(markets: readonly MarketPlugin[] = DEFAULT_MARKETS): KlineSource[] {
+  return markets.flatMap((m) => {
+    const columns = m.matrix.dataTypes.klines?.csv?.columns;
+    if (!columns || columns.length < 11) return [];
+    const silver = silverSchema(m, "klines").columns;
+    const named = (i: number) => silver.find((c) => c.source === columns[i]!.name)?.name ?? columns[i]!.name;
+    return [{ market: m.id, quote: named(7), trades: named(8), takerBase: named(9), takerQuote: named(10) }];
+  });
+}
 
 /** The daily_ohlcv query over whichever kline views exist. */
-export function dailyOhlcvSql(views: readonly string[]): string {
-  const parts = KLINE_SOURCES.filter((s) => views.includes(viewName(s.market, "klines"))).map(
-    (s) =>
-      `SELECT '${s.market}' AS market, symbol, interval, open_time, open, high, low, close, volume, ${s.quote} AS quote_volume, ` +
-      `${s.trades} AS trades, ${s.takerBase} AS taker_buy_volume, ${s.takerQuote} AS taker_buy_quote_volume ` +
-      `FROM ${viewName(s.market, "klines")} WHERE interval IN (${DAY_INTERVALS.map(([i]) => lit(i)).join(", ")})`,
-  );
+export function dailyOhlcvSql(views: readonly string[], sources = klineSources()): string {
+  const parts = sources
+    .filter((s) => views.includes(viewName(s.market, "klines")))
+    .map(
+      (s) =>
+        `SELECT '${s.market}' AS market, symbol, interval, open_time, open, high, low, close, volume, ${s.quote} AS quote_volume, ` +
+        `${s.trades} AS trades, ${s.takerBase} AS taker_buy_volume, ${s.takerQuote} AS taker_buy_quote_volume ` +
+        `FROM ${viewName(s.market, "klines")} WHERE interval IN (${DAY_INTERVALS.map(([i]) => lit(i)).join(", ")})`,
+    );
   const lengths = DAY_INTERVALS.map(([i, s]) => `(${lit(i)}, ${s})`).join(", ");
   return `WITH k AS (${parts.join(" UNION ALL ")}),
 per AS (
@@ -132,7 +131,8 @@ export async function buildGold(
   });
   try {
     const views = session.views.map((v) => v.view);
-    const sources = KLINE_SOURCES.map((s) => viewName(s.market, "klines")).filter((v) => views.includes(v));
+    const klines = klineSources(opts.markets);
+    const sources = klines.map((s) => viewName(s.market, "klines")).filter((v) => views.includes(v));
     if (sources.length === 0) {
       throw new LakehouseError(
         "NOT_FOUND",
@@ -145,7 +145,7 @@ export async function buildGold(
     // Inside `work`: the sandbox allows what is under its folders, not the folder itself.
     const parts = join(work, "parts");
     const [r] = await session.duck.rows<{ Count: string }>(
-      `COPY (${dailyOhlcvSql(views)}) TO ${lit(parts)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (market), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
+      `COPY (${dailyOhlcvSql(views, klines)}) TO ${lit(parts)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (market), FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE)`,
     );
     const prefix = goldTableKey(table);
     const keys: string[] = [];

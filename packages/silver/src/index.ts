@@ -8,6 +8,8 @@ export {
   type GoldOptions,
   type GoldResult,
   type GoldTable,
+  type KlineSource,
+  klineSources,
 } from "./gold.js";
 export {
   checkSilverSpec,

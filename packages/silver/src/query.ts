@@ -8,8 +8,8 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { LakehouseError, type StorageBackend } from "@crypto-lakehouse/core";
-import { type DuckDBConnection, DuckDBTypeId } from "@duckdb/node-api";
-import { type Duck, openDuck } from "./duck.js";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { type Duck, duckdbApi, openDuck } from "./duck.js";
 import { GOLD, SILVER, viewName } from "./layout.js";
 import { assertReadOnly, lockDown, sandboxHint } from "./sandbox.js";
 import { KLINE_TYPES } from "./schema.js";
@@ -217,12 +217,11 @@ export function explainQueryError(session: SqlSession, message: string): string[
   return hint ? [hint] : [];
 }
 
-const WIDE_INTEGERS = new Set<number>([
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UHUGEINT,
-]);
+/** Integer types a JS number may not hold exactly. */
+function wideIntegers(): Set<number> {
+  const { DuckDBTypeId: T } = duckdbApi();
+  return new Set<number>([T.BIGINT, T.UBIGINT, T.HUGEINT, T.UHUGEINT]);
+}
 
 export interface QueryStream {
   columns: string[];
@@ -240,7 +239,8 @@ export async function streamQuery(session: SqlSession, sql: string): Promise<Que
   if (!session.unsafe) await assertReadOnly(session.connection, sql);
   const result = await session.connection.stream(sql);
   const columns = result.columnNames();
-  const wide = result.columnTypes().map((t) => WIDE_INTEGERS.has(t.typeId));
+  const wideTypes = wideIntegers();
+  const wide = result.columnTypes().map((t) => wideTypes.has(t.typeId));
   async function* rows(): AsyncIterable<unknown[][]> {
     for await (const chunk of result.yieldRowsJson()) {
       yield chunk.map((row) =>

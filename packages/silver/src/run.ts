@@ -1,6 +1,6 @@
 // One silver build's bookkeeping: progress, per-file outcomes recorded into the symbol states, table reports, and
 // the run summary — the same whether files are converted in this process or on queue workers.
-import { type Logger, type StorageBackend, silentLogger } from "@crypto-lakehouse/core";
+import { forEachConcurrent, type Logger, type StorageBackend, silentLogger } from "@crypto-lakehouse/core";
 import type { ItemOutcome } from "./converter.js";
 import { silverRunKey } from "./layout.js";
 import { fingerprint, type PlanHost, type Table, type Work } from "./plan.js";
@@ -16,6 +16,9 @@ import type {
   SilverSelection,
   TableReport,
 } from "./types.js";
+
+/** Symbol states written at once. */
+const STATE_PUTS = 8;
 
 /**
  * A file converted before from other bytes (the archive changed it, see `lakehouse changes`): its report names
@@ -121,9 +124,11 @@ export class SilverRun implements PlanHost {
     this.finish(src.bronzeKey, "converted");
   }
 
+  /** Writes the changed symbol states, several at once (each put waits for fsyncs or a round trip). */
   async flush(): Promise<void> {
-    for (const s of this.dirty) await writeState(this.storage, s);
-    this.dirty.clear();
+    const states = [...this.dirty];
+    await forEachConcurrent(states, STATE_PUTS, (s) => writeState(this.storage, s));
+    for (const s of states) this.dirty.delete(s);
   }
 
   async tableDone(table: Table): Promise<void> {

@@ -2,7 +2,8 @@
 // folders, the network and extensions (enable_external_access = false, locked), and statements that write or
 // change the session (COPY … TO, ATTACH, CREATE, INSERT, INSTALL, SET …) are refused before they run.
 import { LakehouseError } from "@crypto-lakehouse/core";
-import { type DuckDBConnection, StatementType } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { duckdbApi } from "./duck.js";
 import { lit } from "./sql.js";
 
 /** Locks a fresh connection to `dirs` (read and spill there only): no other file, no network, no extension. */
@@ -13,9 +14,6 @@ export async function lockDown(connection: DuckDBConnection, dirs: string[], tem
   await connection.run("SET enable_external_access = false");
   await connection.run("SET lock_configuration = true");
 }
-
-/** Statements that only read: SELECT (with WITH, FROM-first, VALUES, DESCRIBE, SHOW, SUMMARIZE, read-only PRAGMAs). */
-const READING = new Set<number>([StatementType.SELECT]);
 
 /** What `--unsafe` lifts, for messages. */
 export const UNSAFE_HINT =
@@ -37,12 +35,14 @@ function refused(kind: string): LakehouseError {
  * statement it explains: allowed only for a lone query.
  */
 export async function assertReadOnly(connection: DuckDBConnection, sql: string): Promise<void> {
+  const { StatementType } = duckdbApi();
   const statements = await connection.extractStatements(sql);
   for (let i = 0; i < statements.count; i++) {
     const prepared = await statements.prepare(i);
     const type = prepared.statementType;
     prepared.destroySync();
-    if (READING.has(type)) continue;
+    // Only SELECT reads (with WITH, FROM-first, VALUES, DESCRIBE, SHOW, SUMMARIZE, read-only PRAGMAs).
+    if (type === StatementType.SELECT) continue;
     if (type === StatementType.EXPLAIN) {
       // Plain EXPLAIN only plans; with ANALYZE, what follows the keyword must itself only read.
       const analyze = /\banaly[sz]e\b\s*\)?/i.exec(sql);

@@ -1,7 +1,7 @@
 // Extracts the one CSV member of an archive zip (refusing zips with more) to a file: the central directory through yauzl (zip64-safe), then
 // the member's bytes read in 1 MiB ranges and inflated by zlib (on the thread pool), CRC-checked, with the first
 // bytes kept for detection and every byte shown to an optional scanner.
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { open, readFile, stat, writeFile } from "node:fs/promises";
 import { Transform } from "node:stream";
@@ -16,7 +16,7 @@ export interface Extracted {
   bytes: number;
   /** The first bytes of the CSV (up to 64 KiB), for header and time-unit detection. */
   head: string;
-  /** sha256 of the whole zip, when it was read whole (small zips): no second read to hash it. */
+  /** sha256 of the whole zip, hashed from the bytes read (a small zip always, a large one when asked). */
   zipSha256?: string;
 }
 
@@ -24,6 +24,9 @@ const HEAD_BYTES = 64 * 1024;
 const CHUNK = 1024 * 1024;
 /** Zips up to this size are read and inflated whole, in memory: most daily files, whose per-file costs dominate. */
 const WHOLE = 4 * 1024 * 1024;
+
+/** Whether extraction reads a zip of this size whole (and so hashes it at no extra read). */
+export const readsWhole = (zipSize: number) => zipSize <= WHOLE;
 const inflateRawAsync = promisify(inflateRaw);
 
 type Opener = (
@@ -124,14 +127,36 @@ async function extractWhole(
   };
 }
 
-/** `zipSize`: the zip's size when the caller knows it (a listing), saving a stat. */
+/**
+ * Hashes every byte of the zip and passes on only the member's compressed bytes (`start` … `end`, exclusive):
+ * a large zip is then read once for both its sha256 and its data.
+ */
+function memberOf(start: number, end: number, hash: Hash): Transform {
+  let at = 0;
+  return new Transform({
+    highWaterMark: CHUNK,
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      const from = Math.max(start - at, 0);
+      const to = Math.min(end - at, chunk.length);
+      at += chunk.length;
+      cb(null, from < to ? chunk.subarray(from, to) : undefined);
+    },
+  });
+}
+
+/**
+ * `zipSize`: the zip's size when the caller knows it (a listing), saving a stat. `hash`: also hash a large zip, in
+ * the same read (a small one is always hashed: its bytes are in memory anyway).
+ */
 export async function extractCsv(
   zipPath: string,
   outPath: string,
   onChunk?: (chunk: Buffer) => void,
   zipSize?: number,
+  hash = false,
 ): Promise<Extracted> {
-  if ((zipSize ?? (await stat(zipPath)).size) <= WHOLE) return extractWhole(zipPath, outPath, onChunk);
+  if (readsWhole(zipSize ?? (await stat(zipPath)).size)) return extractWhole(zipPath, outPath, onChunk);
   const entry = await onlyMember((o, cb) => yauzl.open(zipPath, o, cb));
   checkMethod(entry);
   const start = await dataOffset(zipPath, entry);
@@ -153,25 +178,22 @@ export async function extractCsv(
       cb(null, chunk);
     },
   });
-  const raw = createReadStream(zipPath, {
-    start,
-    end: start + entry.compressedSize - 1,
-    highWaterMark: CHUNK,
-  });
-  const stages =
-    entry.compressionMethod === 8
-      ? pipeline(
-          raw,
-          createInflateRaw({ chunkSize: CHUNK }),
-          tap,
-          createWriteStream(outPath, { highWaterMark: CHUNK }),
-        )
-      : pipeline(raw, tap, createWriteStream(outPath, { highWaterMark: CHUNK }));
+  const sha = hash ? createHash("sha256") : undefined;
+  const end = start + entry.compressedSize;
+  const raw: NodeJS.ReadableStream[] = sha
+    ? [createReadStream(zipPath, { highWaterMark: CHUNK }), memberOf(start, end, sha)]
+    : [createReadStream(zipPath, { start, end: end - 1, highWaterMark: CHUNK })];
+  const inflate = entry.compressionMethod === 8 ? [createInflateRaw({ chunkSize: CHUNK })] : [];
   try {
-    await stages;
+    await pipeline([...raw, ...inflate, tap, createWriteStream(outPath, { highWaterMark: CHUNK })]);
   } catch (e) {
     throw new Error(`${entry.fileName}: ${(e as Error).message} (corrupt zip)`);
   }
   checkInflated(entry, bytes, crc);
-  return { member: entry.fileName, bytes, head: Buffer.concat(head).toString("utf8") };
+  return {
+    member: entry.fileName,
+    bytes,
+    head: Buffer.concat(head).toString("utf8"),
+    ...(sha ? { zipSha256: sha.digest("hex") } : {}),
+  };
 }

@@ -28,6 +28,32 @@ export interface ReplicaFormat {
   checksumNewline: boolean;
   /** Real symbols, generated when a replica selection names none (each data type takes those that fit it). */
   sampleSymbols: readonly string[];
+  /**
+   * Per data type, a pattern the archive's symbol must also match for the replica to write that type for it, where
+   * a type takes only some of the market's symbols (options: `BVOLIndex` the BVOL indices, `EOHSummary` the rest).
+   */
+  symbolPatterns?: Readonly<Record<string, string>>;
+  /**
+   * Per data type, rewrites the replica tries in order when a requested symbol does not resolve for the type, e.g.
+   * COIN-M index price klines file any contract (`BTCUSD_230331`) under its pair (`BTCUSD`).
+   */
+  symbolRewrites?: Readonly<Record<string, readonly SymbolRewrite[]>>;
+  /**
+   * Files the real archive serves with a stale `.CHECKSUM`, most typical first (spot: `1s` klines, regenerated in
+   * 2023 without new sidecars). A replica with quirks makes the sidecar of the first such file it holds stale.
+   */
+  staleChecksums?: readonly { dataType: string; interval?: string }[];
+  /**
+   * Data types whose files carry every row twice in the real archive, only between `from` and `to` (days,
+   * inclusive) when given. A replica with quirks writes them so.
+   */
+  duplicatedRows?: Readonly<Record<string, { from?: string; to?: string }>>;
+}
+
+/** A symbol rewrite: a regular expression and its replacement (`$1`…). */
+export interface SymbolRewrite {
+  pattern: string;
+  replacement: string;
 }
 
 export interface MarketPlugin extends KeyRules {
@@ -57,7 +83,7 @@ export interface MarketDefinition {
    * Rewrites per data type, tried in order when a symbol does not fit the type's pattern: a regular expression and
    * its replacement (`$1`…), e.g. COIN-M index price klines file `BTCUSD_PERP` under the bare pair `BTCUSD`.
    */
-  symbolRewrites?: Record<string, readonly { pattern: string; replacement: string }[]>;
+  symbolRewrites?: Record<string, readonly SymbolRewrite[]>;
   replica?: ReplicaFormat;
 }
 

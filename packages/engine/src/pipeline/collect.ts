@@ -65,77 +65,130 @@ export function newRunId(now = new Date()): string {
   return `${ts}-${randomBytes(3).toString("hex")}`;
 }
 
+/** What one collect run keeps while its plan is read: the plan's notes, re-fetches and replaced versions. */
+interface CollectState {
+  notes: PlanNote[];
+  readonly refetched: RefetchNotes;
+  readonly changes: ChangeRecorder;
+  readonly list: Lister;
+}
+
+/** The plan, minus what bronze already holds (counted as skipped); started once the store is writable. */
+function toFetch(
+  deps: CollectDeps,
+  config: ResolvedConfig,
+  opts: CollectOptions,
+  state: CollectState,
+  tally: RunTally,
+): AsyncIterable<ArchiveFile> {
+  const { request, settings } = config;
+  const { list } = state;
+  const plan = opts.plan
+    ? opts.plan(list)
+    : planFiles(request, {
+        catalog: deps.catalog,
+        lister: list,
+        ...(opts.today ? { today: opts.today } : {}),
+      });
+  state.notes = plan.notes;
+  const index =
+    settings.resume && !settings.forceRedownload
+      ? new BronzeIndex(deps.storage, {
+          verify: settings.verify,
+          // Listed only for stored files without a .CHECKSUM beside them (see BronzeIndexOptions.archive).
+          archive: (prefix: string) => list(prefix),
+          ...(settings.refreshChanged ? { remote: (prefix: string) => list(prefix) } : {}),
+        })
+      : undefined;
+  return notStored(countPlanned(plan.files, tally.progress), index, deps.logger, state, tally);
+}
+
+/** Counts each file as the plan yields it, before its resume check (which may fail, or look ahead). */
+async function* countPlanned(
+  files: AsyncIterable<ArchiveFile>,
+  progress: Progress,
+): AsyncGenerator<ArchiveFile> {
+  for await (const f of files) {
+    progress.planned++;
+    yield f;
+  }
+}
+
+/** The planned files bronze does not hold yet, or holds a version of that must be fetched again. */
+async function* notStored(
+  planned: AsyncIterable<ArchiveFile>,
+  index: BronzeIndex | undefined,
+  logger: Logger,
+  state: CollectState,
+  { onFile, planComplete }: RunTally,
+): AsyncGenerator<ArchiveFile> {
+  const decided = index
+    ? index.checkAll(planned)
+    : (async function* () {
+        for await (const f of planned) yield [f, undefined] as const;
+      })();
+  for await (const [f, decision] of decided) {
+    if (decision?.done) {
+      onFile({
+        file: f,
+        outcome: "skipped",
+        bytes: 0,
+        durationMs: 0,
+        reason: decision.reason ?? "already in bronze and verified",
+      });
+      continue;
+    }
+    if (decision && decision.why !== "absent") {
+      state.refetched.add(f, decision);
+      logger.info("fetching a stored file again", { key: f.key, reason: decision.reason });
+      // Nothing is lost: a version the archive replaced is kept before the new one overwrites it.
+      await state.changes.preserve(f, decision.remote, decision.reason, decision.why === "changed");
+    }
+    yield f;
+  }
+  planComplete();
+}
+
+/** What the run summary records of a collect run: its request, public settings and notes. */
+function recordOf(config: ResolvedConfig, opts: CollectOptions, state: CollectState) {
+  const { notes, refetched, changes } = state;
+  return {
+    request: opts.request ?? { ...config.request, notes: undefined },
+    settings: publicSettings(config.settings),
+    notes: [
+      ...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`),
+      ...refetched.notes(),
+      ...(changes.count
+        ? [`${changes.count} changed in the archive: the replaced versions are kept (lakehouse changes)`]
+        : []),
+    ],
+  };
+}
+
 export async function runCollection(
   deps: CollectDeps,
   config: ResolvedConfig,
   opts: CollectOptions = {},
 ): Promise<RunSummary> {
   if (opts.runId !== undefined) checkRunId(opts.runId);
-  const { catalog, downloader, storage, executor } = deps;
-  const { request, settings } = config;
-  let notes: PlanNote[] = [];
-  const refetched = new RefetchNotes();
+  const { downloader, storage, executor } = deps;
+  const { settings } = config;
   const runId = opts.runId ?? newRunId();
-  const changes = new ChangeRecorder(storage, runId, deps.logger);
-  const list = (prefix: string, delimiter?: string) =>
-    downloader.list(prefix, { delimiter: delimiter ?? "/", ...(opts.signal ? { signal: opts.signal } : {}) });
-
-  /** The plan, minus what bronze already holds (counted as skipped); started once the store is writable. */
-  function toFetch({ progress, onFile, planComplete }: RunTally): AsyncIterable<ArchiveFile> {
-    const plan = opts.plan
-      ? opts.plan(list)
-      : planFiles(request, { catalog, lister: list, ...(opts.today ? { today: opts.today } : {}) });
-    notes = plan.notes;
-    const index =
-      settings.resume && !settings.forceRedownload
-        ? new BronzeIndex(storage, {
-            verify: settings.verify,
-            // Listed only for stored files without a .CHECKSUM beside them (see BronzeIndexOptions.archive).
-            archive: (prefix: string) => list(prefix),
-            ...(settings.refreshChanged ? { remote: (prefix: string) => list(prefix) } : {}),
-          })
-        : undefined;
-    return (async function* () {
-      // Counted as the plan yields a file, before its resume check (which may fail, or look ahead).
-      const planned = (async function* () {
-        for await (const f of plan.files) {
-          progress.planned++;
-          yield f;
-        }
-      })();
-      const decided = index
-        ? index.checkAll(planned)
-        : (async function* () {
-            for await (const f of planned) yield [f, undefined] as const;
-          })();
-      for await (const [f, decision] of decided) {
-        if (decision?.done) {
-          onFile({
-            file: f,
-            outcome: "skipped",
-            bytes: 0,
-            durationMs: 0,
-            reason: decision.reason ?? "already in bronze and verified",
-          });
-          continue;
-        }
-        if (decision && decision.why !== "absent") {
-          refetched.add(f, decision);
-          deps.logger.info("fetching a stored file again", { key: f.key, reason: decision.reason });
-          // Nothing is lost: a version the archive replaced is kept before the new one overwrites it.
-          await changes.preserve(f, decision.remote, decision.reason, decision.why === "changed");
-        }
-        yield f;
-      }
-      planComplete();
-    })();
-  }
-
+  const state: CollectState = {
+    notes: [],
+    refetched: new RefetchNotes(),
+    changes: new ChangeRecorder(storage, runId, deps.logger),
+    list: (prefix: string, delimiter?: string) =>
+      downloader.list(prefix, {
+        delimiter: delimiter ?? "/",
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }),
+  };
   const summary = await executeRun(deps, {
     runId,
     // Callers bind the run id to the logger (every plugin logs through it), so it is not added again here.
     logger: deps.logger,
-    files: toFetch,
+    files: (tally) => toFetch(deps, config, opts, state, tally),
     batchSize: settings.batchSize,
     concurrency: settings.concurrency,
     verify: settings.verify,
@@ -148,19 +201,9 @@ export async function runCollection(
       message: "collect started",
       fields: { output: storage.location, downloader: downloader.id, executor: executor.id },
     },
-    record: () => ({
-      request: opts.request ?? { ...request, notes: undefined },
-      settings: publicSettings(settings),
-      notes: [
-        ...notes.map((n) => `${n.market ? `${n.market}: ` : ""}${n.message}`),
-        ...refetched.notes(),
-        ...(changes.count
-          ? [`${changes.count} changed in the archive: the replaced versions are kept (lakehouse changes)`]
-          : []),
-      ],
-    }),
+    record: () => recordOf(config, opts, state),
   });
-  await changes.finish();
+  await state.changes.finish();
   deps.logger.info("collect finished", {
     status: summary.status,
     counts: summary.counts,

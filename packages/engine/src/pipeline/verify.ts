@@ -231,6 +231,69 @@ async function zipFailure(path: string, item: VerifyItem, rec: FileRecord | unde
   } satisfies VerifyItem;
 }
 
+/** The corrupt item when the stored bytes disagree with their record or their stored .CHECKSUM. */
+function hashMismatch(item: VerifyItem, rec: FileRecord | undefined, sidecar: Buffer | undefined) {
+  const { sha256, checksum } = item;
+  if (rec && rec.sha256 !== sha256) {
+    return {
+      ...item,
+      status: "corrupt",
+      reason: `stored bytes hash to ${sha256}, the record (run ${rec.runId}) says ${rec.sha256}`,
+    } satisfies VerifyItem;
+  }
+  if (sidecar && !checksum) {
+    // Resume takes a .CHECKSUM beside a zip as proof it was verified: one that says nothing proves nothing.
+    return {
+      ...item,
+      status: "corrupt",
+      reason: `its stored .CHECKSUM does not parse as \`<sha256>  <name>\`: ${JSON.stringify(sidecar.toString("utf8").slice(0, 80))}`,
+    } satisfies VerifyItem;
+  }
+  if (checksum && checksum !== sha256) {
+    return {
+      ...item,
+      status: "corrupt",
+      reason: `stored bytes hash to ${sha256}, the stored .CHECKSUM says ${checksum}`,
+    } satisfies VerifyItem;
+  }
+  return undefined;
+}
+
+/** A sound zip's item: `ok`, or `unverified` when nothing proves its bytes are the archive's. */
+function recordStatus(
+  item: VerifyItem,
+  record: FileRecord | "unreadable" | undefined,
+  rec: FileRecord | undefined,
+): VerifyItem {
+  const { checksum } = item;
+  if (!rec) {
+    const why =
+      record === "unreadable"
+        ? "its record under _meta/files/ is unreadable"
+        : "no record under _meta/files/";
+    const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
+    return { ...item, status: "unverified", reason: `${why}; ${sums}` };
+  }
+  if (rec.unverified === "no_checksum" && !checksum) {
+    return {
+      ...item,
+      status: "unverified",
+      noChecksum: true,
+      reason: `the archive published no .CHECKSUM for it; stored by run ${rec.runId} after a full CRC test (promoted once one appears)`,
+    };
+  }
+  if (rec.verified === false) {
+    // Its bytes were never compared with the archive's .CHECKSUM when stored; collect re-fetches it to do that.
+    const sums = checksum ? "it matches the stored .CHECKSUM" : "no .CHECKSUM stored to compare with";
+    return {
+      ...item,
+      status: "unverified",
+      reason: `stored without verification (download_checksum: false) by run ${rec.runId}; ${sums}`,
+    };
+  }
+  return item;
+}
+
 /** Checks one stored zip. `file` names its archive file when known. */
 export async function verifyStoredFile(
   storage: StorageBackend,
@@ -270,28 +333,8 @@ export async function verifyStoredFile(
       size: hashed.size,
       ...(checksum ? { checksum } : {}),
     };
-    if (rec && rec.sha256 !== hashed.sha256) {
-      return {
-        ...item,
-        status: "corrupt",
-        reason: `stored bytes hash to ${hashed.sha256}, the record (run ${rec.runId}) says ${rec.sha256}`,
-      };
-    }
-    if (sidecar && !checksum) {
-      // Resume takes a .CHECKSUM beside a zip as proof it was verified: one that says nothing proves nothing.
-      return {
-        ...item,
-        status: "corrupt",
-        reason: `its stored .CHECKSUM does not parse as \`<sha256>  <name>\`: ${JSON.stringify(sidecar.toString("utf8").slice(0, 80))}`,
-      };
-    }
-    if (checksum && checksum !== hashed.sha256) {
-      return {
-        ...item,
-        status: "corrupt",
-        reason: `stored bytes hash to ${hashed.sha256}, the stored .CHECKSUM says ${checksum}`,
-      };
-    }
+    const mismatch = hashMismatch(item, rec, sidecar);
+    if (mismatch) return mismatch;
     const zipPath = inPlace ?? spool;
     if (zipPath) {
       const bad = await zipFailure(zipPath, item, rec);
@@ -300,32 +343,7 @@ export async function verifyStoredFile(
     } else if (proven) {
       item.zipTest = "recorded";
     }
-    if (!rec) {
-      const why =
-        record === "unreadable"
-          ? "its record under _meta/files/ is unreadable"
-          : "no record under _meta/files/";
-      const sums = checksum ? "it matches the stored .CHECKSUM" : "and no .CHECKSUM to compare with";
-      return { ...item, status: "unverified", reason: `${why}; ${sums}` };
-    }
-    if (rec.unverified === "no_checksum" && !checksum) {
-      return {
-        ...item,
-        status: "unverified",
-        noChecksum: true,
-        reason: `the archive published no .CHECKSUM for it; stored by run ${rec.runId} after a full CRC test (promoted once one appears)`,
-      };
-    }
-    if (rec.verified === false) {
-      // Its bytes were never compared with the archive's .CHECKSUM when stored; collect re-fetches it to do that.
-      const sums = checksum ? "it matches the stored .CHECKSUM" : "no .CHECKSUM stored to compare with";
-      return {
-        ...item,
-        status: "unverified",
-        reason: `stored without verification (download_checksum: false) by run ${rec.runId}; ${sums}`,
-      };
-    }
-    return item;
+    return recordStatus(item, record, rec);
   } finally {
     if (spool) await rm(spool, { force: true });
   }

@@ -14,7 +14,12 @@ import {
   type MarketPlugin,
   type Partition,
 } from "@crypto-lakehouse/core";
-import { generateReplica, type ReplicaFile } from "@crypto-lakehouse/replica";
+import {
+  generateReplica,
+  type ReplicaFile,
+  type ReplicaOptions,
+  replicaSymbolFor,
+} from "@crypto-lakehouse/replica";
 import { afterAll, describe, expect, it } from "vitest";
 
 export interface MarketContractOptions {
@@ -72,6 +77,11 @@ function replicaRange(spec: DataTypeSpec): { partition: Partition; start: string
   return { partition: "monthly", start: `${month}-01`, end: last.toISOString().slice(0, 10) };
 }
 
+/** The day after `day` (YYYY-MM-DD). */
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
 /** The CSV text of a replica zip (one member), read with yauzl (CRC checked). */
 async function csvOf(path: string): Promise<string> {
   const { default: yauzl } = await import("yauzl");
@@ -118,86 +128,241 @@ function csvProblems(text: string, csv: CsvSchema, file: ReplicaFile): string[] 
   return problems.map((p) => `${file.key}: ${p}`);
 }
 
-/** Registers the market contract cases for one market plugin. */
-export function describeMarketContract(plugin: MarketPlugin, options: MarketContractOptions = {}): void {
-  const samples = options.symbols ?? plugin.replica?.sampleSymbols ?? [];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Problems of the replica format's quirk and symbol hooks: unknown data types, patterns that do not compile, bad days. */
+function replicaHookProblems(plugin: MarketPlugin): string[] {
+  const format = plugin.replica;
+  const types = plugin.matrix.dataTypes;
+  const problems: string[] = [];
+  const known = (hook: string, dataType: string) => {
+    if (!types[dataType]) problems.push(`replica.${hook}: the matrix has no data type '${dataType}'`);
+  };
+  const compiles = (hook: string, pattern: string) => {
+    try {
+      new RegExp(pattern);
+    } catch (e) {
+      problems.push(`replica.${hook}: '${pattern}' is not a regular expression (${(e as Error).message})`);
+    }
+  };
+  for (const [dataType, pattern] of Object.entries(format?.symbolPatterns ?? {})) {
+    known("symbolPatterns", dataType);
+    compiles(`symbolPatterns.${dataType}`, pattern);
+  }
+  for (const [dataType, rewrites] of Object.entries(format?.symbolRewrites ?? {})) {
+    known("symbolRewrites", dataType);
+    for (const r of rewrites) compiles(`symbolRewrites.${dataType}`, r.pattern);
+  }
+  for (const { dataType, interval } of format?.staleChecksums ?? []) {
+    known("staleChecksums", dataType);
+    const intervals = Object.values(types[dataType]?.intervals ?? {}).flat();
+    if (interval !== undefined && !intervals.includes(interval))
+      problems.push(`replica.staleChecksums: ${dataType} has no interval '${interval}'`);
+  }
+  for (const [dataType, { from, to }] of Object.entries(format?.duplicatedRows ?? {})) {
+    known("duplicatedRows", dataType);
+    for (const day of [from, to])
+      if (day !== undefined && !DAY.test(day))
+        problems.push(`replica.duplicatedRows.${dataType}: '${day}' is not a day`);
+    if (from && to && from > to)
+      problems.push(`replica.duplicatedRows.${dataType}: from ${from} is after to ${to}`);
+  }
+  return problems;
+}
+
+/** A day the matrix publishes a daily file of the type on, at or after `from` (undefined: none to check). */
+function dailyFileDay(spec: DataTypeSpec, from: string | undefined): string | undefined {
+  const w = spec.windows?.daily;
+  if (!spec.partitions.includes("daily") || w?.empty) return undefined;
+  let day = from ?? w?.from ?? PERIOD.daily;
+  if (w?.from && w.from > day) day = w.from;
+  return w?.to && day > w.to ? undefined : day;
+}
+
+/** The data rows of a replica file (its header left out). */
+async function dataRows(outDir: string, file: ReplicaFile): Promise<string[]> {
+  const lines = (await csvOf(join(outDir, file.key))).split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  return file.header ? lines.slice(1) : lines;
+}
+
+/** A market's replica runs in one suite: their folders are removed after it. */
+interface ReplicaRuns {
+  plugin: MarketPlugin;
+  samples: readonly string[];
+  dirs: string[];
+}
+
+/** A replica of one data type of the market over `range`, from the sample symbols. */
+async function replicaOf(
+  runs: ReplicaRuns,
+  dataType: string,
+  range: { partition: Partition; start: string; end: string },
+  extra: Pick<ReplicaOptions, "intervals" | "quirks"> = {},
+) {
+  const { plugin, samples } = runs;
+  const outDir = await mkdtemp(join(tmpdir(), `market-contract-${plugin.id}-`));
+  runs.dirs.push(outDir);
+  const manifest = await generateReplica({
+    outDir,
+    plugins: [plugin],
+    markets: [plugin.id],
+    dataTypes: [dataType],
+    symbols: { [plugin.id]: [...samples] },
+    partitions: [range.partition],
+    ...extra,
+    start: range.start,
+    end: range.end,
+    rowsPerFile: 5,
+  });
+  return { outDir, manifest };
+}
+
+/** Whether every data row is written twice in a row. */
+const paired = (rows: readonly string[]) => rows.every((r, i) => r === rows[i % 2 === 0 ? i + 1 : i - 1]);
+
+/** Files of the `duplicatedRows` types whose rows are not each written twice in the window, or still are after it. */
+async function duplicatedRowsProblems(runs: ReplicaRuns): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [dataType, { from, to }] of Object.entries(runs.plugin.replica?.duplicatedRows ?? {})) {
+    const spec = runs.plugin.matrix.dataTypes[dataType];
+    const day = spec && dailyFileDay(spec, from);
+    if (!spec || !day || (to && day > to)) continue; // no daily file in the window to look at
+    const inside = await replicaOf(runs, dataType, { partition: "daily", start: day, end: day });
+    if (inside.manifest.files.length === 0) problems.push(`${dataType} ${day}: the replica wrote no file`);
+    for (const file of inside.manifest.files) {
+      const rows = await dataRows(inside.outDir, file);
+      if (rows.length === 0 || !paired(rows))
+        problems.push(`${file.key}: its rows are not each written twice`);
+    }
+    const after = to && dailyFileDay(spec, nextDay(to));
+    if (!after) continue;
+    const later = await replicaOf(runs, dataType, { partition: "daily", start: after, end: after });
+    for (const file of later.manifest.files) {
+      const rows = await dataRows(later.outDir, file);
+      if (rows.length > 1 && paired(rows))
+        problems.push(`${file.key}: after ${to}, its rows are still written twice`);
+    }
+  }
+  return problems;
+}
+
+/** Files the replica writes (quirks off) that break their data type's CSV schema or the sidecar newline rule. */
+async function csvSchemaProblems(runs: ReplicaRuns): Promise<string[]> {
+  const { plugin } = runs;
+  const problems: string[] = [];
+  for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
+    const range = replicaRange(spec);
+    if (!range) continue; // a dataset the archive holds no files of
+    expect(spec.csv, `${dataType} has no CSV schema`).toBeDefined();
+    const interval = spec.keyShape === "interval" ? spec.intervals?.[range.partition]?.[0] : undefined;
+    const { outDir, manifest } = await replicaOf(runs, dataType, range, {
+      ...(interval ? { intervals: [interval] } : {}),
+      quirks: false,
+    });
+    if (manifest.files.length === 0) problems.push(`${dataType}: the replica wrote no file`);
+    for (const file of manifest.files) {
+      problems.push(...csvProblems(await csvOf(join(outDir, file.key)), spec.csv!, file));
+      const sidecar = await readFile(join(outDir, file.checksumKey), "utf8");
+      if (sidecar.endsWith("\n") !== plugin.replica!.checksumNewline)
+        problems.push(`${file.checksumKey}: trailing newline is not as replica.checksumNewline says`);
+    }
+  }
+  return problems;
+}
+
+/** The cases on the market's matrix fragment, its sample symbols and its key rules. */
+function describeMatrixAndKeys(plugin: MarketPlugin, samples: readonly string[]): void {
   const symbolFor = (dataType: string) =>
     samples.map((s) => plugin.resolveSymbol(dataType, s)?.symbol).find((s) => s !== undefined);
 
+  it("is a market plugin with a valid matrix fragment that composes", () => {
+    expect(plugin.kind).toBe("market");
+    expect(plugin.label.trim()).not.toBe("");
+    const parsed = MarketMatrixSchema.safeParse(plugin.matrix);
+    expect(parsed.success ? [] : formatZodIssues(parsed.error.issues, `${plugin.id}.matrix`)).toEqual([]);
+    expect(Object.keys(plugin.matrix.dataTypes).length).toBeGreaterThan(0);
+    const composed = composeMatrix([plugin]);
+    expect(Object.keys(composed.markets)).toEqual([plugin.id]);
+    for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
+      if (spec.keyShape !== "interval") continue;
+      for (const p of spec.partitions)
+        expect(spec.intervals?.[p]?.length, `${dataType} ${p}`).toBeGreaterThan(0);
+    }
+  });
+
+  it("has a sample symbol for every data type", () => {
+    expect(samples.length, "give symbols or declare replica.sampleSymbols").toBeGreaterThan(0);
+    const without = Object.keys(plugin.matrix.dataTypes).filter((dt) => !symbolFor(dt));
+    expect(without, "data types none of the sample symbols fit").toEqual([]);
+  });
+
+  it("builds a key for every data type, partition and interval that parses back to the same file", () => {
+    const refs = allowedRefs(plugin, symbolFor);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      const key = plugin.fileKey(ref);
+      const prefix = `data/${plugin.matrix.archivePath}/${ref.partition}/${ref.dataType}/${ref.symbol}/`;
+      expect(key.startsWith(prefix), key).toBe(true);
+      expect(key.endsWith(`-${ref.period}.zip`), key).toBe(true);
+      expect(plugin.parseKey(key), key).toEqual({ ...ref, key });
+      expect(plugin.parseKey(`${key}.CHECKSUM`), `${key}.CHECKSUM`).toBeUndefined();
+    }
+    expect(plugin.withMatrix(plugin.matrix).fileKey(refs[0]!)).toBe(plugin.fileKey(refs[0]!));
+  });
+}
+
+/** The cases on the market's replica format: its hooks, and what the replica writes for the market. */
+function describeReplica(plugin: MarketPlugin, samples: readonly string[]): void {
+  it("names only its own data types in its replica hooks, with patterns that compile and real days", () => {
+    expect(replicaHookProblems(plugin)).toEqual([]);
+  });
+
+  it("gives the replica a symbol for every data type it publishes files of", () => {
+    const without = Object.entries(plugin.matrix.dataTypes)
+      .filter(([, spec]) => replicaRange(spec))
+      .filter(([dt]) => !samples.some((s) => replicaSymbolFor(plugin, dt, s)))
+      .map(([dt]) => dt);
+    expect(without, "data types the replica writes for none of the sample symbols").toEqual([]);
+  });
+
+  describe("CSV schemas match what the replica writes for the market", () => {
+    const runs: ReplicaRuns = { plugin, samples, dirs: [] };
+    afterAll(async () => {
+      for (const d of runs.dirs) await rm(d, { recursive: true, force: true });
+    });
+
+    it("writes the rows of replica.duplicatedRows twice, in its window only", async () => {
+      expect(await duplicatedRowsProblems(runs)).toEqual([]);
+    });
+
+    it("makes the sidecar of replica.staleChecksums' first kind stale", async () => {
+      const first = plugin.replica?.staleChecksums?.[0];
+      const spec = first && plugin.matrix.dataTypes[first.dataType];
+      const range = spec && replicaRange(spec);
+      if (!first || !range) return; // the market declares no stale sidecars
+      const { outDir, manifest } = await replicaOf(runs, first.dataType, range);
+      const stale = manifest.files.find((f) => f.key === manifest.stale[0]);
+      expect(stale, "the replica's stale file").toMatchObject({
+        dataType: first.dataType,
+        ...(first.interval ? { interval: first.interval } : {}),
+      });
+      const sidecar = await readFile(join(outDir, stale!.checksumKey), "utf8");
+      expect(sidecar.startsWith(stale!.sha256)).toBe(false);
+    });
+
+    it("declares a replica format whose files follow every data type's CSV schema", async () => {
+      expect(plugin.replica, "declare `replica` in defineMarket()").toBeDefined();
+      expect(await csvSchemaProblems(runs)).toEqual([]);
+    });
+  });
+}
+
+/** Registers the market contract cases for one market plugin. */
+export function describeMarketContract(plugin: MarketPlugin, options: MarketContractOptions = {}): void {
+  const samples = options.symbols ?? plugin.replica?.sampleSymbols ?? [];
   describe(`market contract: ${plugin.id}`, () => {
-    it("is a market plugin with a valid matrix fragment that composes", () => {
-      expect(plugin.kind).toBe("market");
-      expect(plugin.label.trim()).not.toBe("");
-      const parsed = MarketMatrixSchema.safeParse(plugin.matrix);
-      expect(parsed.success ? [] : formatZodIssues(parsed.error.issues, `${plugin.id}.matrix`)).toEqual([]);
-      expect(Object.keys(plugin.matrix.dataTypes).length).toBeGreaterThan(0);
-      const composed = composeMatrix([plugin]);
-      expect(Object.keys(composed.markets)).toEqual([plugin.id]);
-      for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
-        if (spec.keyShape !== "interval") continue;
-        for (const p of spec.partitions)
-          expect(spec.intervals?.[p]?.length, `${dataType} ${p}`).toBeGreaterThan(0);
-      }
-    });
-
-    it("has a sample symbol for every data type", () => {
-      expect(samples.length, "give symbols or declare replica.sampleSymbols").toBeGreaterThan(0);
-      const without = Object.keys(plugin.matrix.dataTypes).filter((dt) => !symbolFor(dt));
-      expect(without, "data types none of the sample symbols fit").toEqual([]);
-    });
-
-    it("builds a key for every data type, partition and interval that parses back to the same file", () => {
-      const refs = allowedRefs(plugin, symbolFor);
-      expect(refs.length).toBeGreaterThan(0);
-      for (const ref of refs) {
-        const key = plugin.fileKey(ref);
-        const prefix = `data/${plugin.matrix.archivePath}/${ref.partition}/${ref.dataType}/${ref.symbol}/`;
-        expect(key.startsWith(prefix), key).toBe(true);
-        expect(key.endsWith(`-${ref.period}.zip`), key).toBe(true);
-        expect(plugin.parseKey(key), key).toEqual({ ...ref, key });
-        expect(plugin.parseKey(`${key}.CHECKSUM`), `${key}.CHECKSUM`).toBeUndefined();
-      }
-      expect(plugin.withMatrix(plugin.matrix).fileKey(refs[0]!)).toBe(plugin.fileKey(refs[0]!));
-    });
-
-    describe("CSV schemas match what the replica writes for the market", () => {
-      const dirs: string[] = [];
-      afterAll(async () => {
-        for (const d of dirs) await rm(d, { recursive: true, force: true });
-      });
-      it("declares a replica format whose files follow every data type's CSV schema", async () => {
-        expect(plugin.replica, "declare `replica` in defineMarket()").toBeDefined();
-        const problems: string[] = [];
-        for (const [dataType, spec] of Object.entries(plugin.matrix.dataTypes)) {
-          const range = replicaRange(spec);
-          if (!range) continue; // a dataset the archive holds no files of
-          expect(spec.csv, `${dataType} has no CSV schema`).toBeDefined();
-          const outDir = await mkdtemp(join(tmpdir(), `market-contract-${plugin.id}-`));
-          dirs.push(outDir);
-          const interval = spec.keyShape === "interval" ? spec.intervals?.[range.partition]?.[0] : undefined;
-          const manifest = await generateReplica({
-            outDir,
-            plugins: [plugin],
-            markets: [plugin.id],
-            dataTypes: [dataType],
-            symbols: { [plugin.id]: [...samples] },
-            partitions: [range.partition],
-            ...(interval ? { intervals: [interval] } : {}),
-            start: range.start,
-            end: range.end,
-            rowsPerFile: 5,
-            quirks: false,
-          });
-          if (manifest.files.length === 0) problems.push(`${dataType}: the replica wrote no file`);
-          for (const file of manifest.files) {
-            problems.push(...csvProblems(await csvOf(join(outDir, file.key)), spec.csv!, file));
-            const sidecar = await readFile(join(outDir, file.checksumKey), "utf8");
-            if (sidecar.endsWith("\n") !== plugin.replica!.checksumNewline)
-              problems.push(`${file.checksumKey}: trailing newline is not as replica.checksumNewline says`);
-          }
-        }
-        expect(problems).toEqual([]);
-      });
-    });
+    describeMatrixAndKeys(plugin, samples);
+    describeReplica(plugin, samples);
   });
 }
