@@ -15,7 +15,7 @@ import {
 import { type FailedRun, failedRunOf, newRunId, type Progress, planFiles } from "@crypto-lakehouse/engine";
 import type { PluginRegistry } from "./registry.js";
 import { type ResolvedRun, resolveRun } from "./resolve.js";
-import { createRuntime } from "./runtime.js";
+import { createRuntime, openRuntime } from "./runtime.js";
 import { checkLocalRoom, requestPlan } from "./sync.js";
 
 export interface CommonOptions {
@@ -96,8 +96,8 @@ export async function collectResolved(
   const runId = options.runId !== undefined ? checkRunId(options.runId) : newRunId();
   const runtime = await createRuntime(run, { logger: (options.logger ?? silentLogger).child({ runId }) });
   try {
-    if (options.spaceCheck !== false) await checkLocalRoom(runtime, run, requestPlan(run, options.today));
-    const summary = await runtime.collect({
+    if (options.spaceCheck !== false) await checkLocalRoom(runtime, requestPlan(run, options.today));
+    const summary = await runtime.collect(run.request, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       runId,
@@ -136,8 +136,10 @@ export async function planResolved(run: ResolvedRun, options: CommonOptions = {}
   let dispose = async () => {};
   let lister: Parameters<typeof planFiles>[1]["lister"];
   if (needsListing) {
-    const runtime = await createRuntime(run, { logger: options.logger ?? silentLogger });
-    lister = (prefix, delimiter) => runtime.downloader.list(prefix, { delimiter: delimiter ?? "/" });
+    const runtime = openRuntime(run, { logger: options.logger ?? silentLogger });
+    lister = async function* (prefix, delimiter) {
+      yield* (await runtime.downloader()).list(prefix, { delimiter: delimiter ?? "/" });
+    };
     dispose = () => runtime.dispose();
   }
   const p = planFiles(run.request, {

@@ -74,12 +74,26 @@ export interface StorageBackend {
   close?(): Promise<void>;
 }
 
+/** Top-level settings of a run that a storage backend may use as defaults. */
+export interface StorageSettings {
+  /** part_size_mb: multipart part size for uploads. */
+  partSizeMb?: number;
+}
+
 export interface StoragePlugin<O = unknown> {
   readonly kind: "storage";
   readonly id: string;
   readonly description: string;
   readonly optionsSchema?: z.ZodType<O>;
-  /** Turns an `--output` value into options when this backend owns it (`s3://…`, a path …). */
-  fromOutput?(output: string): O | undefined;
+  /**
+   * Turns an `--output` value into options when this backend owns it (`s3://…`, a path …). `settings` carries the
+   * run's top-level settings a backend may take as defaults (`part_size_mb`).
+   */
+  fromOutput?(output: string, settings?: StorageSettings): O | undefined;
+  /**
+   * The options as they travel in a queued job to workers in another folder or on another machine (e.g. a
+   * relative root made absolute). Without it they travel as they are.
+   */
+  portable?(options: O): O;
   create(options: O, deps: PluginDeps): StorageBackend | Promise<StorageBackend>;
 }
