@@ -12,7 +12,8 @@ import {
   type RunSummary,
   silentLogger,
 } from "@crypto-lakehouse/core";
-import { type FailedRun, failedRunOf, newRunId, type Progress, planFiles } from "@crypto-lakehouse/engine";
+import type { FailedRun, Progress } from "@crypto-lakehouse/engine";
+import { planFiles } from "@crypto-lakehouse/engine/plan";
 import type { PluginRegistry } from "./registry.js";
 import { type ResolvedRun, resolveRun } from "./resolve.js";
 import { createRuntime, openRuntime } from "./runtime.js";
@@ -92,6 +93,8 @@ export async function collectResolved(
   run: ResolvedRun,
   options: CollectApiOptions = {},
 ): Promise<CollectResult> {
+  // The collect pipeline loads with the run: `plan` and `--help` do not pay for it.
+  const { failedRunOf, newRunId } = await import("@crypto-lakehouse/engine");
   // Every log line of a run carries its id, including the plugins' own.
   const runId = options.runId !== undefined ? checkRunId(options.runId) : newRunId();
   const runtime = await createRuntime(run, { logger: (options.logger ?? silentLogger).child({ runId }) });

@@ -13,18 +13,11 @@ import {
   silentLogger,
 } from "@crypto-lakehouse/core";
 import {
-  assertRoomFor,
-  BronzeIndex,
-  estimatePlan,
   type FollowedSelection,
-  failedRunOf,
-  followedSelections,
   type Lister,
-  newRunId,
   type PlanEstimate,
   planFiles,
-  planSync,
-} from "@crypto-lakehouse/engine";
+} from "@crypto-lakehouse/engine/plan";
 import { type CollectApiOptions, type CollectResult, CollectRunError } from "./api.js";
 import type { ResolvedLake, ResolvedRun } from "./resolve.js";
 import { createRuntime, type Runtime } from "./runtime.js";
@@ -64,6 +57,7 @@ function listerOf(runtime: Runtime, signal?: AbortSignal): Lister {
 
 /** Files and bytes the plan means, what bronze holds already, and the time the rest would take. */
 async function estimate(runtime: Runtime, plan: AsyncIterable<ArchiveFile>, lister: Lister) {
+  const { BronzeIndex, estimatePlan } = await import("@crypto-lakehouse/engine");
   const { settings } = runtime;
   const storage = await runtime.storage();
   const index =
@@ -101,6 +95,7 @@ export async function checkLocalRoom(
     runtime.logger.debug("no space check: the plan could not be sized", { error: (err as Error).message });
     return undefined;
   }
+  const { assertRoomFor } = await import("@crypto-lakehouse/engine");
   await assertRoomFor(existingAncestor(runtime.settings.output), e.toFetch, storage.location);
   return e;
 }
@@ -119,6 +114,8 @@ export async function syncResolved(
   run: ResolvedLake | ResolvedRun,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
+  // The collect pipeline loads with the run: `plan` and `--help` do not pay for it.
+  const { failedRunOf, followedSelections, newRunId, planSync } = await import("@crypto-lakehouse/engine");
   const runId = options.runId ?? newRunId();
   // A sync always refreshes what the archive changed: "up to today" includes re-uploads.
   const synced: ResolvedLake = { ...run, settings: { ...run.settings, refreshChanged: true } };
