@@ -81,7 +81,7 @@ export async function extractZip(
   return {
     csvPath,
     head: x.head,
-    complete: x.bytes <= Buffer.byteLength(x.head),
+    complete: x.complete,
     csvBytes: x.bytes,
     scanner,
     symbol: partition.symbol,
@@ -90,10 +90,19 @@ export async function extractZip(
   };
 }
 
+/** The first lines of the CSV (as `head.split("\n")` would give them, the last dropped when cut off), up to 4. */
 function headLines(head: string, complete: boolean): string[] {
-  const lines = head.split("\n");
-  if (!complete) lines.pop();
-  return lines.slice(0, 4).map((l) => l.replace(/\r$/, ""));
+  const lines: string[] = [];
+  for (let at = 0; lines.length < 4; ) {
+    const nl = head.indexOf("\n", at);
+    if (nl < 0) {
+      if (complete) lines.push(head.slice(at));
+      break;
+    }
+    lines.push(head.slice(at, nl));
+    at = nl + 1;
+  }
+  return lines.map((l) => l.replace(/\r$/, ""));
 }
 
 /** Detects a file's header and time unit and decides its read plan; a file neither header nor data throws. */

@@ -14,13 +14,32 @@ export interface Extracted {
   member: string;
   /** Uncompressed bytes written. */
   bytes: number;
-  /** The first bytes of the CSV (up to 64 KiB), for header and time-unit detection. */
+  /** The first lines of the CSV (up to 64 KiB), for header and time-unit detection. */
   head: string;
+  /** Whether `head` holds the whole CSV. */
+  complete: boolean;
   /** sha256 of the whole zip, hashed from the bytes read (a small zip always, a large one when asked). */
   zipSha256?: string;
 }
 
 const HEAD_BYTES = 64 * 1024;
+/** Lines detection looks at, and one more (so the last one it sees is known to be whole). */
+const HEAD_LINES = 5;
+
+/**
+ * The CSV's first lines as text: decoded up to the end of line HEAD_LINES (at most HEAD_BYTES), not the whole
+ * 64 KiB — a small file's per-file garbage is mostly what it decodes.
+ */
+function headOf(data: Buffer, total: number): { head: string; complete: boolean } {
+  let end = Math.min(data.length, HEAD_BYTES);
+  for (let at = 0, i = 0; i < HEAD_LINES; i++) {
+    const nl = data.indexOf(10, at);
+    if (nl < 0 || nl >= end) break;
+    at = nl + 1;
+    if (i === HEAD_LINES - 1) end = at;
+  }
+  return { head: data.toString("utf8", 0, end), complete: end >= total };
+}
 const CHUNK = 1024 * 1024;
 /** Zips up to this size are read and inflated whole, in memory: most daily files, whose per-file costs dominate. */
 const WHOLE = 4 * 1024 * 1024;
@@ -122,7 +141,7 @@ async function extractWhole(
   return {
     member: entry.fileName,
     bytes: data.length,
-    head: data.toString("utf8", 0, HEAD_BYTES),
+    ...headOf(data, data.length),
     zipSha256: createHash("sha256").update(zip).digest("hex"),
   };
 }
@@ -193,7 +212,7 @@ export async function extractCsv(
   return {
     member: entry.fileName,
     bytes,
-    head: Buffer.concat(head).toString("utf8"),
+    ...headOf(Buffer.concat(head), bytes),
     ...(sha ? { zipSha256: sha.digest("hex") } : {}),
   };
 }
