@@ -1,6 +1,7 @@
 // Exit codes: 0 success, 1 something failed (downloads, network), 2 bad input, 3 not enough local disk space for
 // what a run would download (nothing was downloaded). Messages on stderr, no stack.
-import { INPUT_ERROR_CODES, isLakehouseError, redactUrlsIn } from "@crypto-lakehouse/core";
+import { INPUT_ERROR_CODES, isLakehouseError } from "@crypto-lakehouse/core/errors";
+import { redactUrlsIn } from "@crypto-lakehouse/core/redact";
 import { CommanderError } from "commander";
 
 export const EXIT = { ok: 0, failed: 1, input: 2, noSpace: 3 } as const;

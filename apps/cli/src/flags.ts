@@ -1,9 +1,7 @@
-// The selection flags shared by plan / collect / symbols, and how they override a config file.
-
-import { existsSync, readFileSync } from "node:fs";
+// The selection flags shared by plan / collect / symbols, and how they override a config file. Light to import
+// (commander only): every command registers its flags at start-up, `--help` and `--version` included.
 import { dirname, resolve } from "node:path";
 import type { RawConfig } from "@crypto-lakehouse/core";
-import { LakehouseError } from "@crypto-lakehouse/core";
 import { type Command, Option } from "commander";
 
 export interface SelectionFlags {
@@ -93,7 +91,7 @@ export function addRunFlags(cmd: Command): Command {
     )
     .option("--region <region>", "archive region (default ap-northeast-1)")
     .option("--bucket <bucket>", "archive bucket (default data.binance.vision)")
-    .option("-d, --downloader <id>", "downloader: sdk (default) or s5cmd")
+    .option("-d, --downloader <id>", "downloader: http (default; 'sdk' also works) or s5cmd")
     .option(
       "-j, --concurrency <n>",
       "most downloads in flight (max_parallel_downloads; default: adapts to the link, up to 256)",
@@ -127,25 +125,9 @@ export interface MergedConfig {
   baseDir: string;
 }
 
-function readConfigFile(path: string): Record<string, unknown> {
-  if (!existsSync(path)) throw new LakehouseError("CONFIG_INVALID", `Config file not found: ${path}`);
-  let v: unknown;
-  try {
-    v = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new LakehouseError(
-      "CONFIG_INVALID",
-      `Config file ${path} is not valid JSON: ${(e as Error).message}`,
-    );
-  }
-  if (!v || typeof v !== "object" || Array.isArray(v)) {
-    throw new LakehouseError("CONFIG_INVALID", `Config file ${path} must hold a JSON object`);
-  }
-  return v as Record<string, unknown>;
-}
-
 /** Config file (if any) with flags on top; `sources` remembers which keys came from flags. */
-export function mergeFlags(f: RunFlags): MergedConfig {
+export async function mergeFlags(f: RunFlags): Promise<MergedConfig> {
+  const { readConfigFile } = await import("@crypto-lakehouse/runtime");
   const config: Record<string, unknown> = f.config ? readConfigFile(f.config) : {};
   const sources: Partial<Record<keyof RawConfig, string>> = {};
   const set = (key: keyof RawConfig, flag: string, value: unknown) => {
@@ -183,7 +165,11 @@ export function mergeFlags(f: RunFlags): MergedConfig {
   set("object_endpoint", "--object-endpoint", f.objectEndpoint);
   set("region", "--region", f.region);
   set("bucket", "--bucket", f.bucket);
-  set("downloader", "--downloader", f.downloader);
+  if (f.downloader !== undefined) {
+    // As for the executor: the config's options for the same downloader stay.
+    const prev = config.downloader as { kind?: unknown } | undefined;
+    set("downloader", "--downloader", prev?.kind === f.downloader ? prev : f.downloader);
+  }
   set("max_parallel_downloads", "--concurrency", num(f.concurrency));
   set("batch_size", "--batch-size", num(f.batchSize));
   set("timeout_seconds", "--timeout", num(f.timeout));

@@ -1,6 +1,6 @@
-// Live progress on a TTY (files done/total, bytes, rate, ETA, failures); nothing when piped.
+// Live progress on a TTY (files done/total, bytes, rate, ETA, failures); nothing when piped (cli-progress is
+// loaded only for a terminal).
 import type { Progress } from "@crypto-lakehouse/engine";
-import cliProgress from "cli-progress";
 import { formatBytes, formatDuration } from "./table.js";
 
 export interface ProgressView {
@@ -8,8 +8,9 @@ export interface ProgressView {
   stop(): void;
 }
 
-export function createProgressView(enabled: boolean): ProgressView {
+export async function createProgressView(enabled: boolean): Promise<ProgressView> {
   if (!enabled) return { update() {}, stop() {} };
+  const { default: cliProgress } = await import("cli-progress");
   const bar = new cliProgress.SingleBar(
     {
       format:

@@ -25,11 +25,10 @@ function versitygwLake(): E2EStorage {
     const prefix = root.slice(`s3://${LAKE}/`.length);
     let b = backends.get(prefix);
     if (!b) {
-      b = Promise.resolve(
-        builtinRegistry()
-          .storages.get("s3")!
-          .create({ bucket: LAKE, prefix, endpoint: gw!.endpoint }, { logger: silentLogger }),
-      );
+      b = builtinRegistry()
+        .storages.get("s3")!
+        .load()
+        .then((s3) => s3.create({ bucket: LAKE, prefix, endpoint: gw!.endpoint }, { logger: silentLogger }));
       backends.set(prefix, b);
     }
     return b;

@@ -100,9 +100,11 @@ describe("resume re-fetches a stored zip that no longer matches its record", () 
       const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
       Object.assign(process.env, env);
       try {
-        const lake = await builtinRegistry()
-          .storages.get("s3")!
-          .create({ bucket: "lake", prefix: "lh", endpoint: gw.endpoint }, { logger: silentLogger });
+        const s3 = await builtinRegistry().storages.get("s3")!.load();
+        const lake = await s3.create(
+          { bucket: "lake", prefix: "lh", endpoint: gw.endpoint },
+          { logger: silentLogger },
+        );
         await lake.put(rel(target), { data: randomBytes(target.size) });
         await lake.close?.();
       } finally {

@@ -205,9 +205,11 @@ describe("resume: unverified and changed stored files", () => {
     // The test reads the store with the CLI's own s3 plugin, whose credentials come from the environment.
     const saved = Object.fromEntries(Object.keys(aws).map((k) => [k, process.env[k]]));
     Object.assign(process.env, aws);
-    const lake = await builtinRegistry()
-      .storages.get("s3")!
-      .create({ bucket: "lake", prefix: "rv", endpoint: gw.endpoint }, { logger: silentLogger });
+    const s3 = await builtinRegistry().storages.get("s3")!.load();
+    const lake = await s3.create(
+      { bucket: "lake", prefix: "rv", endpoint: gw.endpoint },
+      { logger: silentLogger },
+    );
     try {
       const out = "s3://lake/rv";
       const n = small.length;

@@ -62,7 +62,7 @@ describe("lakehouse on S3 (versitygw)", () => {
   };
   const inspectors: Inspector[] = [];
   const inspect = async (prefix: string): Promise<Inspector> => {
-    const plugin = builtinRegistry().storages.get("s3")!;
+    const plugin = await builtinRegistry().storages.get("s3")!.load();
     const s = (await plugin.create(
       { bucket: LAKE, prefix, endpoint: lakeGw.endpoint },
       { logger: silentLogger },

@@ -180,9 +180,11 @@ describe("silver through the queue with lakehouse-worker processes", () => {
     };
     // The uploader reads credentials from the environment, as the CLI and the workers do.
     Object.assign(process.env, env);
-    const s3 = await builtinRegistry()
-      .storages.get("s3")!
-      .create({ bucket: "lake", prefix: "q", endpoint: gw.endpoint }, { logger: silentLogger });
+    const plugin = await builtinRegistry().storages.get("s3")!.load();
+    const s3 = await plugin.create(
+      { bucket: "lake", prefix: "q", endpoint: gw.endpoint },
+      { logger: silentLogger },
+    );
     try {
       const root = join(dir, "lake");
       for (const p of walk(join(root, "bronze"))) await s3.put(relative(root, p), { path: p });

@@ -20,11 +20,12 @@ export interface WorkerProc {
   metricsUrl(): Promise<string>;
 }
 
-export function startWorker(args: string[], env: Record<string, string> = {}): WorkerProc {
+export function startWorker(args: string[], env: Record<string, string> = {}, cwd?: string): WorkerProc {
   if (!existsSync(WORKER_BIN))
     throw new Error(`${WORKER_BIN} is missing: run \`pnpm build\` before the queue tests`);
   const proc = execa(process.execPath, [WORKER_BIN, "--log-format", "json", ...args], {
     reject: false,
+    ...(cwd ? { cwd } : {}),
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
   });
   const lines: LogLine[] = [];

@@ -1,4 +1,4 @@
-// The `lakehouse-worker` program: a thin composition root. It wires the queue consumer (executor-bullmq) to the
+// The `lakehouse-worker` program: a thin composition root. It wires the queue consumer (queue-bullmq) to the
 // CLI's own batch pipeline (createJobRuntime), a logger and the metrics endpoint, and shuts down gracefully.
 import type { Server } from "node:http";
 import { hostname } from "node:os";
@@ -47,7 +47,7 @@ export function buildProgram(): Command {
       positiveInt("--concurrency"),
     )
     .option("-b, --batches <n>", "batches this worker runs at once", positiveInt("--batches"), 1)
-    .option("-d, --downloader <id>", "downloader to use instead of the run's: sdk or s5cmd")
+    .option("-d, --downloader <id>", "downloader to use instead of the run's: http or s5cmd")
     .option("--metrics-port <port>", "serve Prometheus metrics on http://HOST:PORT/metrics", port)
     .option("--metrics-host <host>", "address the metrics endpoint listens on", "127.0.0.1")
     .option(
@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<number> {
   // Loaded here, not at the top: `--help` and flag errors should not wait for every plugin to load.
-  const { builtinRegistry } = await import("@crypto-lakehouse/runtime");
+  const { checkDownloader } = await import("@crypto-lakehouse/runtime");
   const { runtimeFor } = await import("./kinds.js");
   const { startQueueWorker, startSyncWorker } = await import("@crypto-lakehouse/executor-bullmq");
   const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
@@ -119,15 +119,7 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
       "CONFIG_INVALID",
       "No queue given: pass --queue redis://HOST:PORT (or set LAKEHOUSE_QUEUE)",
     );
-  if (f.downloader) {
-    const known = [...builtinRegistry().downloaders.keys()];
-    if (!known.includes(f.downloader)) {
-      throw new LakehouseError(
-        "UNSUPPORTED",
-        `--downloader: '${f.downloader}' is not a known downloader (known: ${known.join(", ")})`,
-      );
-    }
-  }
+  if (f.downloader) checkDownloader(f.downloader);
   const metrics = new WorkerMetrics();
   const runtimes = createRuntimeCache((job) =>
     runtimeFor(job, {
@@ -205,8 +197,9 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
 
 /** One scheduled sync: the lakehouse's config resolved here (credentials from this worker's environment). */
 async function runScheduledSync(data: SyncJobData, log: Logger): Promise<unknown> {
-  const { resolveRun, syncResolved } = await import("@crypto-lakehouse/runtime");
-  const run = await resolveRun(data.config);
+  const { resolveLake, resolveRun, syncResolved } = await import("@crypto-lakehouse/runtime");
+  // Without its own selection the sync follows what the lakehouse follows: only its settings are resolved.
+  const run = data.explicit ? await resolveRun(data.config) : await resolveLake(data.config);
   const r = await syncResolved(run, { explicit: data.explicit, logger: log.child({ schedule: data.id }) });
   const s = r.summary;
   log.info("scheduled sync finished", {

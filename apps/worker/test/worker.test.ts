@@ -142,7 +142,7 @@ describe("lakehouse-worker", () => {
       { reject: false },
     );
     expect(dl.exitCode).toBe(2);
-    expect(dl.stdout).toMatch(/'ftp' is not a known downloader \(known: sdk/);
+    expect(dl.stdout).toMatch(/'ftp' is not a known downloader \(known: http/);
     const bad = await execa(process.execPath, [BIN, "--queue", redis.url, "--batches", "0"], {
       reject: false,
     });

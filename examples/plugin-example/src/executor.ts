@@ -1,7 +1,17 @@
 // An executor plugin: runs batches in this process through core's in-process executor and keeps a journal of
 // them (a log line per run, and optionally one JSON line per batch in a file), so one can see it did the work.
-import { appendFile } from "node:fs/promises";
-import type { Executor, ExecutorPlugin, PluginDeps } from "@crypto-lakehouse/core";
+// Its optional hooks answer `lakehouse runs --executor journal` (the runs in its journal) and `lakehouse cancel`
+// (a cancel line in the journal) — the host knows nothing about it beyond the plugin contract.
+import { existsSync } from "node:fs";
+import { appendFile, readFile } from "node:fs/promises";
+import {
+  type CancelResult,
+  type Executor,
+  type ExecutorPlugin,
+  type ExecutorRun,
+  LakehouseError,
+  type PluginDeps,
+} from "@crypto-lakehouse/core";
 import { createInProcessExecutor } from "@crypto-lakehouse/engine";
 import { z } from "zod";
 
@@ -45,10 +55,81 @@ export function createJournalExecutor(options: JournalExecutorOptions, { logger 
   };
 }
 
+type JournalLine =
+  | { executor: "journal"; runId: string; batch: string; files: { key: string; outcome: string }[] }
+  | { cancelled: string; at: string };
+
+function journalOf(options: JournalExecutorOptions): string {
+  if (!options.journal) {
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "executor journal: set its `journal` file to list or cancel runs",
+    );
+  }
+  return options.journal;
+}
+
+async function readJournal(path: string): Promise<JournalLine[]> {
+  if (!existsSync(path)) return [];
+  const text = await readFile(path, "utf8");
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JournalLine);
+}
+
+/** The runs in the journal, newest first: batches and files done, outcomes, cancelled or completed. */
+export async function journalRuns(options: JournalExecutorOptions): Promise<ExecutorRun[]> {
+  const runs = new Map<string, ExecutorRun & { counts: Record<string, number> }>();
+  const runOf = (runId: string) => {
+    let r = runs.get(runId);
+    if (!r) {
+      r = {
+        runId,
+        status: "completed",
+        batches: { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0, total: 0 },
+        files: { queued: 0, done: 0 },
+        counts: {},
+      };
+      runs.set(runId, r);
+    }
+    return r;
+  };
+  for (const line of await readJournal(journalOf(options))) {
+    if ("cancelled" in line) {
+      const r = runOf(line.cancelled);
+      r.status = "cancelled";
+      r.updatedAt = line.at;
+      continue;
+    }
+    const r = runOf(line.runId);
+    r.batches!.completed++;
+    r.batches!.total++;
+    r.files!.queued += line.files.length;
+    r.files!.done += line.files.length;
+    for (const f of line.files) r.counts[f.outcome] = (r.counts[f.outcome] ?? 0) + 1;
+  }
+  return [...runs.values()].reverse();
+}
+
+/** Marks a run cancelled in the journal (a run it never saw is NOT_FOUND). */
+export async function cancelJournalRun(
+  options: JournalExecutorOptions,
+  runId: string,
+): Promise<CancelResult> {
+  const path = journalOf(options);
+  const run = (await journalRuns(options)).find((r) => r.runId === runId);
+  if (!run) throw new LakehouseError("NOT_FOUND", `No run '${runId}' in the journal ${path}`);
+  await appendFile(path, `${JSON.stringify({ cancelled: runId, at: new Date().toISOString() })}\n`);
+  return { runId, removed: 0, active: 0, previous: run.status };
+}
+
 export const journalExecutor: ExecutorPlugin<JournalExecutorOptions> = {
   kind: "executor",
   id: "journal",
   description: "Runs batches in this process and journals each one (an example executor plugin)",
   optionsSchema: Options,
+  listRuns: (options) => journalRuns(options),
+  cancel: (options, runId) => cancelJournalRun(options, runId),
   create: (options, deps) => createJournalExecutor(options, deps),
 };

@@ -1,4 +1,10 @@
 // The plugin module: every exported object with a `kind` is registered (markets, downloaders, storage, executors).
-export { createJournalExecutor, type JournalExecutorOptions, journalExecutor } from "./executor.js";
+export {
+  cancelJournalRun,
+  createJournalExecutor,
+  type JournalExecutorOptions,
+  journalExecutor,
+  journalRuns,
+} from "./executor.js";
 export { umFundingMarket } from "./market.js";
 export { createExampleDirStorage, exampleDirStorage } from "./storage.js";

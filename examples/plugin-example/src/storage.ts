@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import {
   LakehouseError,
   type StorageBackend,
@@ -109,5 +109,8 @@ export const exampleDirStorage: StoragePlugin<Options> = {
   id: "example-dir",
   description: "Example: the lakehouse in one local folder",
   optionsSchema: Options,
+  // Queued jobs take the options to workers running elsewhere: a relative root travels absolute, so every
+  // worker writes to the same folder as the submitter meant.
+  portable: (options) => ({ ...options, root: resolve(options.root) }),
   create: (options) => createExampleDirStorage(options),
 };

@@ -198,4 +198,39 @@ describe("a third-party plugin module loaded from config", () => {
       "executor: 'jurnal' is not a known executor (known: in-process, bullmq, journal)",
     );
   });
+
+  it("`lakehouse replica generate --plugin` replicates its market too (markets come from the runtime)", async () => {
+    const dir = tempDir("lh-plugin-replica-");
+    const r = await lakehouse([
+      "replica",
+      "generate",
+      "--out",
+      dir,
+      "--plugin",
+      MODULE,
+      "--market",
+      "um_funding",
+      "--start",
+      "2023-05-01",
+      "--end",
+      "2023-06-30",
+      "--rows",
+      "5",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const month = join(dir, "data.binance.vision", "data", "futures", "um", "monthly");
+    expect(existsSync(join(month, "fundingRate", "BTCUSDT", "BTCUSDT-fundingRate-2023-05.zip"))).toBe(true);
+    const without = await lakehouse([
+      "replica",
+      "generate",
+      "--out",
+      tempDir("lh-plugin-replica-"),
+      "--market",
+      "um_funding",
+    ]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain(
+      "unknown market 'um_funding' (known: spot, futures_um, futures_cm, options)",
+    );
+  });
 });

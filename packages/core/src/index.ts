@@ -14,13 +14,15 @@ export {
 export { formatZodIssues } from "./config/issues.js";
 export type {
   CollectionRequest,
+  CollectSettings,
   MarketSelection,
   NormalizeOptions,
   PlanNote,
   ResolvedConfig,
 } from "./config/normalize.js";
-export { canonicalInterval, normalizeConfig } from "./config/normalize.js";
+export { canonicalInterval, normalizeConfig, normalizeSettings } from "./config/normalize.js";
 export type { PartitionMode, RawConfig } from "./config/schema.js";
+export { DOWNLOADER_CONFIG_KEYS } from "./config/settings.js";
 export type {
   Downloader,
   DownloaderPlugin,
@@ -40,13 +42,18 @@ export type {
   Batch,
   BatchContext,
   BatchProcessor,
+  CancelResult,
   CollectJob,
   Executor,
   ExecutorPlugin,
+  ExecutorRun,
   ExecutorRunInput,
+  ExecutorSchedules,
   FileResult,
   KindJob,
   QueueJob,
+  SyncSchedule,
+  SyncScheduleSpec,
 } from "./contracts/executor.js";
 export { jobKind } from "./contracts/executor.js";
 export type { LogFields, Logger, PluginDeps } from "./contracts/logger.js";
@@ -56,6 +63,7 @@ export type {
   MarketDefinition,
   MarketPlugin,
   ReplicaFormat,
+  SilverFormat,
   SymbolResolution,
   SymbolRewrite,
 } from "./contracts/market.js";
@@ -66,6 +74,7 @@ export type {
   PutSource,
   StorageBackend,
   StoragePlugin,
+  StorageSettings,
   StoredObject,
 } from "./contracts/storage.js";
 export { checkKeySegments, invalidStorageKey } from "./contracts/storage-keys.js";
@@ -122,7 +131,6 @@ export {
 } from "./model/types.js";
 export type { Backoff } from "./retry/backoff.js";
 export { backoffDelay, sleepUnlessAborted, waitBeforeRetry } from "./retry/backoff.js";
-export { TOKENS } from "./tokens.js";
 export type { AdaptiveLimit, ConcurrencyReport, Release } from "./transfer/adaptive-limit.js";
 export { ADAPTIVE_MAX, createAdaptiveLimit } from "./transfer/adaptive-limit.js";
 export { forEachConcurrent, mapConcurrent } from "./util/concurrency.js";

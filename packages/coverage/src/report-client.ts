@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
-// The HTML report's script, written as a function so it is type-checked; the report inlines its source. It
-// inflates the packed cells (DecompressionStream, no library), draws one canvas per panel at one pixel per cell
-// and scales it up (fast at 1,000 × 2,000), and answers hovers from the same arrays.
+// The HTML report's script, written as a function so it is type-checked; the report inlines its source, so it is
+// one self-contained function longer than a screen (its helpers must live inside it). It inflates the packed cells
+// (DecompressionStream, no library), draws one canvas per panel at one pixel per cell and scales it up (fast at
+// 1,000 × 2,000), and answers hovers from the same arrays.
 
 export interface ClientPanel {
   id: string;

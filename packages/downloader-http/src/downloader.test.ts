@@ -329,8 +329,8 @@ describe("an unreachable endpoint", () => {
 });
 
 describe("plugin", () => {
-  it("is the 'sdk' downloader, defaults to the real archive and validates its options", async () => {
-    expect(sdkDownloader.id).toBe("sdk");
+  it("is the 'http' downloader (formerly 'sdk'), defaults to the real archive and validates its options", async () => {
+    expect(sdkDownloader.id).toBe("http");
     expect(sdkDownloader.kind).toBe("downloader");
     const d = createSdkDownloader();
     open.push(d);

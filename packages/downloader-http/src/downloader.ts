@@ -5,7 +5,6 @@ import {
   type ConcurrencyReport,
   createAdaptiveLimit,
   type Downloader,
-  type DownloaderPlugin,
   type DownloaderSettings,
   type FetchOptions,
   type FetchResult,
@@ -25,7 +24,6 @@ import {
   resolveOptions,
   resolveSettings,
   type SdkDownloaderOptions,
-  sdkDownloaderOptionsSchema,
 } from "./options.js";
 import { mapConcurrent } from "./pool.js";
 import type { RetryPolicy } from "./retry.js";
@@ -62,7 +60,7 @@ export function createSdkDownloader(
     ...(objects ? { objectEndpoint: objects.url } : {}),
   });
   const o = resolveOptions(options);
-  const logger = (deps?.logger ?? silentLogger).child({ downloader: "sdk" });
+  const logger = (deps?.logger ?? silentLogger).child({ downloader: "http" });
   const policy: RetryPolicy = { retries: s.retries, baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
   const s3 = createAnonymousS3(s, credentials);
   // Plain HTTP GETs are unsigned: with credentials, objects come through the SDK's signed GetObject.
@@ -104,7 +102,7 @@ export function createSdkDownloader(
 
   return {
     kind: "downloader",
-    id: "sdk",
+    id: "http",
     settings: s,
     options: o,
     concurrency: () => limit.report(),
@@ -164,12 +162,3 @@ export function createSdkDownloader(
     },
   };
 }
-
-export const sdkDownloader: DownloaderPlugin<SdkDownloaderOptions> = {
-  kind: "downloader",
-  id: "sdk",
-  description:
-    "Downloads with the AWS SDK for JavaScript v3: anonymous, streaming, hashed in flight (the default).",
-  optionsSchema: sdkDownloaderOptionsSchema,
-  create: (settings, options, deps) => createSdkDownloader(settings, options, deps),
-};

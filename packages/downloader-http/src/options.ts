@@ -85,8 +85,6 @@ export function resolveSettings(settings: Partial<DownloaderSettings> | undefine
     timeoutSeconds: s.timeoutSeconds ?? DEFAULT_SETTINGS.timeoutSeconds,
     retries: s.retries ?? DEFAULT_SETTINGS.retries,
     partSizeMb: s.partSizeMb ?? 0,
-    extraArgs: s.extraArgs ?? [],
-    batchMode: s.batchMode ?? false,
   };
   const problems: string[] = [];
   if (!Number.isInteger(out.concurrency) || out.concurrency < 1)

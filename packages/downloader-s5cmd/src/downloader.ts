@@ -4,8 +4,6 @@ import {
   type ConcurrencyReport,
   createAdaptiveLimit,
   type Downloader,
-  type DownloaderPlugin,
-  type DownloaderSettings,
   type FetchOptions,
   type FetchResult,
   type ListOptions,
@@ -23,7 +21,7 @@ import {
   resolveOptions,
   resolveSettings,
   type S5cmdDownloaderOptions,
-  s5cmdDownloaderOptionsSchema,
+  type S5cmdSettings,
 } from "./options.js";
 
 export interface S5cmdDownloader extends Downloader {
@@ -41,15 +39,21 @@ export interface S5cmdDownloader extends Downloader {
  * it). Unset settings default to the real archive, 8 workers, 60 s timeouts, 3 retries, 50 MB parts.
  */
 export async function createS5cmdDownloader(
-  settings?: Partial<DownloaderSettings>,
+  settings?: Partial<S5cmdSettings>,
   options?: S5cmdDownloaderOptions,
   deps?: Partial<PluginDeps>,
 ): Promise<S5cmdDownloader> {
   // `user:password@` in the endpoint: kept out of s5cmd's command line, our settings and messages.
   const split = settings?.endpoint ? splitUrlCredentials(settings.endpoint) : undefined;
-  const s = resolveSettings(split ? { ...settings, endpoint: split.url } : settings);
   const credentials = split?.credentials;
   const o = resolveOptions(options);
+  // s5cmd's own settings come as options (from config) or directly in settings (embedders, tests).
+  const s = resolveSettings({
+    ...settings,
+    ...(split ? { endpoint: split.url } : {}),
+    ...(o.batchMode !== undefined ? { batchMode: o.batchMode } : {}),
+    ...(o.extraArgs !== undefined ? { extraArgs: o.extraArgs } : {}),
+  });
   const binary = findS5cmd(o.binary);
   const version = await checkS5cmd(binary);
   const logger = (deps?.logger ?? silentLogger).child({ downloader: "s5cmd" });
@@ -96,11 +100,3 @@ export async function createS5cmdDownloader(
     async close() {},
   };
 }
-
-export const s5cmdDownloader: DownloaderPlugin<S5cmdDownloaderOptions> = {
-  kind: "downloader",
-  id: "s5cmd",
-  description: "Runs the s5cmd binary (v2): one `s5cmd run` of cp commands per batch; needs s5cmd installed.",
-  optionsSchema: s5cmdDownloaderOptionsSchema,
-  create: (settings, options, deps) => createS5cmdDownloader(settings, options, deps),
-};

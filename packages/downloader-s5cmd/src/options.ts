@@ -8,7 +8,11 @@ import {
 } from "@crypto-lakehouse/core";
 import { z } from "zod";
 
-export const s5cmdDownloaderOptionsSchema = z.object({
+const shape = z.object({
+  /** One `s5cmd run` per batch (true, the default) or one `s5cmd cp` per file; config: `enable_batch_mode`. */
+  batchMode: z.boolean().optional(),
+  /** Global s5cmd flags put before the command, e.g. ["--log", "error"]; config: `s5cmd_extra_args`. */
+  extraArgs: z.array(z.string()).optional(),
   /** Path of the s5cmd binary; default: S5CMD_PATH, else `s5cmd` on PATH. */
   binary: z.string().min(1).optional(),
   /** Full-jitter backoff between retry rounds: random(0, min(backoffMaxMs, backoffBaseMs * 2^(n-1))). */
@@ -18,11 +22,28 @@ export const s5cmdDownloaderOptionsSchema = z.object({
   progressIntervalMs: z.number().int().min(10).max(10_000).default(500),
 });
 
-export type S5cmdDownloaderOptions = z.input<typeof s5cmdDownloaderOptionsSchema>;
-export type ResolvedS5cmdOptions = z.output<typeof s5cmdDownloaderOptionsSchema>;
+/** The specification's top-level keys for s5cmd, which the config hands over under these names. */
+export const S5CMD_CONFIG_KEYS = ["enable_batch_mode", "s5cmd_extra_args"] as const;
+const ALIASES: Record<string, string> = { enable_batch_mode: "batchMode", s5cmd_extra_args: "extraArgs" };
+
+/** Options: its own names, or the specification's spellings (`enable_batch_mode`, `s5cmd_extra_args`). */
+export const s5cmdDownloaderOptionsSchema = z.preprocess((v) => {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [ALIASES[k] ?? k, x]));
+}, shape) as unknown as z.ZodType<z.output<typeof shape>, z.input<typeof shape>>;
+
+export type S5cmdDownloaderOptions = z.input<typeof shape>;
+export type ResolvedS5cmdOptions = z.output<typeof shape>;
+
+/** The shared settings plus s5cmd's own two (from its options, or given directly). */
+export interface S5cmdSettings extends DownloaderSettings {
+  /** The specification's `s5cmd_extra_args`. */
+  extraArgs: readonly string[];
+  batchMode: boolean;
+}
 
 /** Settings with every default filled in. `endpoint` stays undefined for the real archive (s5cmd's own default). */
-export type ResolvedS5cmdSettings = DownloaderSettings & { adaptiveConcurrency: boolean };
+export type ResolvedS5cmdSettings = S5cmdSettings & { adaptiveConcurrency: boolean };
 
 export const DEFAULT_SETTINGS = {
   timeoutSeconds: 60,
@@ -44,7 +65,7 @@ export function resolveOptions(options: S5cmdDownloaderOptions | undefined): Res
   return parsed.data;
 }
 
-export function resolveSettings(settings: Partial<DownloaderSettings> | undefined): ResolvedS5cmdSettings {
+export function resolveSettings(settings: Partial<S5cmdSettings> | undefined): ResolvedS5cmdSettings {
   const s = settings ?? {};
   const out: ResolvedS5cmdSettings = {
     region: s.region || REAL_ARCHIVE.region,

@@ -74,6 +74,31 @@ function listEtags(ctx: RoundContext, states: readonly FileState[], signal: Abor
   );
 }
 
+/** One waiter at a time: `wait()` resolves at the next `notify()`. */
+function createWaker() {
+  let wake: (() => void) | undefined;
+  return {
+    notify: () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    },
+    wait: () =>
+      new Promise<void>((resolve) => {
+        wake = resolve;
+      }),
+  };
+}
+
+/** A controller the round can abort itself, aborted with `signal` too until `detach()`. */
+function followAbort(signal: AbortSignal) {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  return { stop, detach: () => signal.removeEventListener("abort", onAbort) };
+}
+
 /**
  * Runs s5cmd once for every part the given files still need and yields each file's result as soon as it is
  * final. Files left with a retryable failure keep `retry` set and `final` false, for the next round.
@@ -94,16 +119,8 @@ export async function* runRound(
   const held: FileState[] = [];
   /** Results ready to hand out (failures, 404s). */
   const ready: FetchResult[] = [];
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(opts.signal.reason);
-  if (opts.signal.aborted) onAbort();
-  else opts.signal.addEventListener("abort", onAbort, { once: true });
+  const { notify, wait } = createWaker();
+  const { stop, detach } = followAbort(opts.signal);
   let listed = false;
   const listing = listEtags(ctx, states, stop.signal).finally(() => {
     listed = true;
@@ -148,14 +165,12 @@ export async function* runRound(
       }
       if (pumped && failure) throw failure.error;
       if (pumped && held.length === 0) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+      await wait();
     }
   } finally {
     // Our caller may have stopped early: end s5cmd (and the listing) and wait for the pump to notice.
     stop.abort();
-    opts.signal.removeEventListener("abort", onAbort);
+    detach();
     await pumping;
     // Only now that s5cmd is gone may its permits go to other transfers.
     permits.end();

@@ -2,8 +2,9 @@
 // and the in-process executor. Built on @crypto-lakehouse/core's contracts.
 export { createInProcessExecutor, inProcessExecutor } from "./executor/in-process.js";
 export { parseChecksum } from "./pipeline/checksum.js";
-export type { CollectDeps, CollectOptions, FailedRun, Progress } from "./pipeline/collect.js";
+export type { CollectConfig, CollectDeps, CollectOptions, FailedRun, Progress } from "./pipeline/collect.js";
 export { batchId, failedRunOf, newRunId, runCollection } from "./pipeline/collect.js";
+export type { CollectFilesOptions } from "./pipeline/collect-files.js";
 export { collectFiles } from "./pipeline/collect-files.js";
 export type { ChangeEvent } from "./pipeline/history.js";
 export { listChanges } from "./pipeline/history.js";

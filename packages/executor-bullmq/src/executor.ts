@@ -20,26 +20,15 @@ import {
   type BatchJobData,
   type BatchJobResult,
   type BatchProgress,
-  fromStored,
   jobOptions,
   runKey,
   runOfJobId,
   runsIndexKey,
-  type StoredResult,
 } from "./jobs.js";
 import { type BullmqOptions, type ResolvedBullmqOptions, redactUrl, resolveOptions } from "./options.js";
 import { addRunCounts, markRunFailed, runStatus } from "./runs.js";
 import { stripSecrets } from "./secrets.js";
-import { Wakeup } from "./wakeup.js";
-
-/** A job this submitter waits for, and the files of this run it wants results for. */
-interface Tracked {
-  files: Map<string, ArchiveFile>;
-  reported: Set<string>;
-  /** Bytes already passed to `onBytes` for this job. */
-  bytes: number;
-  since: number;
-}
+import { BatchTracker } from "./tracker.js";
 
 type BatchQueue = Queue<BatchJobData, BatchJobResult>;
 
@@ -53,12 +42,13 @@ function parseResult(v: unknown): BatchJobResult | undefined {
 const UNFINISHED = ["waiting", "prioritized", "delayed", "active"] as const;
 
 class RunFollower {
-  private readonly tracked = new Map<string, Tracked>();
   /** file key → id of an unfinished job queued by an earlier submission of this run. */
   private readonly adopted = new Map<string, string>();
-  private readonly wake = new Wakeup();
   private cancelled = false;
   private reconciling: Promise<void> | undefined;
+
+  /** The jobs this submitter waits for, and what it reported of them. */
+  private readonly jobs: BatchTracker;
 
   constructor(
     private readonly o: ResolvedBullmqOptions,
@@ -66,7 +56,9 @@ class RunFollower {
     private readonly redis: Redis,
     private readonly queue: BatchQueue,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.jobs = new BatchTracker(input);
+  }
 
   private get stopped(): boolean {
     return this.cancelled || Boolean(this.input.signal?.aborted);
@@ -126,10 +118,10 @@ class RunFollower {
 
   private async follow(events: QueueEvents): Promise<void> {
     const { runId, signal } = this.input;
-    events.on("completed", ({ jobId, returnvalue }) => this.settle(jobId, parseResult(returnvalue)));
+    events.on("completed", ({ jobId, returnvalue }) => this.jobs.settle(jobId, parseResult(returnvalue)));
     events.on("failed", ({ jobId, failedReason }) => void this.onFailedEvent(jobId, failedReason));
-    events.on("progress", ({ jobId, data }) => this.onProgress(jobId, data as unknown as BatchProgress));
-    const onAbort = () => this.wake.notify();
+    events.on("progress", ({ jobId, data }) => this.jobs.onProgress(jobId, data as unknown as BatchProgress));
+    const onAbort = () => this.jobs.wake.notify();
     signal?.addEventListener("abort", onAbort);
 
     const existed = (await this.redis.exists(this.key)) === 1;
@@ -147,13 +139,13 @@ class RunFollower {
     }, this.o.pollMs);
     try {
       for await (const batch of this.input.batches) {
-        while (!this.stopped && this.tracked.size >= this.o.maxQueuedBatches)
-          await this.wake.wait(this.o.pollMs);
+        while (!this.stopped && this.jobs.size >= this.o.maxQueuedBatches)
+          await this.jobs.wake.wait(this.o.pollMs);
         if (this.stopped) break;
         await this.submit(batch);
       }
       if (!this.stopped) await this.touch({ planComplete: "1" });
-      while (!this.stopped && this.tracked.size > 0) await this.wake.wait(this.o.pollMs);
+      while (!this.stopped && this.jobs.size > 0) await this.jobs.wake.wait(this.o.pollMs);
     } finally {
       clearInterval(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -164,7 +156,7 @@ class RunFollower {
     if (!this.cancelled && (await runStatus(this.redis, this.o, runId)) === "cancelled")
       this.cancelled = true;
     if (this.cancelled) {
-      const left = [...this.tracked.values()].reduce((n, t) => n + t.files.size - t.reported.size, 0);
+      const left = this.jobs.unreported();
       throw new LakehouseError(
         "CANCELLED",
         `Run ${runId} was cancelled (lakehouse cancel); ${left} queued file(s) were not collected. ` +
@@ -204,26 +196,16 @@ class RunFollower {
       this.log.info("re-submission: following batches already queued", { files: this.adopted.size });
   }
 
-  private track(jobId: string, files: Iterable<ArchiveFile>): Tracked {
-    let t = this.tracked.get(jobId);
-    if (!t) {
-      t = { files: new Map(), reported: new Set(), bytes: 0, since: Date.now() };
-      this.tracked.set(jobId, t);
-    }
-    for (const f of files) t.files.set(f.key, f);
-    return t;
-  }
-
   private async submit(batch: Batch): Promise<void> {
     const mine: ArchiveFile[] = [];
     for (const f of batch.files) {
       const owner = this.adopted.get(f.key);
-      if (owner && owner !== batch.id) this.track(owner, [f]);
+      if (owner && owner !== batch.id) this.jobs.track(owner, [f]);
       else mine.push(f);
     }
     if (!mine.length) return;
     const id = batch.id;
-    this.track(id, mine);
+    this.jobs.track(id, mine);
     const state = await this.queue.getJobState(id);
     if (state === "unknown") {
       const { job, dropped } = stripSecrets(this.input.job);
@@ -246,7 +228,7 @@ class RunFollower {
       const result = parseResult(job.returnvalue);
       if (state === "completed" && result && !result.results.some((r) => r.outcome === "failed")) {
         // The same batch of this run already finished: its stored result stands, nothing runs again.
-        this.settle(id, result);
+        this.jobs.settle(id, result);
         return;
       }
       await this.rerun(job, state, result);
@@ -268,49 +250,10 @@ class RunFollower {
     this.log.info("re-running a finished batch", { batch: job.id, was: state });
   }
 
-  private report(t: Tracked, results: readonly StoredResult[]): void {
-    for (const s of results) {
-      const file = t.files.get(s.key);
-      if (!file || t.reported.has(s.key)) continue;
-      t.reported.add(s.key);
-      this.input.onFile(fromStored(s, file));
-    }
-  }
-
-  private onProgress(jobId: string, p: BatchProgress): void {
-    const t = this.tracked.get(jobId);
-    if (!t || !p || typeof p !== "object") return;
-    // Live results are final outcomes only (workers hold `failed` back until the batch's last attempt).
-    if (Array.isArray(p.results)) this.report(t, p.results);
-    if (typeof p.bytes === "number" && p.bytes > t.bytes) {
-      this.input.onBytes?.(p.bytes - t.bytes);
-      t.bytes = p.bytes;
-    }
-  }
-
-  /** A finished job: report every wanted file exactly once, with the job's failure for any it has no result for. */
-  private settle(jobId: string, result: BatchJobResult | undefined, failure?: string): void {
-    const t = this.tracked.get(jobId);
-    if (!t) return;
-    this.tracked.delete(jobId);
-    if (result) {
-      this.report(t, result.results);
-      const total = result.results.reduce((n, r) => n + (t.files.has(r.key) ? r.bytes : 0), 0);
-      if (total > t.bytes) this.input.onBytes?.(total - t.bytes);
-    }
-    const reason = failure ?? "the worker returned no result for this file";
-    for (const [key, file] of t.files) {
-      if (t.reported.has(key)) continue;
-      t.reported.add(key);
-      this.input.onFile({ file, outcome: "failed", bytes: 0, durationMs: 0, reason });
-    }
-    this.wake.notify();
-  }
-
   private async onFailedEvent(jobId: string, failedReason: string): Promise<void> {
-    if (!this.tracked.has(jobId)) return;
+    if (!this.jobs.has(jobId)) return;
     const job = await this.queue.getJob(jobId).catch(() => undefined);
-    this.settle(
+    this.jobs.settle(
       jobId,
       undefined,
       `batch failed after ${job?.attemptsMade ?? "?"} attempt(s): ${failedReason}`,
@@ -323,27 +266,25 @@ class RunFollower {
       await this.touch({});
       if ((await runStatus(this.redis, this.o, this.input.runId)) === "cancelled") {
         this.cancelled = true;
-        this.wake.notify();
+        this.jobs.wake.notify();
         return;
       }
-      const due = [...this.tracked]
-        .filter(([, t]) => Date.now() - t.since >= this.o.pollMs)
-        .map(([id]) => id);
+      const due = this.jobs.due(this.o.pollMs);
       await Promise.all(
         due.map(async (id) => {
           const state = await this.queue.getJobState(id);
           if (state === "completed") {
             const job = await this.queue.getJob(id);
-            this.settle(id, parseResult(job?.returnvalue));
+            this.jobs.settle(id, parseResult(job?.returnvalue));
           } else if (state === "failed") {
             const job = await this.queue.getJob(id);
-            this.settle(
+            this.jobs.settle(
               id,
               undefined,
               `batch failed after ${job?.attemptsMade ?? "?"} attempt(s): ${job?.failedReason ?? "unknown error"}`,
             );
           } else if (state === "unknown") {
-            this.settle(id, undefined, "the batch's job was removed from the queue before it finished");
+            this.jobs.settle(id, undefined, "the batch's job was removed from the queue before it finished");
           }
         }),
       );

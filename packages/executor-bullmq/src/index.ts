@@ -6,7 +6,7 @@ export { bullmqOptionsSchema, redactUrl, resolveOptions } from "./options.js";
 export { bullmqExecutor } from "./plugin.js";
 export type { CancelResult, QueuedRun } from "./runs.js";
 export { cancelRun, listQueuedRuns } from "./runs.js";
-export type { SyncJobData, SyncSchedule, SyncWorker } from "./schedule.js";
+export type { SyncJobData, SyncWorker } from "./schedule.js";
 export {
   listSyncSchedules,
   scheduleSync,

@@ -3,33 +3,23 @@
 // and runs the sync there — no cron needed. `lakehouse runs` lists the schedulers; `sync --every off` or
 // `lakehouse cancel <id>` removes one.
 import { createHash } from "node:crypto";
-import { LakehouseError, type Logger, redactUrlsIn, silentLogger } from "@crypto-lakehouse/core";
+import {
+  LakehouseError,
+  type Logger,
+  redactUrlsIn,
+  type SyncSchedule,
+  type SyncScheduleSpec,
+  silentLogger,
+} from "@crypto-lakehouse/core";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { assertReachable, connect, disconnect, quiet } from "./connection.js";
 import { type BullmqOptions, type ResolvedBullmqOptions, resolveOptions } from "./options.js";
 
 /** What a scheduled sync job carries: the lakehouse's config (no secrets: workers use their own environment). */
-export interface SyncJobData {
+export interface SyncJobData extends SyncScheduleSpec {
   v: 1;
   /** The scheduler's id (`sync-<hash of the output>`). */
   id: string;
-  /** The lakehouse, for people (`lakehouse runs`). */
-  output: string;
-  /** Config to resolve on the worker (output, archive endpoint, selection …). */
-  config: Record<string, unknown>;
-  /** The selection is the config's; otherwise the lakehouse's followed selections. */
-  explicit: boolean;
-}
-
-export interface SyncSchedule {
-  id: string;
-  output: string;
-  everyMs: number;
-  /** When the next sync job is due (ms since epoch). */
-  next?: number;
-  /** Sync jobs the scheduler created so far. */
-  iterations?: number;
-  explicit: boolean;
 }
 
 const syncQueueName = (o: ResolvedBullmqOptions) => `${o.queue}-sync`;
@@ -59,7 +49,7 @@ async function withQueue<T>(queue: string | BullmqOptions, fn: (q: Queue) => Pro
 export async function scheduleSync(
   queue: string | BullmqOptions,
   everyMs: number,
-  data: Omit<SyncJobData, "v" | "id">,
+  data: SyncScheduleSpec,
 ): Promise<SyncSchedule> {
   const id = syncScheduleId(data.output);
   await withQueue(queue, (q) =>

@@ -12,10 +12,11 @@ import {
   type RunSummary,
   silentLogger,
 } from "@crypto-lakehouse/core";
-import { type FailedRun, failedRunOf, newRunId, type Progress, planFiles } from "@crypto-lakehouse/engine";
+import type { FailedRun, Progress } from "@crypto-lakehouse/engine";
+import { planFiles } from "@crypto-lakehouse/engine/plan";
 import type { PluginRegistry } from "./registry.js";
 import { type ResolvedRun, resolveRun } from "./resolve.js";
-import { createRuntime } from "./runtime.js";
+import { createRuntime, openRuntime } from "./runtime.js";
 import { checkLocalRoom, requestPlan } from "./sync.js";
 
 export interface CommonOptions {
@@ -92,12 +93,14 @@ export async function collectResolved(
   run: ResolvedRun,
   options: CollectApiOptions = {},
 ): Promise<CollectResult> {
+  // The collect pipeline loads with the run: `plan` and `--help` do not pay for it.
+  const { failedRunOf, newRunId } = await import("@crypto-lakehouse/engine");
   // Every log line of a run carries its id, including the plugins' own.
   const runId = options.runId !== undefined ? checkRunId(options.runId) : newRunId();
   const runtime = await createRuntime(run, { logger: (options.logger ?? silentLogger).child({ runId }) });
   try {
-    if (options.spaceCheck !== false) await checkLocalRoom(runtime, run, requestPlan(run, options.today));
-    const summary = await runtime.collect({
+    if (options.spaceCheck !== false) await checkLocalRoom(runtime, requestPlan(run, options.today));
+    const summary = await runtime.collect(run.request, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       runId,
@@ -136,8 +139,10 @@ export async function planResolved(run: ResolvedRun, options: CommonOptions = {}
   let dispose = async () => {};
   let lister: Parameters<typeof planFiles>[1]["lister"];
   if (needsListing) {
-    const runtime = await createRuntime(run, { logger: options.logger ?? silentLogger });
-    lister = (prefix, delimiter) => runtime.downloader.list(prefix, { delimiter: delimiter ?? "/" });
+    const runtime = openRuntime(run, { logger: options.logger ?? silentLogger });
+    lister = async function* (prefix, delimiter) {
+      yield* (await runtime.downloader()).list(prefix, { delimiter: delimiter ?? "/" });
+    };
     dispose = () => runtime.dispose();
   }
   const p = planFiles(run.request, {

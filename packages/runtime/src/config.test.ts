@@ -338,7 +338,7 @@ describe("the specification's spellings and settings still make a working run", 
     };
     const notes = (await resolveRun(spec)).request.notes.map((n) => n.message);
     expect(notes).toContain(
-      "enable_batch_mode and s5cmd_extra_args apply to the s5cmd downloader only; this run uses 'sdk' (set downloader to s5cmd to use them)",
+      "enable_batch_mode and s5cmd_extra_args apply to the s5cmd downloader only; this run uses 'http' (set downloader to s5cmd to use them)",
     );
     const withS5cmd = (await resolveRun({ ...spec, downloader: "s5cmd" })).request.notes.map(
       (n) => n.message,

@@ -59,7 +59,7 @@ describe("loading plugins from config", () => {
         },
         { baseDir: fixtures },
       ),
-    ).rejects.toThrow(/a downloader with id 'sdk' is already registered/);
+    ).rejects.toThrow(/a downloader with id 'http' is already registered/);
   });
 
   it("plugins in a config file resolve relative to the file", async () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { builtinRegistry, register } from "./registry.js";
 import { resolveRun } from "./resolve.js";
-import { createRuntime, executorSelection } from "./runtime.js";
+import { createRuntime } from "./runtime.js";
+import { executorSelection } from "./selection.js";
 
 const BASE = {
   markets: ["spot"],
@@ -16,7 +17,8 @@ const BASE = {
 
 async function selected(extra: Record<string, unknown>) {
   const run = await resolveRun({ ...BASE, ...extra });
-  return executorSelection(run.registry, run.settings);
+  const { plugin, options } = await executorSelection(run.registry, run.settings);
+  return { id: plugin.id, options };
 }
 
 async function messageOf(p: Promise<unknown>): Promise<string> {
@@ -78,7 +80,7 @@ describe("choosing the executor", () => {
     register(registry, plugin, "test");
     const run = await resolveRun({ ...BASE, executor: { kind: "lanes", lanes: 3 } }, { registry });
     const rt = await createRuntime(run);
-    expect(rt.executor.id).toBe("lanes");
+    expect((await rt.executor()).id).toBe("lanes");
     expect(made).toEqual([{ lanes: 3 }]);
     await rt.dispose();
     const bad = await resolveRun({ ...BASE, executor: { kind: "lanes", lanes: 0 } }, { registry });

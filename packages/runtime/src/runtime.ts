@@ -1,235 +1,199 @@
-// The one composition root: builds the DI container for a run from the registry and resolved settings.
-// The CLI, the worker and the programmatic API all come through here.
-import "reflect-metadata";
-import { resolve } from "node:path";
+// The one composition root: a Runtime is a run's DI container with a small typed face. The programmatic API,
+// every CLI command and the worker take what they need from it — the store, the downloader, the executor, the
+// markets — each created by the same factory from the same validated choice, and closed together.
 import {
+  type ArchiveFile,
+  type CancelResult,
   type Catalog,
+  type CollectionRequest,
+  type CollectJob,
+  type CollectSettings,
   type Downloader,
+  type DownloaderPlugin,
   type DownloaderSettings,
   type Executor,
-  formatZodIssues,
+  type ExecutorPlugin,
+  type ExecutorRun,
   LakehouseError,
   type Logger,
-  type ResolvedConfig,
+  type MarketPlugin,
   type RunSummary,
   type StorageBackend,
+  type StoragePlugin,
+  type SyncSchedule,
+  type SyncScheduleSpec,
   silentLogger,
-  TOKENS,
 } from "@crypto-lakehouse/core";
-import { type CollectOptions, runCollection } from "@crypto-lakehouse/engine";
-import { type DependencyContainer, inject, injectable, container as rootContainer } from "tsyringe";
-import type { z } from "zod";
-import type { PluginRegistry } from "./registry.js";
-import type { ResolvedRun } from "./resolve.js";
+import type { CollectFilesOptions, CollectOptions } from "@crypto-lakehouse/engine";
+import type { DependencyContainer } from "tsyringe";
+import { disposeContainer, type LakeParts, lakeContainer, TOKENS } from "./container.js";
+import type { Choice } from "./selection.js";
 
 export interface RuntimeOptions {
   logger?: Logger;
 }
 
-@injectable()
-class CollectService {
-  constructor(
-    @inject(TOKENS.Catalog) private readonly catalog: Catalog,
-    @inject(TOKENS.Downloader) private readonly downloader: Downloader,
-    @inject(TOKENS.Storage) private readonly storage: StorageBackend,
-    @inject(TOKENS.Executor) private readonly executor: Executor,
-    @inject(TOKENS.Logger) private readonly logger: Logger,
-  ) {}
-
-  run(config: ResolvedConfig, opts: CollectOptions): Promise<RunSummary> {
-    const { catalog, downloader, storage, executor, logger } = this;
-    return runCollection({ catalog, downloader, storage, executor, logger }, config, opts);
-  }
-}
-
 export interface Runtime {
-  container: DependencyContainer;
-  catalog: Catalog;
-  downloader: Downloader;
-  storage: StorageBackend;
-  executor: Executor;
-  logger: Logger;
-  collect(opts: CollectOptions): Promise<RunSummary>;
+  readonly container: DependencyContainer;
+  readonly logger: Logger;
+  readonly catalog: Catalog;
+  readonly settings: CollectSettings;
+  /** The lakehouse store (`--output`, `output_directory` or `storage: {kind, …}`). */
+  storage(): Promise<StorageBackend>;
+  /** The archive downloader (`downloader`), for listing and fetching. */
+  downloader(): Promise<Downloader>;
+  /** The executor that runs batches (`executor`, `queue`). */
+  executor(): Promise<Executor>;
+  /** Every market known (built-in and from plugins), the matrix overlay applied. */
+  markets(): MarketPlugin[];
+  /** The run as queued jobs describe it to workers: plugins by id, options made portable. */
+  job(): Promise<Omit<CollectJob, "runId">>;
+  /** The store as queued jobs name it to workers (its plugin's `portable` hook applied). */
+  storageJob(): Promise<{ id: string; options: unknown }>;
+  /** Plans `request`, skips what bronze holds, runs the rest through the executor, records the summary. */
+  /** (`request` may be absent when `opts.plan` plans the run, as `sync` does.) */
+  collect(request: CollectionRequest | undefined, opts?: CollectOptions): Promise<RunSummary>;
+  /** Fetches exactly `files` through the same pipeline (verify --repair). */
+  collectFiles(files: readonly ArchiveFile[], opts: Omit<CollectFilesOptions, "job">): Promise<RunSummary>;
+  /** Runs the executor knows (`lakehouse runs --queue/--executor`). */
+  executorRuns(): Promise<ExecutorRun[]>;
+  /** Cancels a run on the executor (`lakehouse cancel`). */
+  cancelRun(runId: string): Promise<CancelResult>;
+  /** `lakehouse cancel ID`: removes the repeatable sync of that id if the executor keeps one, else cancels the run. */
+  cancel(id: string): Promise<{ schedule: { id: string; removed: boolean } } | { run: CancelResult }>;
+  /** Repeatable syncs the executor keeps (none when it keeps none). */
+  schedules(): Promise<SyncSchedule[]>;
+  /** Registers the lakehouse's repeatable sync on the executor (`sync --every`). */
+  scheduleSync(everyMs: number, spec: SyncScheduleSpec): Promise<SyncSchedule>;
+  /** Removes a repeatable sync by its id or its lakehouse's output (`sync --every off`). */
+  unscheduleSync(idOrOutput: string): Promise<{ id: string; removed: boolean }>;
+  /** Checks every plugin choice and its options (exit-2 errors) before anything is created. */
+  check(): Promise<void>;
   dispose(): Promise<void>;
 }
 
-function parseOptions<O>(
-  schema:
-    | {
-        safeParse(
-          v: unknown,
-          params?: { reportInput?: boolean },
-        ): { success: boolean; data?: O; error?: { issues: z.core.$ZodIssue[] } };
-      }
-    | undefined,
-  value: unknown,
-  where: string,
-): O {
-  if (!schema) return value as O;
-  const r = schema.safeParse(value, { reportInput: true });
-  if (!r.success) {
-    // A zod 4 schema can say what is allowed; a plugin built on another zod keeps its own messages.
-    const described = "_zod" in schema ? (schema as unknown as z.core.$ZodType) : undefined;
-    throw new LakehouseError("CONFIG_INVALID", `Invalid options for ${where}`, {
-      details: formatZodIssues(r.error!.issues, where, described),
-    });
-  }
-  return r.data as O;
-}
+type ExecutorOps = Pick<
+  Runtime,
+  "executorRuns" | "cancelRun" | "cancel" | "schedules" | "scheduleSync" | "unscheduleSync"
+>;
 
-export function downloaderSettings(s: ResolvedConfig["settings"]): DownloaderSettings {
-  return {
-    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-    ...(s.objectEndpoint ? { objectEndpoint: s.objectEndpoint } : {}),
-    region: s.region,
-    bucket: s.bucket,
-    concurrency: s.concurrency,
-    adaptiveConcurrency: s.adaptiveConcurrency,
-    timeoutSeconds: s.timeoutSeconds,
-    retries: s.retries,
-    partSizeMb: s.partSizeMb,
-    extraArgs: s.extraArgs,
-    batchMode: s.batchMode,
-  };
-}
-
-/** Which storage plugin and options a run writes to: `storage: {kind, …}` in config, else `--output`. */
-export function storageSelection(
-  registry: PluginRegistry,
-  s: ResolvedConfig["settings"],
-): { id: string; options: unknown } {
-  if (s.storage) {
-    const { kind, ...options } = s.storage;
-    if (!registry.storages.has(kind)) {
-      throw new LakehouseError(
-        "UNSUPPORTED",
-        `storage.kind: '${kind}' is not a known storage (known: ${[...registry.storages.keys()].join(", ")})`,
-      );
-    }
-    return {
-      id: kind,
-      options: { ...options, ...(kind === "local" && !("root" in options) ? { root: s.output } : {}) },
-    };
-  }
-  // Specific schemes (s3://…) first; the local filesystem takes whatever is left.
-  const plugins = [...registry.storages.values()].sort(
-    (a, b) => Number(a.id === "local") - Number(b.id === "local"),
-  );
-  for (const p of plugins) {
-    const options = p.fromOutput?.(s.output);
-    // part_size_mb is a top-level setting of the specification; the S3 backend takes it as an option.
-    if (options !== undefined)
-      return {
-        id: p.id,
-        options: p.id === "s3" ? { ...(options as object), partSizeMb: s.partSizeMb } : options,
-      };
-  }
-  throw new LakehouseError("UNSUPPORTED", `No storage backend accepts the output '${s.output}'`);
-}
-
-/**
- * Which executor plugin runs the batches, and its options: `executor` in config (or `--executor`), else `bullmq`
- * when `queue` is given (its URL becomes the `url` option), else `in-process`.
- */
-export function executorSelection(
-  registry: PluginRegistry,
-  s: ResolvedConfig["settings"],
-): { id: string; options: unknown } {
-  const { kind: id, ...options } = s.executor ?? { kind: s.queue ? "bullmq" : "in-process" };
-  if (!registry.executors.has(id)) {
-    if (id === "bullmq" && s.queue) {
-      throw new LakehouseError(
-        "UNSUPPORTED",
-        "--queue needs the bullmq executor (@crypto-lakehouse/executor-bullmq), which is not installed",
-      );
-    }
-    throw new LakehouseError(
-      "UNSUPPORTED",
-      `executor: '${id}' is not a known executor (known: ${[...registry.executors.keys()].join(", ")})`,
-    );
-  }
-  if (id !== "bullmq") return { id, options };
-  // `queue` is the bullmq executor's URL; a URL in the executor's own options also works without it.
-  const url = s.queue ?? options.url;
-  if (url === undefined) {
-    throw new LakehouseError(
-      "CONFIG_INVALID",
-      "executor: 'bullmq' needs a Redis URL — pass --queue redis://HOST:PORT (queue), or set executor.url",
-    );
-  }
-  return { id, options: { ...options, url } };
-}
-
-/** Queue workers run in another directory or on another machine: a relative local root travels absolute. */
-export function portableStorage(sel: { id: string; options: unknown }): { id: string; options: unknown } {
-  const o = sel.options as { root?: unknown } | undefined;
-  return sel.id === "local" && typeof o?.root === "string"
-    ? { ...sel, options: { ...o, root: resolve(o.root) } }
-    : sel;
-}
-
-export async function createRuntime(run: ResolvedRun, opts: RuntimeOptions = {}): Promise<Runtime> {
-  const { registry, settings, catalog } = run;
-  const logger = opts.logger ?? silentLogger;
+/** What the CLI asks of the executor beyond running batches, through its optional hooks (never its id). */
+function executorOps(choice: () => Promise<Choice<ExecutorPlugin>>, logger: Logger): ExecutorOps {
   const deps = { logger };
-  const c = rootContainer.createChildContainer();
-  c.register(TOKENS.Logger, { useValue: logger });
-  c.register(TOKENS.Catalog, { useValue: catalog });
-  for (const m of catalog.markets.values()) c.register(TOKENS.Market, { useValue: m });
-
-  const dp = registry.downloaders.get(settings.downloader);
-  if (!dp) {
-    throw new LakehouseError(
-      "UNSUPPORTED",
-      `'${settings.downloader}' is not a known downloader (known: ${[...registry.downloaders.keys()].join(", ")})`,
-    );
-  }
-  // Every selection and its options schema are checked before anything is created; a plugin that still refuses
-  // its options in create() has what was already created closed (below).
-  const dpOptions = parseOptions(dp.optionsSchema, {}, `downloader ${dp.id}`);
-  const sel = storageSelection(registry, settings);
-  const sp = registry.storages.get(sel.id)!;
-  const spOptions = parseOptions(sp.optionsSchema, sel.options, `storage ${sp.id}`);
-  const exe = executorSelection(registry, settings);
-  const ep = registry.executors.get(exe.id)!;
-  const epOptions = parseOptions(ep.optionsSchema, exe.options, `executor ${ep.id}`);
-  const downloader = await dp.create(downloaderSettings(settings), dpOptions, deps);
-  let storage: StorageBackend | undefined;
-  let executor: Executor;
-  try {
-    storage = await sp.create(spOptions, deps);
-    executor = await ep.create(epOptions, deps);
-  } catch (e) {
-    await Promise.allSettled([downloader.close?.(), storage?.close?.()]);
-    throw e;
-  }
-  c.register(TOKENS.Downloader, { useValue: downloader });
-  c.register(TOKENS.Storage, { useValue: storage });
-  c.register(TOKENS.Executor, { useValue: executor });
-  const service = c.resolve(CollectService);
-
+  const hooked = async <K extends "listRuns" | "cancel" | "schedules">(hook: K, what: string) => {
+    const { plugin, options } = await choice();
+    if (!plugin[hook]) {
+      throw new LakehouseError(
+        "UNSUPPORTED",
+        `The '${plugin.id}' executor cannot ${what}; name one that can with --queue or --executor`,
+      );
+    }
+    return { plugin: plugin as ExecutorPlugin & Required<Pick<ExecutorPlugin, K>>, options };
+  };
+  const cancelRun = async (runId: string) => {
+    const { plugin, options } = await hooked("cancel", "cancel runs");
+    return plugin.cancel(options, runId, deps);
+  };
+  const schedules = async () => {
+    const { plugin, options } = await choice();
+    return plugin.schedules ? plugin.schedules.list(options, deps) : [];
+  };
   return {
-    container: c,
-    catalog,
-    downloader,
-    storage,
-    executor,
-    logger,
-    collect: (o) =>
-      service.run(run, {
-        ...o,
-        job: {
-          downloader: { id: dp.id, settings: { ...downloaderSettings(settings) } },
-          storage: portableStorage(sel),
-          verify: settings.verify,
-          zipTest: settings.zipTest,
-          plugins: settings.plugins,
-          ...o.job,
-        },
-      }),
-    async dispose() {
-      await Promise.allSettled([downloader.close?.(), storage.close?.(), executor.close?.()]);
-      c.dispose();
+    async executorRuns() {
+      const { plugin, options } = await hooked("listRuns", "list runs");
+      return plugin.listRuns(options, deps);
+    },
+    cancelRun,
+    schedules,
+    async cancel(id) {
+      const { plugin, options } = await choice();
+      if (plugin.schedules && (await schedules()).some((s) => s.id === id)) {
+        return { schedule: await plugin.schedules.remove(options, id, deps) };
+      }
+      return { run: await cancelRun(id) };
+    },
+    async scheduleSync(everyMs, spec) {
+      const { plugin, options } = await hooked("schedules", "run repeatable syncs");
+      return plugin.schedules.add(options, everyMs, spec, deps);
+    },
+    async unscheduleSync(idOrOutput) {
+      const { plugin, options } = await hooked("schedules", "run repeatable syncs");
+      return plugin.schedules.remove(options, idOrOutput, deps);
     },
   };
+}
+
+/** A runtime for the settings: nothing is loaded or created until asked for. */
+export function openRuntime(lake: LakeParts, opts: RuntimeOptions = {}): Runtime {
+  const logger = opts.logger ?? silentLogger;
+  const c = lakeContainer(lake, logger);
+  const get = <T>(token: symbol) => c.resolve<Promise<T>>(token);
+  const storage = () => get<StorageBackend>(TOKENS.Storage);
+  const downloader = () => get<Downloader>(TOKENS.Downloader);
+  const executor = () => get<Executor>(TOKENS.Executor);
+  const check = async () => {
+    await Promise.all([get(TOKENS.DownloaderChoice), get(TOKENS.StorageChoice), get(TOKENS.ExecutorChoice)]);
+  };
+  const parts = async () => {
+    await check();
+    const [d, s, e] = await Promise.all([downloader(), storage(), executor()]);
+    return { catalog: lake.catalog, downloader: d, storage: s, executor: e, logger };
+  };
+  const storageJob = async () => {
+    const s = await get<Choice<StoragePlugin>>(TOKENS.StorageChoice);
+    return { id: s.plugin.id, options: s.plugin.portable ? s.plugin.portable(s.options) : s.options };
+  };
+  const job = async (): Promise<Omit<CollectJob, "runId">> => {
+    const d = await get<Choice<DownloaderPlugin>>(TOKENS.DownloaderChoice);
+    const settings = { ...c.resolve<DownloaderSettings>(TOKENS.DownloaderSettings) };
+    return {
+      downloader: { id: d.plugin.id, settings, options: d.options },
+      storage: await storageJob(),
+      verify: lake.settings.verify,
+      zipTest: lake.settings.zipTest,
+      plugins: lake.settings.plugins,
+    };
+  };
+  return {
+    container: c,
+    logger,
+    catalog: lake.catalog,
+    settings: lake.settings,
+    storage,
+    downloader,
+    executor,
+    markets: () => c.resolve<MarketPlugin[]>(TOKENS.Markets),
+    job,
+    storageJob,
+    check,
+    async collect(request, o = {}) {
+      const deps = await parts();
+      const j = await job();
+      // The engine loads with the first run: commands that only read the lake or plan do not pay for it.
+      const { runCollection } = await import("@crypto-lakehouse/engine");
+      const config = { settings: lake.settings, ...(request ? { request } : {}) };
+      return runCollection(deps, config, { ...o, job: { ...j, ...o.job } });
+    },
+    async collectFiles(files, o) {
+      const deps = await parts();
+      // What the repair asks for (always verified) travels to workers too.
+      const j = { ...(await job()), verify: o.verify, ...(o.zipTest ? { zipTest: o.zipTest } : {}) };
+      const { collectFiles } = await import("@crypto-lakehouse/engine");
+      return collectFiles(deps, files, { ...o, job: j });
+    },
+    ...executorOps(() => get<Choice<ExecutorPlugin>>(TOKENS.ExecutorChoice), logger),
+    dispose: () => disposeContainer(c),
+  };
+}
+
+/** A runtime whose plugin choices are all checked (exit-2 errors) before it is returned. */
+export async function createRuntime(lake: LakeParts, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const rt = openRuntime(lake, opts);
+  try {
+    await rt.check();
+  } catch (e) {
+    await rt.dispose();
+    throw e;
+  }
+  return rt;
 }

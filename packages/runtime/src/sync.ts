@@ -13,20 +13,13 @@ import {
   silentLogger,
 } from "@crypto-lakehouse/core";
 import {
-  assertRoomFor,
-  BronzeIndex,
-  estimatePlan,
   type FollowedSelection,
-  failedRunOf,
-  followedSelections,
   type Lister,
-  newRunId,
   type PlanEstimate,
   planFiles,
-  planSync,
-} from "@crypto-lakehouse/engine";
+} from "@crypto-lakehouse/engine/plan";
 import { type CollectApiOptions, type CollectResult, CollectRunError } from "./api.js";
-import type { ResolvedRun } from "./resolve.js";
+import type { ResolvedLake, ResolvedRun } from "./resolve.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 
 export interface SyncOptions extends CollectApiOptions {
@@ -49,25 +42,29 @@ export interface SyncResult {
   coverage?: { totals: Record<string, number>; series: number };
 }
 
-function followedOf(run: ResolvedRun): FollowedSelection {
+function followedOf(run: Pick<ResolvedRun, "request">): FollowedSelection {
   const { markets, start, partitions } = run.request;
   return { markets, partitions, ...(start ? { start } : {}) };
 }
 
 /** The listing function every plan of a runtime uses. */
 function listerOf(runtime: Runtime, signal?: AbortSignal): Lister {
-  return (prefix, delimiter) =>
-    runtime.downloader.list(prefix, { delimiter: delimiter ?? "/", ...(signal ? { signal } : {}) });
+  return async function* (prefix, delimiter) {
+    const downloader = await runtime.downloader();
+    yield* downloader.list(prefix, { delimiter: delimiter ?? "/", ...(signal ? { signal } : {}) });
+  };
 }
 
 /** Files and bytes the plan means, what bronze holds already, and the time the rest would take. */
-function estimate(runtime: Runtime, run: ResolvedRun, plan: AsyncIterable<ArchiveFile>, lister: Lister) {
-  const { settings } = run;
+async function estimate(runtime: Runtime, plan: AsyncIterable<ArchiveFile>, lister: Lister) {
+  const { BronzeIndex, estimatePlan } = await import("@crypto-lakehouse/engine");
+  const { settings } = runtime;
+  const storage = await runtime.storage();
   const index =
     settings.resume && !settings.forceRedownload
-      ? new BronzeIndex(runtime.storage, { verify: settings.verify })
+      ? new BronzeIndex(storage, { verify: settings.verify })
       : undefined;
-  return estimatePlan(plan, { lister, storage: runtime.storage, ...(index ? { index } : {}) });
+  return estimatePlan(plan, { lister, storage, ...(index ? { index } : {}) });
 }
 
 /** The nearest existing folder at or above a local output (statfs needs one). */
@@ -83,22 +80,23 @@ function existingAncestor(path: string): string {
  */
 export async function checkLocalRoom(
   runtime: Runtime,
-  run: ResolvedRun,
   plan: (lister: Lister) => AsyncIterable<ArchiveFile>,
 ): Promise<PlanEstimate | undefined> {
-  if (!runtime.storage.localPath) return undefined;
+  const storage = await runtime.storage();
+  if (!storage.localPath) return undefined;
   // An output that cannot be written at all is that error, not a lack of space.
-  await runtime.storage.checkWritable();
+  await storage.checkWritable();
   const lister = listerOf(runtime);
   let e: PlanEstimate;
   try {
-    e = await estimate(runtime, run, plan(lister), lister);
+    e = await estimate(runtime, plan(lister), lister);
   } catch (err) {
     // No estimate (the archive unreachable, a listing refused): the run itself reports what is wrong.
     runtime.logger.debug("no space check: the plan could not be sized", { error: (err as Error).message });
     return undefined;
   }
-  await assertRoomFor(existingAncestor(run.settings.output), e.toFetch, runtime.storage.location);
+  const { assertRoomFor } = await import("@crypto-lakehouse/engine");
+  await assertRoomFor(existingAncestor(runtime.settings.output), e.toFetch, storage.location);
   return e;
 }
 
@@ -108,22 +106,33 @@ export function requestPlan(run: ResolvedRun, today?: string) {
     planFiles(run.request, { catalog: run.catalog, lister, ...(today ? { today } : {}) }).files;
 }
 
-export async function syncResolved(run: ResolvedRun, options: SyncOptions = {}): Promise<SyncResult> {
+/**
+ * Syncs a lakehouse: with a run (`options.explicit`) its selection, otherwise (a lake without a selection, or not
+ * explicit) the selections its run records follow.
+ */
+export async function syncResolved(
+  run: ResolvedLake | ResolvedRun,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  // The collect pipeline loads with the run: `plan` and `--help` do not pay for it.
+  const { failedRunOf, followedSelections, newRunId, planSync } = await import("@crypto-lakehouse/engine");
   const runId = options.runId ?? newRunId();
   // A sync always refreshes what the archive changed: "up to today" includes re-uploads.
-  const synced: ResolvedRun = { ...run, settings: { ...run.settings, refreshChanged: true } };
+  const synced: ResolvedLake = { ...run, settings: { ...run.settings, refreshChanged: true } };
   const runtime = await createRuntime(synced, {
     logger: (options.logger ?? silentLogger).child({ runId }),
   });
   try {
     const notes: PlanNote[] = [];
-    const selections = options.explicit
-      ? [followedOf(run)]
-      : await followedSelections(runtime.storage, run.catalog, notes);
+    const storage = await runtime.storage();
+    const selections =
+      options.explicit && "request" in run
+        ? [followedOf(run)]
+        : await followedSelections(storage, run.catalog, notes);
     if (!selections.length) {
       throw new LakehouseError(
         "CONFIG_INVALID",
-        `Nothing to sync: ${runtime.storage.location} follows no selection yet (no collect or sync run recorded in _meta/runs/)`,
+        `Nothing to sync: ${storage.location} follows no selection yet (no collect or sync run recorded in _meta/runs/)`,
         {
           details: [
             "Give one (--market, --symbols, --data-types …; globs like '*USDT' pick up new symbols), or collect first.",
@@ -138,13 +147,13 @@ export async function syncResolved(run: ResolvedRun, options: SyncOptions = {}):
     if (options.dryRun) {
       const lister = listerOf(runtime, options.signal);
       const plan = planOf(lister);
-      const e = await estimate(runtime, synced, plan.files, lister);
+      const e = await estimate(runtime, plan.files, lister);
       return { selections, estimate: e, notes: [...notes, ...plan.notes].map(text) };
     }
-    if (options.spaceCheck !== false) await checkLocalRoom(runtime, synced, (lister) => planOf(lister).files);
+    if (options.spaceCheck !== false) await checkLocalRoom(runtime, (lister) => planOf(lister).files);
     let summary: RunSummary;
     try {
-      summary = await runtime.collect({
+      summary = await runtime.collect(undefined, {
         runId,
         plan: planOf,
         request: { command: "sync", selections },
@@ -156,8 +165,7 @@ export async function syncResolved(run: ResolvedRun, options: SyncOptions = {}):
       const failed = failedRunOf(e);
       throw failed ? new CollectRunError(e, failed) : e;
     }
-    const coverage =
-      options.coverage === false ? undefined : await updateCoverage(runtime, run, notes, today);
+    const coverage = options.coverage === false ? undefined : await updateCoverage(runtime, notes, today);
     return {
       selections,
       notes: notes.map(text),
@@ -172,17 +180,16 @@ export async function syncResolved(run: ResolvedRun, options: SyncOptions = {}):
 /** Recomputes the coverage of everything bronze holds (from the cached listing) and its SQL table; best effort. */
 async function updateCoverage(
   runtime: Runtime,
-  run: ResolvedRun,
   notes: PlanNote[],
   today: string | undefined,
 ): Promise<SyncResult["coverage"]> {
   try {
     const { computeCoverage } = await import("@crypto-lakehouse/coverage");
-    const s = run.settings;
+    const s = runtime.settings;
     const summary = await computeCoverage({
-      storage: runtime.storage,
-      catalog: run.catalog,
-      lister: (prefix) => runtime.downloader.list(prefix, { delimiter: "/" }),
+      storage: await runtime.storage(),
+      catalog: runtime.catalog,
+      lister: listerOf(runtime),
       source: `${s.endpoint ?? REAL_ARCHIVE.endpoint}/${s.bucket}`,
       ...(today ? { today } : {}),
     });
@@ -201,7 +208,7 @@ export async function estimateResolved(
   const runtime = await createRuntime(run, { logger: options.logger ?? silentLogger });
   try {
     const lister = listerOf(runtime);
-    return await estimate(runtime, run, requestPlan(run, options.today)(lister), lister);
+    return await estimate(runtime, requestPlan(run, options.today)(lister), lister);
   } finally {
     await runtime.dispose();
   }

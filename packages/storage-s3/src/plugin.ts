@@ -1,6 +1,6 @@
 // The `s3` storage plugin: what the apps register to keep the lakehouse in an S3 bucket (`--output s3://…`).
+// Light to import: the AWS SDK loads when a backend is created.
 import type { StoragePlugin } from "@crypto-lakehouse/core";
-import { createS3Storage } from "./backend.js";
 import { type S3StorageOptions, s3OptionsFromOutput, s3StorageOptionsSchema } from "./options.js";
 
 export const s3Storage: StoragePlugin<S3StorageOptions> = {
@@ -9,6 +9,15 @@ export const s3Storage: StoragePlugin<S3StorageOptions> = {
   description:
     "Lakehouse in an S3 bucket (AWS or S3-compatible): atomic puts, multipart uploads, credentials from the AWS chain.",
   optionsSchema: s3StorageOptionsSchema,
-  fromOutput: s3OptionsFromOutput,
-  create: (options, deps) => createS3Storage(options, deps),
+  // part_size_mb is a top-level setting of the specification; the S3 backend takes it as an option.
+  fromOutput(output, settings) {
+    const options = s3OptionsFromOutput(output);
+    return options && settings?.partSizeMb !== undefined
+      ? { ...options, partSizeMb: settings.partSizeMb }
+      : options;
+  },
+  async create(options, deps) {
+    const { createS3Storage } = await import("./backend.js");
+    return createS3Storage(options, deps);
+  },
 };

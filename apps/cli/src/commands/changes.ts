@@ -4,9 +4,9 @@ import type { ChangeEvent } from "@crypto-lakehouse/engine";
 import type { Command } from "commander";
 import { CliUsageError } from "../errors.js";
 import type { RunFlags } from "../flags.js";
+import { lakeRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { formatBytes, table } from "../table.js";
-import { openStore, resolveForStore } from "./runs.js";
 
 interface ChangesFlags extends Pick<RunFlags, "output" | "config" | "plugin">, LogOptions {
   since?: string;
@@ -58,13 +58,13 @@ export function registerChanges(program: Command): void {
     .action(async (f: ChangesFlags, cmd: Command) => {
       const since = parseSince(f.since);
       const { listChanges } = await import("@crypto-lakehouse/engine");
-      const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
-      const { run } = await resolveForStore({
-        ...(f.output ? { output: f.output } : {}),
-        ...(f.config ? { config: f.config } : {}),
-      });
-      const storage = await openStore(run, logger);
+      const logger = await createCliLogger(cmd.optsWithGlobals() as LogOptions);
+      const { runtime } = await lakeRuntime(
+        { ...(f.output ? { output: f.output } : {}), ...(f.config ? { config: f.config } : {}) },
+        logger,
+      );
       try {
+        const storage = await runtime.storage();
         const events = await listChanges(storage, since);
         process.stdout.write(
           f.json
@@ -72,7 +72,7 @@ export function registerChanges(program: Command): void {
             : `${renderChanges(events, f.since)}\n`,
         );
       } finally {
-        await storage.close?.();
+        await runtime.dispose();
       }
     });
 }

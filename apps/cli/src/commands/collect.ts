@@ -1,6 +1,7 @@
 // `lakehouse collect`: the main job — plan, download, verify, store in bronze, record; resumable.
-import { OUTCOMES, type RunSummary, runSummaryKey } from "@crypto-lakehouse/core";
-import type { CollectRunError } from "@crypto-lakehouse/runtime";
+import type { Logger, RunSummary } from "@crypto-lakehouse/core";
+import { OUTCOMES } from "@crypto-lakehouse/core/model";
+import type { CollectRunError, ResolvedRun } from "@crypto-lakehouse/runtime";
 import type { SilverRunSummary } from "@crypto-lakehouse/silver";
 import type { Command } from "commander";
 import { EXIT, reportError } from "../errors.js";
@@ -8,7 +9,7 @@ import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
 import { formatBytes, formatDuration, table } from "../table.js";
-import { asProgress, openLake, queueOf, renderSilverSummary, selectionOf } from "./silver.js";
+import { convert, renderSilverSummary, selectionOf } from "./silver.js";
 
 interface CollectFlags extends RunFlags, LogOptions {
   json?: boolean;
@@ -32,11 +33,11 @@ export function registerCollect(program: Command): void {
     .action(async (f: CollectFlags, cmd: Command) => {
       const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/runtime");
       const globals = cmd.optsWithGlobals() as LogOptions;
-      const merged = mergeFlags(f);
+      const merged = await mergeFlags(f);
       const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
       const interactive = Boolean(process.stderr.isTTY) && !f.json;
-      const logger = createCliLogger(globals);
-      const view = createProgressView(interactive);
+      const logger = await createCliLogger(globals);
+      const view = await createProgressView(interactive);
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once("SIGINT", onSignal);
@@ -56,7 +57,7 @@ export function registerCollect(program: Command): void {
         view.stop(); // before any message, so the error is not drawn into the progress bar
         if (jsonOut(f)) process.stdout.write(`${JSON.stringify({ ...e.summary, ok: false }, null, 2)}\n`);
         process.exitCode = reportError(e);
-        process.stderr.write(`${recordLine(e)}\n`);
+        process.stderr.write(`${await recordLine(e)}\n`);
         return;
       } finally {
         view.stop();
@@ -64,7 +65,9 @@ export function registerCollect(program: Command): void {
         process.off("SIGTERM", onSignal);
       }
       const silverSummary =
-        f.silver && !controller.signal.aborted ? await convertToSilver(f, globals, interactive) : undefined;
+        f.silver && !controller.signal.aborted
+          ? await convertToSilver(run, merged.config, f, logger)
+          : undefined;
       if (jsonOut(f)) {
         const doc = silverSummary ? { ...summary, silver: silverSummary } : summary;
         process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
@@ -91,7 +94,8 @@ function jsonOut(f: CollectFlags): boolean {
 }
 
 /** Where a failed run's record is (or why there is none). */
-function recordLine(e: CollectRunError): string {
+async function recordLine(e: CollectRunError): Promise<string> {
+  const { runSummaryKey } = await import("@crypto-lakehouse/core");
   const where = `${e.summary.output.replace(/\/+$/, "")}/${runSummaryKey(e.runId)}`;
   return e.recorded
     ? `Run ${e.runId} failed; its record: ${where}`
@@ -100,30 +104,17 @@ function recordLine(e: CollectRunError): string {
 
 /** `collect --silver`: the same conversion as `lakehouse silver` with the same selection, right after the run. */
 async function convertToSilver(
+  run: ResolvedRun,
+  config: Record<string, unknown>,
   f: CollectFlags,
-  globals: LogOptions,
-  interactive: boolean,
+  logger: Logger,
 ): Promise<SilverRunSummary> {
-  const silver = await import("@crypto-lakehouse/silver");
-  const lake = await openLake(f);
-  const view = createProgressView(interactive);
-  const logger = createCliLogger(globals);
-  // With --queue the conversion goes to the workers too.
-  const queue = await queueOf(lake, logger).catch(async (e) => {
-    await lake.dispose();
-    throw e;
-  });
+  const { openRuntime } = await import("@crypto-lakehouse/runtime");
+  const runtime = openRuntime(run, { logger });
   try {
-    return await silver.convertBronze(lake.storage, selectionOf(lake.config), {
-      markets: lake.markets,
-      logger,
-      onProgress: (p) => view.update(asProgress(p)),
-      ...(queue ? { queue } : {}),
-    });
+    return await convert(runtime, selectionOf(config), { ...(f.json ? { json: true } : {}) });
   } finally {
-    view.stop();
-    await queue?.executor.close?.();
-    await lake.dispose();
+    await runtime.dispose();
   }
 }
 

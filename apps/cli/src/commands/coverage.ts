@@ -3,7 +3,6 @@
 // --json, --csv, --html, and the `coverage` SQL table.
 import { writeFile } from "node:fs/promises";
 import type { CoverageCell, CoverageSummary } from "@crypto-lakehouse/coverage";
-import { listRunSummaries } from "@crypto-lakehouse/engine";
 import type { Command } from "commander";
 import { CliUsageError } from "../errors.js";
 import { addSelectionFlags, type RunFlags } from "../flags.js";
@@ -58,9 +57,9 @@ export function registerCoverage(program: Command): void {
           n++;
         };
         const summary = await computeCoverage({
-          storage: runtime.storage,
+          storage: lake.storage,
           catalog: runtime.catalog,
-          lister: (prefix) => runtime.downloader.list(prefix, { delimiter: "/" }),
+          lister: (prefix) => lake.downloader.list(prefix, { delimiter: "/" }),
           source: lake.source,
           selection: coverageSelectionOf(lake.merged.config),
           ...(maxAgeMs !== undefined ? { listingMaxAgeMs: maxAgeMs } : {}),
@@ -69,8 +68,9 @@ export function registerCoverage(program: Command): void {
         });
         if (f.json) await out.write(`\n],"summary":${JSON.stringify(summary)}}\n`);
         if (html) {
-          const runs = await listRunSummaries(runtime.storage, { onError: () => undefined });
-          const text = html.html({ summary, runs, location: runtime.storage.location });
+          const { listRunSummaries } = await import("@crypto-lakehouse/engine");
+          const runs = await listRunSummaries(lake.storage, { onError: () => undefined });
+          const text = html.html({ summary, runs, location: lake.storage.location });
           await writeFile(f.html!, text);
           process.stderr.write(`HTML report: ${f.html} (${formatBytes(Buffer.byteLength(text))})\n`);
         }

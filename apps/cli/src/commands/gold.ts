@@ -1,7 +1,8 @@
 // `lakehouse gold [table]`: (re)builds an analytics-ready gold table from silver; the first is daily_ohlcv.
-import { LakehouseError } from "@crypto-lakehouse/core";
+import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import type { Command } from "commander";
-import { type LakeFlags, openLake } from "./silver.js";
+import { lakeRuntime } from "../lake.js";
+import type { LakeFlags } from "./silver.js";
 
 interface GoldFlags extends LakeFlags {
   json?: boolean;
@@ -27,11 +28,12 @@ export function registerGold(program: Command): void {
           `'${name}' is not a gold table (known: ${GOLD_TABLES.join(", ")})`,
         );
       }
-      const lake = await openLake(f);
+      const { runtime } = await lakeRuntime(f);
       try {
+        const storage = await runtime.storage();
         const started = Date.now();
         const r = await buildGold(
-          lake.storage,
+          storage,
           name as (typeof GOLD_TABLES)[number],
           f.cacheDir ? { cacheDir: f.cacheDir } : {},
         );
@@ -40,11 +42,11 @@ export function registerGold(program: Command): void {
           return;
         }
         process.stdout.write(
-          `gold ${r.table}: ${r.rows.toLocaleString("en")} rows from ${r.sources.join(", ")} → ${r.keys.join(", ")} in ${lake.storage.location}\n` +
+          `gold ${r.table}: ${r.rows.toLocaleString("en")} rows from ${r.sources.join(", ")} → ${r.keys.join(", ")} in ${storage.location}\n` +
             `Query it: lakehouse sql "SELECT * FROM ${r.view} ORDER BY date DESC LIMIT 10"\n`,
         );
       } finally {
-        await lake.dispose();
+        await runtime.dispose();
       }
     });
 }

@@ -1,12 +1,8 @@
 // `lakehouse matrix`: what the archive publishes, per market, data type, partition and interval.
-import {
-  createCatalog,
-  LakehouseError,
-  loadMatrixOverlay,
-  type MarketMatrix,
-  windowText,
-} from "@crypto-lakehouse/core";
+import type { MarketMatrix } from "@crypto-lakehouse/core";
+import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import type { Command } from "commander";
+import { lakeRuntime } from "../lake.js";
 import { table } from "../table.js";
 
 interface MatrixFlags {
@@ -31,10 +27,13 @@ export function registerMatrix(program: Command): void {
     ])
     .option("--json", "print the matrix as JSON")
     .action(async (f: MatrixFlags) => {
-      const { builtinRegistry, loadPlugins } = await import("@crypto-lakehouse/runtime");
-      const registry = builtinRegistry();
-      if (f.plugin) await loadPlugins(registry, f.plugin, process.cwd());
-      const catalog = createCatalog(registry.markets, f.matrix ? loadMatrixOverlay(f.matrix) : undefined);
+      const { windowText } = await import("@crypto-lakehouse/core");
+      const { runtime } = await lakeRuntime({
+        ...(f.matrix ? { matrix: f.matrix } : {}),
+        ...(f.plugin ? { plugin: f.plugin } : {}),
+      });
+      const catalog = runtime.catalog;
+      await runtime.dispose();
       const ids = f.market ?? [...catalog.markets.keys()];
       for (const id of ids) {
         if (!catalog.markets.has(id)) {
@@ -50,12 +49,18 @@ export function registerMatrix(program: Command): void {
         return;
       }
       const out: string[] = [];
-      for (const id of ids) out.push(renderMarket(id, catalog.market(id).label, catalog.matrix.markets[id]!));
+      for (const id of ids)
+        out.push(renderMarket(id, catalog.market(id).label, catalog.matrix.markets[id]!, windowText));
       process.stdout.write(`${out.join("\n\n")}\n`);
     });
 }
 
-function renderMarket(id: string, label: string, m: MarketMatrix): string {
+function renderMarket(
+  id: string,
+  label: string,
+  m: MarketMatrix,
+  windowText: typeof import("@crypto-lakehouse/core").windowText,
+): string {
   const rows = Object.entries(m.dataTypes).map(([dt, s]) => {
     const part = (p: "daily" | "monthly") => {
       if (!s.partitions.includes(p)) return "—";

@@ -1,6 +1,7 @@
 // `lakehouse plan`: which archive files a request means, without downloading anything.
 import { type Command, Option } from "commander";
-import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
+import { addRunFlags, type RunFlags } from "../flags.js";
+import { resolveSelection } from "../lake.js";
 import { table } from "../table.js";
 import { renderEstimate } from "./sync.js";
 
@@ -27,11 +28,8 @@ export function registerPlan(program: Command): void {
       "also list the archive (one listing per folder): bytes, what --output already holds, and the time it would take",
     )
     .action(async (f: PlanFlags) => {
-      const { estimateResolved, groupKey, planResolved, resolveRun } = await import(
-        "@crypto-lakehouse/runtime"
-      );
-      const merged = mergeFlags(f);
-      const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
+      const { estimateResolved, groupKey, planResolved } = await import("@crypto-lakehouse/runtime");
+      const run = await resolveSelection(f);
       if (f.estimate && !f.keys) {
         const e = await estimateResolved(run);
         process.stdout.write(

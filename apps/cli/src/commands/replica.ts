@@ -1,7 +1,9 @@
-// `lakehouse replica`: a generated archive in the real layout, and a local S3 server for it (offline use).
+// `lakehouse replica`: a generated archive in the real layout, and a local S3 server for it (offline use). The
+// markets come from the runtime, like every command's: plugins' markets and a matrix file are replicated too.
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { lakeRuntime } from "../lake.js";
 
 const BUCKET = "data.binance.vision";
 
@@ -14,6 +16,9 @@ interface GenerateFlags {
   end: string;
   rows?: string;
   seed?: string;
+  config?: string;
+  plugin?: string[];
+  matrix?: string;
 }
 
 export function registerReplica(program: Command): void {
@@ -26,7 +31,7 @@ export function registerReplica(program: Command): void {
     .requiredOption("--out <dir>", "root folder (the bucket folder is created inside)")
     .option(
       "-m, --market <market>",
-      "market (repeatable; default all four)",
+      "market (repeatable; default every market known: the four built-in and plugins')",
       (v: string, p: string[] = []) => [...p, v],
     )
     .option("-t, --data-types <list>", "comma-separated data types (default: all)")
@@ -35,8 +40,22 @@ export function registerReplica(program: Command): void {
     .option("--end <date>", "last day", "2025-07-31")
     .option("--rows <n>", "rows per file (kline days of 1h and coarser are always whole)")
     .option("--seed <n>", "random seed (same seed, same bytes)")
+    .option("-c, --config <file>", "JSON config file (its plugins and matrix_path)")
+    .option(
+      "--plugin <module>",
+      "load a plugin module and replicate its markets too (repeatable)",
+      (v: string, p: string[] = []) => [...p, v],
+    )
+    .option("--matrix <file>", "archive matrix file extending/overriding the built-in one (matrix_path)")
     .action(async (f: GenerateFlags) => {
-      const { BUILTIN_MARKET_IDS, generateReplica } = await import("@crypto-lakehouse/replica");
+      const { generateReplica } = await import("@crypto-lakehouse/replica");
+      const { runtime } = await lakeRuntime({
+        ...(f.config ? { config: f.config } : {}),
+        ...(f.plugin ? { plugin: f.plugin } : {}),
+        ...(f.matrix ? { matrix: f.matrix } : {}),
+      });
+      const plugins = runtime.markets();
+      await runtime.dispose();
       const root = resolve(f.out);
       const bucketDir = resolve(root, BUCKET);
       mkdirSync(bucketDir, { recursive: true });
@@ -45,11 +64,12 @@ export function registerReplica(program: Command): void {
           ?.split(",")
           .map((s) => s.trim())
           .filter(Boolean);
-      const markets = f.market ?? [...BUILTIN_MARKET_IDS];
+      const markets = f.market ?? plugins.map((m) => m.id);
       const symbols = list(f.symbols);
       const manifest = await generateReplica({
         outDir: bucketDir,
         markets,
+        plugins,
         start: f.start,
         end: f.end,
         ...(list(f.dataTypes) ? { dataTypes: list(f.dataTypes)! } : {}),

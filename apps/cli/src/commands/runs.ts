@@ -1,60 +1,14 @@
-// `lakehouse runs`: past runs recorded under _meta/runs/ (newest first), and `runs show ID` for one of them.
-// Also the shared way verify/runs open the lakehouse from --output / a config file without a full selection.
-import {
-  formatZodIssues,
-  LakehouseError,
-  type Logger,
-  OUTCOMES,
-  type RunSummary,
-  redactUrl,
-  type StorageBackend,
-} from "@crypto-lakehouse/core";
-import type { ResolvedRun } from "@crypto-lakehouse/runtime";
+// `lakehouse runs`: past runs recorded under _meta/runs/ (newest first), `runs show ID` for one of them, and with
+// --queue / --executor the runs the executor knows (in flight or recently finished).
+
+import type { ExecutorRun, Logger, RunSummary, StorageBackend, SyncSchedule } from "@crypto-lakehouse/core";
+import { LakehouseError } from "@crypto-lakehouse/core/errors";
+import { OUTCOMES } from "@crypto-lakehouse/core/model";
 import type { Command } from "commander";
-import { mergeFlags, type RunFlags } from "../flags.js";
+import type { RunFlags } from "../flags.js";
+import { lakeRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { formatBytes, formatDuration, table } from "../table.js";
-
-const SELECTION_KEYS = ["markets", "symbols", "data_types", "intervals", "date_range"] as const;
-
-/**
- * A selection that validates, for commands that only need the settings (output, storage, archive endpoint)
- * and never plan with it.
- */
-const STAND_IN_SELECTION = {
-  markets: ["spot"],
-  symbols: ["BTCUSDT"],
-  data_types: ["klines"],
-  intervals: ["1d"],
-};
-
-/** Settings, registry and catalog from flags and config; `selected` says whether they name files to check. */
-export async function resolveForStore(f: RunFlags): Promise<{ run: ResolvedRun; selected: boolean }> {
-  const { resolveRun } = await import("@crypto-lakehouse/runtime");
-  const merged = mergeFlags(f);
-  const selected = SELECTION_KEYS.some((k) => merged.config[k] !== undefined);
-  const config = selected ? merged.config : { ...merged.config, ...STAND_IN_SELECTION };
-  const run = await resolveRun(config, { sources: merged.sources, baseDir: merged.baseDir });
-  return { run, selected };
-}
-
-/** The lakehouse store the settings point at (`--output`, `output_directory` or `storage: {kind, …}`). */
-export async function openStore(run: ResolvedRun, logger: Logger): Promise<StorageBackend> {
-  const { storageSelection } = await import("@crypto-lakehouse/runtime");
-  const sel = storageSelection(run.registry, run.settings);
-  const plugin = run.registry.storages.get(sel.id)!;
-  let options = sel.options;
-  if (plugin.optionsSchema) {
-    const parsed = plugin.optionsSchema.safeParse(sel.options);
-    if (!parsed.success) {
-      throw new LakehouseError("CONFIG_INVALID", `Invalid options for storage ${sel.id}`, {
-        details: formatZodIssues(parsed.error.issues, "storage"),
-      });
-    }
-    options = parsed.data;
-  }
-  return plugin.create(options, { logger });
-}
 
 /** One line of `lakehouse runs`: a recorded summary (a queue listing may add runs still in flight). */
 export interface RunListEntry {
@@ -128,38 +82,32 @@ export function renderRun(s: RunSummary): string {
 interface RunsFlags extends RunFlags, LogOptions {
   json?: boolean;
   limit?: string;
-  queue?: string;
 }
 
-/** Runs known to a BullMQ queue (in flight or recently finished), for `runs --queue`. */
-async function queuedRuns(url: string) {
-  const { listQueuedRuns } = await import("@crypto-lakehouse/executor-bullmq");
-  return listQueuedRuns(url);
-}
-
-/** A queued run's status; a failed one says why, cut to fit a table row (`--json` has the whole reason). */
-function queuedStatus(r: { status: string; error?: string }): string {
+/** A run's status; a failed one says why, cut to fit a table row (`--json` has the whole reason). */
+function runStatus(r: ExecutorRun): string {
   if (r.status !== "failed" || !r.error) return r.status;
   const why = r.error.split("\n")[0]!;
   return `failed: ${why.length > 160 ? `${why.slice(0, 160)}…` : why}`;
 }
 
-function renderQueuedTable(runs: Awaited<ReturnType<typeof queuedRuns>>): string {
+function renderExecutorTable(runs: readonly ExecutorRun[]): string {
+  const c = (r: ExecutorRun) => r.counts ?? {};
   return table(
     ["run", "status", "batches done", "files done", "downloaded", "failed", "updated"],
     runs.map((r) => [
       r.runId,
-      queuedStatus(r),
-      `${r.batches.completed}/${r.batches.total}${r.planComplete ? "" : "+"}`,
-      `${r.files.done}/${r.files.queued}`,
-      r.counts.downloaded,
-      r.counts.failed + r.counts.checksum_mismatch,
+      runStatus(r),
+      r.batches ? `${r.batches.completed}/${r.batches.total}${r.planComplete === false ? "+" : ""}` : "-",
+      r.files ? `${r.files.done}/${r.files.queued}` : "-",
+      c(r).downloaded ?? 0,
+      (c(r).failed ?? 0) + (c(r).checksum_mismatch ?? 0),
       r.updatedAt ?? "-",
     ]),
   );
 }
 
-function renderSchedules(schedules: Awaited<ReturnType<typeof listSchedules>>): string {
+function renderSchedules(schedules: readonly SyncSchedule[]): string {
   return table(
     ["id", "lakehouse", "every", "next", "syncs so far"],
     schedules.map((s) => [
@@ -170,11 +118,6 @@ function renderSchedules(schedules: Awaited<ReturnType<typeof listSchedules>>): 
       s.iterations ?? 0,
     ]),
   );
-}
-
-async function listSchedules(url: string) {
-  const { listSyncSchedules } = await import("@crypto-lakehouse/executor-bullmq");
-  return listSyncSchedules(url);
 }
 
 function addStoreFlags(cmd: Command): Command {
@@ -188,55 +131,81 @@ function addStoreFlags(cmd: Command): Command {
     .option("--json", "print JSON");
 }
 
+/** `--queue` / `--executor` (or the config's `queue` / `executor`): also list the runs that executor knows. */
+function addExecutorFlags(cmd: Command): Command {
+  return cmd
+    .option("--queue <redis-url>", "also show runs in this BullMQ queue (in flight or recently finished)")
+    .option("--executor <id>", "also show the runs this executor knows (a plugin's, e.g. with --config)");
+}
+
+/** `runs`: the store's runs, and with an executor named its runs too (`{ stored, queued }` in JSON). */
+async function listRuns(f: RunsFlags, logger: Logger): Promise<void> {
+  const limit = f.limit === undefined ? undefined : Number(f.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+    throw new LakehouseError("CONFIG_INVALID", `--limit: '${f.limit}' is not a positive whole number`);
+  }
+  const { runtime, merged } = await lakeRuntime(f, logger);
+  try {
+    const storage = await runtime.storage();
+    const entries = (await listRunEntries(storage, logger)).slice(0, limit);
+    const out = (s: string) => process.stdout.write(s);
+    // Only when named on the command line: a collect config's queue is not contacted by a plain `runs`.
+    if (merged.sources.queue || merged.sources.executor) {
+      const queued = (await runtime.executorRuns()).slice(0, limit);
+      const schedules = await runtime.schedules();
+      if (f.json) {
+        const stored = entries.map((e) => e.summary);
+        return void out(`${JSON.stringify({ stored, queued, schedules }, null, 2)}\n`);
+      }
+      const { redactUrl } = await import("@crypto-lakehouse/core");
+      const { queue, executor } = runtime.settings;
+      const where = queue ? "the queue" : `the ${executor?.kind} executor`;
+      if (schedules.length) out(`Repeatable syncs:\n${renderSchedules(schedules)}\n\n`);
+      if (queued.length) out(`In ${where}:\n${renderExecutorTable(queued)}\n\n`);
+      else out(`No runs in ${where}${queue ? ` ${redactUrl(queue)}` : ""}\n\n`);
+    }
+    if (f.json)
+      out(
+        `${JSON.stringify(
+          entries.map((e) => e.summary),
+          null,
+          2,
+        )}\n`,
+      );
+    else if (entries.length === 0) out(`No runs recorded in ${storage.location}\n`);
+    else out(`${renderRunsTable(entries)}\n`);
+  } finally {
+    await runtime.dispose();
+  }
+}
+
+async function showRun(id: string, f: RunsFlags, json: boolean | undefined, logger: Logger): Promise<void> {
+  const { checkRunId } = await import("@crypto-lakehouse/core");
+  checkRunId(id, "runs show <id>");
+  const { readRunSummary } = await import("@crypto-lakehouse/engine");
+  const { runtime } = await lakeRuntime(f, logger);
+  try {
+    const storage = await runtime.storage();
+    const summary = await readRunSummary(storage, id);
+    if (!summary) {
+      throw new LakehouseError("NOT_FOUND", `No run ${id} in ${storage.location}`, {
+        details: ["`lakehouse runs --output …` lists the runs recorded there."],
+      });
+    }
+    process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderRun(summary)}\n`);
+  } finally {
+    await runtime.dispose();
+  }
+}
+
 export function registerRuns(program: Command): void {
-  const runs = addStoreFlags(
-    program.command("runs").description("list past runs (newest first) with their counts"),
+  const runs = addExecutorFlags(
+    addStoreFlags(program.command("runs").description("list past runs (newest first) with their counts")),
   )
     .option("-n, --limit <n>", "show only the newest N runs")
-    .option("--queue <redis-url>", "also show runs in this BullMQ queue (in flight or recently finished)")
-    .action(async (f: RunsFlags, cmd: Command) => {
-      const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
-      const limit = f.limit === undefined ? undefined : Number(f.limit);
-      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
-        throw new LakehouseError("CONFIG_INVALID", `--limit: '${f.limit}' is not a positive whole number`);
-      }
-      const { run } = await resolveForStore(f);
-      const storage = await openStore(run, logger);
-      try {
-        const entries = (await listRunEntries(storage, logger)).slice(0, limit);
-        if (f.queue) {
-          const queued = (await queuedRuns(f.queue)).slice(0, limit);
-          const schedules = await listSchedules(f.queue);
-          if (f.json) {
-            process.stdout.write(
-              `${JSON.stringify({ stored: entries.map((e) => e.summary), queued, schedules }, null, 2)}\n`,
-            );
-            return;
-          }
-          if (schedules.length) process.stdout.write(`Repeatable syncs:\n${renderSchedules(schedules)}\n\n`);
-          process.stdout.write(
-            queued.length
-              ? `In the queue:\n${renderQueuedTable(queued)}\n\n`
-              : `No runs in the queue ${redactUrl(f.queue)}\n\n`,
-          );
-        }
-        if (f.json) {
-          process.stdout.write(
-            `${JSON.stringify(
-              entries.map((e) => e.summary),
-              null,
-              2,
-            )}\n`,
-          );
-        } else if (entries.length === 0) {
-          process.stdout.write(`No runs recorded in ${storage.location}\n`);
-        } else {
-          process.stdout.write(`${renderRunsTable(entries)}\n`);
-        }
-      } finally {
-        await storage.close?.();
-      }
-    });
+    .action(async (f: RunsFlags, cmd: Command) =>
+      listRuns(f, await createCliLogger(cmd.optsWithGlobals() as LogOptions)),
+    );
 
   addStoreFlags(
     runs
@@ -244,24 +213,10 @@ export function registerRuns(program: Command): void {
       .argument("<id>", "run id (from `lakehouse runs`)")
       .description("show one run, failures included"),
   ).action(async (id: string, f: RunsFlags, cmd: Command) => {
-    const { checkRunId } = await import("@crypto-lakehouse/core");
-    const { readRunSummary } = await import("@crypto-lakehouse/engine");
-    checkRunId(id, "runs show <id>");
-    const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
-    // `runs --output X show ID` and `runs show ID --output X` both work.
-    const { run } = await resolveForStore({ ...(cmd.parent?.opts() as RunsFlags), ...f });
-    const storage = await openStore(run, logger);
-    try {
-      const summary = await readRunSummary(storage, id);
-      if (!summary) {
-        throw new LakehouseError("NOT_FOUND", `No run ${id} in ${storage.location}`, {
-          details: ["`lakehouse runs --output …` lists the runs recorded there."],
-        });
-      }
-      const json = f.json ?? (cmd.parent?.opts() as RunsFlags | undefined)?.json;
-      process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderRun(summary)}\n`);
-    } finally {
-      await storage.close?.();
-    }
+    const parent = (cmd.parent?.opts() as RunsFlags | undefined) ?? {};
+    // `runs --output X show ID` and `runs show ID --output X` both work; the store is all `show` needs.
+    const { queue: _q, executor: _e, ...store } = { ...parent, ...f };
+    const logger = await createCliLogger(cmd.optsWithGlobals() as LogOptions);
+    await showRun(id, store, f.json ?? parent.json, logger);
   });
 }

@@ -1,24 +1,9 @@
 // `lakehouse silver`: converts bronze zips into typed Parquet tables (incremental), with quality reports.
-import { isAbsolute, resolve } from "node:path";
-import {
-  createCatalog,
-  emptyCounts,
-  formatZodIssues,
-  LakehouseError,
-  type Logger,
-  loadMatrixOverlay,
-  type MarketPlugin,
-  type StorageBackend,
-} from "@crypto-lakehouse/core";
+import type { StorageBackend } from "@crypto-lakehouse/core";
+import { LakehouseError } from "@crypto-lakehouse/core/errors";
+import { emptyCounts } from "@crypto-lakehouse/core/model";
 import type { Progress } from "@crypto-lakehouse/engine";
-import {
-  builtinRegistry,
-  executorSelection,
-  loadPlugins,
-  type PluginRegistry,
-  portableStorage,
-  storageSelection,
-} from "@crypto-lakehouse/runtime";
+import type { Runtime } from "@crypto-lakehouse/runtime";
 import type {
   FileReport,
   QueuedSilver,
@@ -29,88 +14,30 @@ import type {
 } from "@crypto-lakehouse/silver";
 import { type Command, Option } from "commander";
 import { EXIT } from "../errors.js";
-import { addSelectionFlags, mergeFlags, type SelectionFlags } from "../flags.js";
+import { addSelectionFlags, type SelectionFlags } from "../flags.js";
+import { lakeRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
 import { formatBytes, formatDuration, table } from "../table.js";
 
+/** Flags of the commands that work on a lakehouse as it is (silver, sql, gold). */
 export interface LakeFlags extends SelectionFlags {
   output?: string;
   /** Silver batches go to queue workers (`--queue`). */
   queue?: string;
 }
 
-export interface Lake {
-  storage: StorageBackend;
-  markets: MarketPlugin[];
-  config: Record<string, unknown>;
-  registry: PluginRegistry;
-  /** The storage as queue workers create it. */
-  jobStorage: { id: string; options: unknown };
-  baseDir: string;
-  dispose(): Promise<void>;
-}
-
-/** The lakehouse named by `--output` / the config file (storage plugin, matrix file and plugins honoured). */
-export async function openLake(f: LakeFlags): Promise<Lake> {
-  const merged = mergeFlags(f);
-  const config = merged.config;
-  const registry = builtinRegistry();
-  if (Array.isArray(config.plugins)) await loadPlugins(registry, config.plugins as string[], merged.baseDir);
-  const matrixPath = typeof config.matrix_path === "string" ? config.matrix_path : undefined;
-  const overlay = matrixPath
-    ? loadMatrixOverlay(isAbsolute(matrixPath) ? matrixPath : resolve(merged.baseDir, matrixPath))
-    : undefined;
-  const catalog = createCatalog(registry.markets, overlay);
-  const output = typeof config.output_directory === "string" ? config.output_directory : "output";
-  const settings = { output, ...(config.storage ? { storage: config.storage } : {}) } as Parameters<
-    typeof storageSelection
-  >[1];
-  const sel = storageSelection(registry, settings);
-  const plugin = registry.storages.get(sel.id)!;
-  const parsed = plugin.optionsSchema
-    ? plugin.optionsSchema.safeParse(sel.options)
-    : { success: true as const, data: sel.options };
-  if (!parsed.success) {
-    throw new LakehouseError("CONFIG_INVALID", `Invalid options for storage ${plugin.id}`, {
-      details: formatZodIssues(parsed.error.issues, "storage"),
-    });
-  }
-  const storage = await plugin.create(parsed.data, { logger: createCliLogger({}) });
-  return {
-    storage,
-    markets: [...catalog.markets.values()],
-    config,
-    registry,
-    jobStorage: portableStorage(sel),
-    baseDir: merged.baseDir,
-    dispose: async () => storage.close?.(),
-  };
-}
-
-/** `--queue` (or config `queue` / `executor`): the executor that ships silver batches to queue workers. */
-export async function queueOf(lake: Lake, logger: Logger): Promise<QueuedSilver | undefined> {
-  const { queue, executor, plugins } = lake.config;
+/**
+ * `--queue` / `--executor` (or config `queue` / `executor`): the executor that ships silver batches to queue
+ * workers, with the store as they name it and the plugins they load.
+ */
+async function queueOf(runtime: Runtime): Promise<QueuedSilver | undefined> {
+  const { queue, executor, plugins } = runtime.settings;
   if (queue === undefined && executor === undefined) return undefined;
-  const settings = {
-    ...(typeof queue === "string" ? { queue } : {}),
-    ...(executor ? { executor: typeof executor === "string" ? { kind: executor } : executor } : {}),
-  } as Parameters<typeof executorSelection>[1];
-  const sel = executorSelection(lake.registry, settings);
-  if (sel.id === "in-process") return undefined;
-  const plugin = lake.registry.executors.get(sel.id)!;
-  const options = plugin.optionsSchema ? plugin.optionsSchema.parse(sel.options) : sel.options;
   return {
-    executor: await plugin.create(options as never, { logger }),
-    storage: lake.jobStorage,
-    // Workers run elsewhere: relative plugin paths travel absolute.
-    ...(Array.isArray(plugins)
-      ? {
-          plugins: plugins.map((p) =>
-            String(p).startsWith(".") ? resolve(lake.baseDir, String(p)) : String(p),
-          ),
-        }
-      : {}),
+    executor: await runtime.executor(),
+    storage: await runtime.storageJob(),
+    ...(plugins.length ? { plugins } : {}),
   };
 }
 
@@ -195,74 +122,91 @@ export function registerSilver(program: Command): void {
     .option("--run-id <id>", "use this run id (default: a new one)")
     .option("--queue <redis-url>", "convert on lakehouse-workers through a BullMQ queue on this Redis")
     .action(async (f: SilverFlags, cmd: Command) => {
-      const silver = await import("@crypto-lakehouse/silver");
-      const globals = cmd.optsWithGlobals() as LogOptions;
       if (f.files && !f.report)
         throw new LakehouseError(
           "CONFIG_INVALID",
           "--files goes with --report: `lakehouse silver --report --files`",
         );
-      const lake = await openLake(f);
-      const asJson = f.json || !process.stdout.isTTY;
+      const logger = await createCliLogger(cmd.optsWithGlobals() as LogOptions);
+      const { runtime, merged } = await lakeRuntime(f, logger);
       try {
-        if (f.report) {
-          const reports = await silver.readTableReports(lake.storage);
-          if (f.files) {
-            const files = await silver.readFileReports(lake.storage, selectionOf(lake.config), lake.markets);
-            process.stdout.write(
-              asJson
-                ? `${JSON.stringify({ tables: reports, files }, null, 2)}\n`
-                : `${renderTables(reports, lake.storage.location)}\n\n${renderFiles(files)}\n`,
-            );
-            return;
-          }
-          process.stdout.write(
-            asJson
-              ? `${JSON.stringify(reports, null, 2)}\n`
-              : `${renderTables(reports, lake.storage.location)}\n`,
-          );
-          return;
-        }
-        const interactive = Boolean(process.stderr.isTTY) && !f.json;
-        const view = createProgressView(interactive);
-        const controller = new AbortController();
-        const onSignal = () => controller.abort();
-        process.once("SIGINT", onSignal);
-        process.once("SIGTERM", onSignal);
-        let summary: SilverRunSummary;
-        const logger = createCliLogger(globals);
-        let queue: QueuedSilver | undefined;
-        try {
-          const threads = positive(f.threads, "--threads");
-          const memoryLimitMb = positive(f.memoryLimit, "--memory-limit");
-          queue = await queueOf(lake, logger);
-          summary = await silver.convertBronze(lake.storage, selectionOf(lake.config), {
-            markets: lake.markets,
-            logger,
-            ...(queue ? { queue } : {}),
-            signal: controller.signal,
-            onProgress: (p) => view.update(asProgress(p)),
-            ...(f.force ? { force: true } : {}),
-            ...(threads ? { threads } : {}),
-            ...(memoryLimitMb ? { memoryLimitMb } : {}),
-            ...(f.compression ? { compression: f.compression } : {}),
-            ...(f.runId ? { runId: f.runId } : {}),
-          });
-        } finally {
-          view.stop();
-          process.off("SIGINT", onSignal);
-          process.off("SIGTERM", onSignal);
-          await queue?.executor.close?.();
-        }
+        const storage = await runtime.storage();
+        const selection = selectionOf(merged.config);
+        if (f.report) return await showReports(storage, selection, runtime, f);
+        const summary = await convert(runtime, selection, f);
+        const asJson = f.json || !process.stdout.isTTY;
         process.stdout.write(
           asJson ? `${JSON.stringify(summary, null, 2)}\n` : `${renderSilverSummary(summary)}\n`,
         );
         process.exitCode =
           summary.counts.failed > 0 || summary.status === "cancelled" ? EXIT.failed : EXIT.ok;
       } finally {
-        await lake.dispose();
+        await runtime.dispose();
       }
     });
+}
+
+/** `silver --report [--files]`: the stored quality reports; nothing is converted. */
+async function showReports(
+  storage: StorageBackend,
+  selection: SilverSelection,
+  runtime: Runtime,
+  f: SilverFlags,
+): Promise<void> {
+  const silver = await import("@crypto-lakehouse/silver");
+  const asJson = f.json || !process.stdout.isTTY;
+  const reports = await silver.readTableReports(storage);
+  if (f.files) {
+    const files = await silver.readFileReports(storage, selection, runtime.markets());
+    process.stdout.write(
+      asJson
+        ? `${JSON.stringify({ tables: reports, files }, null, 2)}\n`
+        : `${renderTables(reports, storage.location)}\n\n${renderFiles(files)}\n`,
+    );
+    return;
+  }
+  process.stdout.write(
+    asJson ? `${JSON.stringify(reports, null, 2)}\n` : `${renderTables(reports, storage.location)}\n`,
+  );
+}
+
+/**
+ * Converts what bronze holds for `selection` (also `collect --silver`), with the progress bar on a terminal and
+ * Ctrl-C stopping it cleanly.
+ */
+export async function convert(
+  runtime: Runtime,
+  selection: SilverSelection,
+  f: Pick<SilverFlags, "json" | "force" | "threads" | "memoryLimit" | "compression" | "runId">,
+): Promise<SilverRunSummary> {
+  const silver = await import("@crypto-lakehouse/silver");
+  const view = await createProgressView(Boolean(process.stderr.isTTY) && !f.json);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const threads = positive(f.threads, "--threads");
+    const memoryLimitMb = positive(f.memoryLimit, "--memory-limit");
+    // With --queue the conversion goes to the workers (their executor closes with the runtime).
+    const queue = await queueOf(runtime);
+    return await silver.convertBronze(await runtime.storage(), selection, {
+      markets: runtime.markets(),
+      logger: runtime.logger,
+      ...(queue ? { queue } : {}),
+      signal: controller.signal,
+      onProgress: (p) => view.update(asProgress(p)),
+      ...(f.force ? { force: true } : {}),
+      ...(threads ? { threads } : {}),
+      ...(memoryLimitMb ? { memoryLimitMb } : {}),
+      ...(f.compression ? { compression: f.compression } : {}),
+      ...(f.runId ? { runId: f.runId } : {}),
+    });
+  } finally {
+    view.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
 
 const shortTime = (iso: string | undefined) =>

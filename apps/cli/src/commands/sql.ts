@@ -1,9 +1,10 @@
 // `lakehouse sql "SELECT …"`: DuckDB SQL with every silver and gold table as a view (spot_klines, gold_daily_ohlcv …).
 import { readFileSync } from "node:fs";
-import { LakehouseError } from "@crypto-lakehouse/core";
+import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import { type Command, Option } from "commander";
+import { lakeRuntime } from "../lake.js";
 import { formatBytes, table } from "../table.js";
-import { type LakeFlags, openLake } from "./silver.js";
+import type { LakeFlags } from "./silver.js";
 
 interface SqlFlags extends LakeFlags {
   format?: "table" | "csv" | "json";
@@ -48,7 +49,6 @@ export function registerSql(program: Command): void {
       const { openSqlSession, cleanDuckError, explainQueryError, streamQuery } = await import(
         "@crypto-lakehouse/silver"
       );
-      const lake = await openLake(f);
       const threads = f.threads !== undefined ? Number(f.threads) : undefined;
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
         throw new LakehouseError(
@@ -56,11 +56,21 @@ export function registerSql(program: Command): void {
           `--threads: expected a whole number ≥ 1, got '${f.threads}'`,
         );
       }
-      const session = await openSqlSession(lake.storage, {
-        ...(f.cacheDir ? { cacheDir: f.cacheDir } : {}),
-        ...(threads ? { threads } : {}),
-        ...(f.unsafe ? { unsafe: true } : {}),
-      }).finally(() => lake.dispose());
+      // The session mirrors what it reads; the store is closed once it is open.
+      const { runtime } = await lakeRuntime(f);
+      let location: string;
+      let session: Awaited<ReturnType<typeof openSqlSession>>;
+      try {
+        const storage = await runtime.storage();
+        location = storage.location;
+        session = await openSqlSession(storage, {
+          ...(f.cacheDir ? { cacheDir: f.cacheDir } : {}),
+          ...(threads ? { threads } : {}),
+          ...(f.unsafe ? { unsafe: true } : {}),
+        });
+      } finally {
+        await runtime.dispose();
+      }
       const out = process.stdout;
       const write = async (s: string) => {
         if (!out.write(s)) await new Promise((r) => out.once("drain", r));
@@ -69,7 +79,7 @@ export function registerSql(program: Command): void {
         if (!query) {
           if (session.views.length === 0) {
             await write(
-              `No silver or gold tables in ${lake.storage.location} yet: run \`lakehouse silver\` after \`lakehouse collect\`.\n`,
+              `No silver or gold tables in ${location} yet: run \`lakehouse silver\` after \`lakehouse collect\`.\n`,
             );
             return;
           }

@@ -1,14 +1,13 @@
 // `lakehouse symbols`: the symbols the archive really has for a market and data type (from its listing); with
 // --history (or --listed-on) every symbol it has or had, with the first and last day of its files, stored as
 // the `symbols` SQL table when a lakehouse is given.
-import { isRealDate, type MarketPlugin } from "@crypto-lakehouse/core";
+import type { MarketPlugin } from "@crypto-lakehouse/core";
 import type { ListingCache } from "@crypto-lakehouse/coverage";
-import type { Runtime } from "@crypto-lakehouse/runtime";
 import type { Command } from "commander";
 import { CliUsageError } from "../errors.js";
 import type { RunFlags } from "../flags.js";
 import { table } from "../table.js";
-import { openArchiveLake } from "./archive-lake.js";
+import { type ArchiveLake, openArchiveLake } from "./archive-lake.js";
 
 interface SymbolsFlags extends RunFlags {
   dataType: string;
@@ -44,6 +43,7 @@ export function registerSymbols(program: Command): void {
     .option("-c, --config <file>", "JSON config file (output_directory, endpoint …)")
     .option("--refresh-listing", "list the archive again even when a cached listing is fresh")
     .action(async (f: SymbolsFlags & { market: string }) => {
+      const { isRealDate } = await import("@crypto-lakehouse/core");
       if (f.listedOn !== undefined && !isRealDate(f.listedOn)) {
         throw new CliUsageError(`--listed-on: '${f.listedOn}' is not a date (YYYY-MM-DD)`);
       }
@@ -64,11 +64,11 @@ export function registerSymbols(program: Command): void {
         const c = lake.merged.config;
         const hasLake = c.output_directory !== undefined || c.storage !== undefined;
         const listing = new ListingCache(
-          hasLake ? runtime.storage : undefined,
-          (prefix) => runtime.downloader.list(prefix, { delimiter: "/" }),
+          hasLake ? lake.storage : undefined,
+          (prefix) => lake.downloader.list(prefix, { delimiter: "/" }),
           { source: lake.source, ...(f.refreshListing ? { maxAgeMs: 0 } : {}) },
         );
-        if (f.history || f.listedOn) await printHistory(f, lake.runtime, listing, hasLake);
+        if (f.history || f.listedOn) await printHistory(f, lake, listing, hasLake);
         else await printNames(f, market, spec.partitions, listing);
       } finally {
         await runtime.dispose();
@@ -96,7 +96,7 @@ async function printNames(
 
 async function printHistory(
   f: SymbolsFlags & { market: string },
-  runtime: Runtime,
+  { runtime, storage }: ArchiveLake,
   listing: ListingCache,
   hasLake: boolean,
 ) {
@@ -108,9 +108,7 @@ async function printHistory(
     dataType: f.dataType,
     ...(f.interval ? { interval: f.interval === "1M" ? "1mo" : f.interval } : {}),
   });
-  const stored = hasLake
-    ? await writeSymbolsTable(runtime.storage, f.market, f.dataType, history)
-    : undefined;
+  const stored = hasLake ? await writeSymbolsTable(storage, f.market, f.dataType, history) : undefined;
   const shown = f.listedOn ? listedOn(history, f.listedOn) : history;
   if (f.json) {
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);

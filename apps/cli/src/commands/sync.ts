@@ -8,11 +8,11 @@ import type { SyncResult } from "@crypto-lakehouse/runtime";
 import type { Command } from "commander";
 import { CliUsageError, EXIT, reportError } from "../errors.js";
 import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
+import { lakeRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
 import { formatBytes, formatDuration } from "../table.js";
 import { renderSummary } from "./collect.js";
-import { resolveForStore } from "./runs.js";
 
 interface SyncFlags extends RunFlags, LogOptions {
   json?: boolean;
@@ -20,8 +20,6 @@ interface SyncFlags extends RunFlags, LogOptions {
   every?: string;
   runId?: string;
 }
-
-const SELECTION_KEYS = ["markets", "symbols", "data_types", "intervals"] as const;
 
 /** `--every`: `30m`, `1h`, `6h`, `1d` … (at least a minute), or `off`. */
 export function parseEvery(v: string): number | "off" {
@@ -54,45 +52,49 @@ export function renderEstimate(e: PlanEstimate): string {
   return lines.join("\n");
 }
 
-/** Registers or removes the repeatable sync on the queue. */
-async function schedule(
-  f: SyncFlags,
-  every: number | "off",
-  config: Record<string, unknown>,
-  explicit: boolean,
-) {
-  const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
-  if (!url)
+/** Whether the flags and config name a selection to follow (a start date alone does not). */
+function followsOwn(config: Record<string, unknown>): boolean {
+  return ["markets", "symbols", "data_types", "intervals"].some((k) => config[k] !== undefined);
+}
+
+/** Registers or removes the lakehouse's repeatable sync on the executor (its `schedules` hook). */
+async function schedule(f: SyncFlags, every: number | "off", config: Record<string, unknown>) {
+  if (!(f.queue ?? process.env.LAKEHOUSE_QUEUE) && config.executor === undefined)
     throw new CliUsageError("--every needs the queue: pass --queue redis://HOST:PORT (workers run it)");
-  // Workers run elsewhere: a local output travels absolute (as queued collect runs do).
-  const raw = String(config.output_directory ?? "output");
-  const output = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : resolve(raw);
-  const q = await import("@crypto-lakehouse/executor-bullmq");
-  if (every === "off") {
-    const removed = await q.unscheduleSync(url, output);
-    const doc = { output, id: q.syncScheduleId(output), removed };
+  const queue = f.queue ?? process.env.LAKEHOUSE_QUEUE;
+  const { runtime } = await lakeRuntime({ ...f, ...(queue ? { queue } : {}) });
+  try {
+    // Workers run elsewhere: a local output travels absolute (as queued collect runs do).
+    const raw = String(config.output_directory ?? "output");
+    const output = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : resolve(raw);
+    if (every === "off") {
+      const doc = { output, ...(await runtime.unscheduleSync(output)) };
+      process.stdout.write(
+        f.json
+          ? `${JSON.stringify(doc, null, 2)}\n`
+          : doc.removed
+            ? `Removed the repeatable sync ${doc.id} of ${output}.\n`
+            : `No repeatable sync of ${output} was registered.\n`,
+      );
+      return;
+    }
+    // The queue's URL stays out of the job (workers use their own); so do credentials (their own environment).
+    const {
+      queue: _q,
+      executor: _e,
+      ...rest
+    }: Record<string, unknown> = { ...config, output_directory: output };
+    const explicit = followsOwn(config);
+    const s = await runtime.scheduleSync(every, { output, config: rest, explicit });
     process.stdout.write(
       f.json
-        ? `${JSON.stringify(doc, null, 2)}\n`
-        : removed
-          ? `Removed the repeatable sync ${doc.id} of ${output}.\n`
-          : `No repeatable sync of ${output} was registered.\n`,
+        ? `${JSON.stringify(s, null, 2)}\n`
+        : `Registered the repeatable sync ${s.id} of ${output}: every ${formatDuration(every)}, the first now; lakehouse-workers on this queue run it.\n` +
+            `See it with \`lakehouse runs --queue …\`; remove it with \`lakehouse sync -o ${output} --every off --queue …\` or \`lakehouse cancel ${s.id} --queue …\`.\n`,
     );
-    return;
+  } finally {
+    await runtime.dispose();
   }
-  // The queue's URL stays out of the job (workers use their own); so do credentials (their own environment).
-  const {
-    queue: _q,
-    executor: _e,
-    ...rest
-  }: Record<string, unknown> = { ...config, output_directory: output };
-  const s = await q.scheduleSync(url, every, { output, config: rest, explicit });
-  process.stdout.write(
-    f.json
-      ? `${JSON.stringify(s, null, 2)}\n`
-      : `Registered the repeatable sync ${s.id} of ${output}: every ${formatDuration(every)}, the first now; lakehouse-workers on this queue run it.\n` +
-          `See it with \`lakehouse runs --queue …\`; remove it with \`lakehouse sync -o ${output} --every off --queue …\` or \`lakehouse cancel ${s.id} --queue …\`.\n`,
-  );
 }
 
 export function registerSync(program: Command): void {
@@ -118,15 +120,18 @@ export function registerSync(program: Command): void {
       if (f.end !== undefined)
         throw new CliUsageError("--end: sync always goes up to today; use collect for a fixed range");
       const every = f.every === undefined ? undefined : parseEvery(f.every);
-      const merged = mergeFlags(f);
-      const explicit = SELECTION_KEYS.some((k) => merged.config[k] !== undefined);
-      const { run } = await resolveForStore(f);
-      const config = explicit ? merged.config : { ...merged.config, ...STAND_IN };
-      if (every !== undefined) return schedule(f, every, config, explicit);
-      const { CollectRunError, syncResolved } = await import("@crypto-lakehouse/runtime");
+      const merged = await mergeFlags(f);
+      if (every !== undefined) return schedule(f, every, merged.config);
+      const explicit = followsOwn(merged.config);
+      const { CollectRunError, resolveLake, resolveRun, syncResolved } = await import(
+        "@crypto-lakehouse/runtime"
+      );
+      const how = { sources: merged.sources, baseDir: merged.baseDir };
+      // Without a selection the sync follows what the lakehouse follows: only its settings are resolved.
+      const run = explicit ? await resolveRun(merged.config, how) : await resolveLake(merged.config, how);
       const globals = cmd.optsWithGlobals() as LogOptions;
       const interactive = Boolean(process.stderr.isTTY) && !f.json && !f.dryRun;
-      const view = createProgressView(interactive);
+      const view = await createProgressView(interactive);
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once("SIGINT", onSignal);
@@ -135,7 +140,7 @@ export function registerSync(program: Command): void {
       try {
         result = await syncResolved(run, {
           explicit,
-          logger: createCliLogger(globals),
+          logger: await createCliLogger(globals),
           signal: controller.signal,
           onProgress: (p) => view.update(p),
           ...(f.dryRun ? { dryRun: true } : {}),
@@ -162,9 +167,6 @@ export function registerSync(program: Command): void {
           : EXIT.ok;
     });
 }
-
-/** A selection that validates, for resolving settings on a worker when the lakehouse's own selections are followed. */
-const STAND_IN = { markets: ["spot"], symbols: ["BTCUSDT"], data_types: ["klines"], intervals: ["1d"] };
 
 function print(f: SyncFlags, r: SyncResult): void {
   const json = f.json || !process.stdout.isTTY;

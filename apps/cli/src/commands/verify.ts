@@ -4,10 +4,10 @@ import type { ArchiveFile } from "@crypto-lakehouse/core";
 import type { VerifyItem, VerifyReport } from "@crypto-lakehouse/engine";
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
-import { addSelectionFlags, type RunFlags } from "../flags.js";
+import { addSelectionFlags, mergeFlags, type RunFlags } from "../flags.js";
+import { hasSelection } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { formatBytes, formatDuration, table } from "../table.js";
-import { resolveForStore } from "./runs.js";
 
 interface VerifyFlags extends Omit<RunFlags, "zipTest">, LogOptions {
   repair?: boolean;
@@ -98,28 +98,34 @@ export function registerVerify(program: Command): void {
     .option("--retries <n>", "retries for retryable download failures (--repair)")
     .option("--json", "print the report as JSON")
     .action(async (f: VerifyFlags, cmd: Command) => {
-      const { createRuntime, downloaderSettings, storageSelection } = await import(
-        "@crypto-lakehouse/runtime"
+      const { openRuntime, resolveLake, resolveRun } = await import("@crypto-lakehouse/runtime");
+      const { isVerifyProblem, planFiles, removeGoneLeftovers, verifyStore, verifyStoredFile } = await import(
+        "@crypto-lakehouse/engine"
       );
-      const { collectFiles, isVerifyProblem, planFiles, removeGoneLeftovers, verifyStore, verifyStoredFile } =
-        await import("@crypto-lakehouse/engine");
-      const logger = createCliLogger(cmd.optsWithGlobals() as LogOptions);
+      const logger = await createCliLogger(cmd.optsWithGlobals() as LogOptions);
       // --no-zip-test is verify's own switch, not the zip_test setting that --zip-test sets for collect.
       const { zipTest: zipTestFlag, ...runFlags } = f;
       const zipTest = zipTestFlag !== false;
-      const { run, selected } = await resolveForStore(runFlags);
-      const runtime = await createRuntime(run, { logger });
+      const merged = await mergeFlags(runFlags);
+      const opts = { sources: merged.sources, baseDir: merged.baseDir };
+      const selected = hasSelection(merged.config);
+      const run = selected ? await resolveRun(merged.config, opts) : undefined;
+      const runtime = openRuntime(run ?? (await resolveLake(merged.config, opts)), { logger });
+      const settings = runtime.settings;
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       try {
-        const { storage, catalog } = runtime;
-        const concurrency = f.concurrency ? run.settings.concurrency : 4;
-        const files = selected
+        const storage = await runtime.storage();
+        const { catalog } = runtime;
+        const concurrency = f.concurrency ? settings.concurrency : 4;
+        const files = run
           ? planFiles(run.request, {
               catalog,
-              lister: (prefix, delimiter) => runtime.downloader.list(prefix, { delimiter: delimiter ?? "/" }),
+              lister: async function* (prefix, delimiter) {
+                yield* (await runtime.downloader()).list(prefix, { delimiter: delimiter ?? "/" });
+              },
             }).files
           : undefined;
         const progress = progressLine(Boolean(process.stderr.isTTY) && !f.json);
@@ -142,24 +148,17 @@ export function registerVerify(program: Command): void {
           const fetchable = problems.filter(
             (i): i is VerifyItem & { file: ArchiveFile } => i.file !== undefined,
           );
-          const summary = await collectFiles(
-            runtime,
+          const summary = await runtime.collectFiles(
             fetchable.map((i) => i.file),
             {
-              batchSize: run.settings.batchSize,
-              concurrency: run.settings.concurrency,
+              batchSize: settings.batchSize,
+              concurrency: settings.concurrency,
               verify: true,
               // A zip verify found damaged past what collect's `structure` test reads would pass that test again
               // and be stored again; the full test quarantines it instead.
-              zipTest: zipTest ? "crc" : run.settings.zipTest,
+              zipTest: zipTest ? "crc" : settings.zipTest,
               signal: controller.signal,
               request: { command: "verify --repair", keys: fetchable.map((i) => i.file.key) },
-              job: {
-                downloader: { id: runtime.downloader.id, settings: { ...downloaderSettings(run.settings) } },
-                storage: storageSelection(run.registry, run.settings),
-                verify: true,
-                ...(run.settings.plugins ? { plugins: run.settings.plugins } : {}),
-              },
             },
           );
           // What the store holds now, for exactly the files that were bad (with the repair's failure reasons).

@@ -39,7 +39,8 @@ export const RawConfigSchema = z
     part_size_mb: z.number().int().min(5).max(5_120).optional(),
     retries: z.number().int().min(0).max(20).optional(),
     // This tool's own keys.
-    downloader: z.string().min(1).optional(),
+    // A downloader plugin by id ("http", "s5cmd", a plugin's; "sdk" is http's old name), or `{ kind: id, …options }`.
+    downloader: z.union([z.string().min(1), z.object({ kind: z.string().min(1) }).loose()]).optional(),
     endpoint: z.url().optional(),
     listing_endpoint: z.url().optional(),
     object_endpoint: z.url().optional(),
@@ -75,5 +76,5 @@ export const CONFIG_DEFAULTS = {
   part_size_mb: 50,
   retries: 3,
   partitions: "auto" as PartitionMode,
-  downloader: "sdk",
+  downloader: "http",
 } as const;

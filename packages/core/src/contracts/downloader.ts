@@ -104,16 +104,22 @@ export interface DownloaderSettings {
   /** Attempts after the first for retryable failures. */
   retries: number;
   partSizeMb: number;
-  /** The specification's `s5cmd_extra_args`. */
-  extraArgs: readonly string[];
-  batchMode: boolean;
 }
 
 export interface DownloaderPlugin<O = unknown> {
   readonly kind: "downloader";
   readonly id: string;
   readonly description: string;
+  /**
+   * Options as the config gives them: `downloader: { kind, …options }` plus the top-level keys named in
+   * `configKeys`, under their config spelling. The schema maps those spellings onto its own options.
+   */
   readonly optionsSchema?: z.ZodType<O>;
+  /**
+   * Top-level config keys this downloader reads as options (the specification's `enable_batch_mode`,
+   * `s5cmd_extra_args` for s5cmd). With another downloader chosen, the host notes them as unused.
+   */
+  readonly configKeys?: readonly string[];
   create(settings: DownloaderSettings, options: O, deps: PluginDeps): Downloader | Promise<Downloader>;
 }
 

@@ -89,10 +89,92 @@ export interface Executor {
   close?(): Promise<void>;
 }
 
+/** A run as an executor knows it (queued, running or recently finished): one row of `lakehouse runs`. */
+export interface ExecutorRun {
+  runId: string;
+  /** `running`, `completed`, `cancelled`, `failed`, or the executor's own word. */
+  status: string;
+  /** Why a `failed` run failed (masked, short). */
+  error?: string;
+  startedAt?: string;
+  updatedAt?: string;
+  finishedAt?: string;
+  /** True once every batch of the run has been handed to the executor. */
+  planComplete?: boolean;
+  /** Batches by state; `total` counts them all. */
+  batches?: {
+    waiting: number;
+    active: number;
+    delayed: number;
+    completed: number;
+    failed: number;
+    total: number;
+  };
+  /** Files handed over, and files finished (any outcome). */
+  files?: { queued: number; done: number };
+  counts?: Partial<Record<Outcome, number>>;
+  bytes?: number;
+}
+
+/** What `lakehouse cancel` reports. */
+export interface CancelResult {
+  runId: string;
+  /** Batches that had not started and were dropped. */
+  removed: number;
+  /** Batches running now; they stop shortly. */
+  active: number;
+  /** The run's status before the cancel. */
+  previous: string;
+}
+
+/** A repeatable `lakehouse sync` an executor runs on its workers (`sync --every 1h --queue …`). */
+export interface SyncScheduleSpec {
+  /** The lakehouse (absolute path or URL): one schedule per lakehouse. */
+  output: string;
+  /** Config the workers resolve (no secrets, no queue: workers use their own). */
+  config: Record<string, unknown>;
+  /** The selection is the config's; otherwise the lakehouse's followed selections. */
+  explicit: boolean;
+}
+
+/** A registered repeatable sync: one row of `lakehouse runs`' "Repeatable syncs". */
+export interface SyncSchedule {
+  id: string;
+  output: string;
+  everyMs: number;
+  /** When the next sync is due (ms since epoch). */
+  next?: number;
+  /** Syncs started so far. */
+  iterations?: number;
+  explicit: boolean;
+}
+
+/** What an executor that runs repeatable syncs offers (`sync --every`, `runs`, `cancel <schedule id>`). */
+export interface ExecutorSchedules<O> {
+  /** Registers (or replaces) the lakehouse's repeatable sync; the first one is due at once. */
+  add(options: O, everyMs: number, spec: SyncScheduleSpec, deps: PluginDeps): Promise<SyncSchedule>;
+  /** Removes one by its id or its lakehouse's output; `removed` false when there was none. */
+  remove(options: O, idOrOutput: string, deps: PluginDeps): Promise<{ id: string; removed: boolean }>;
+  list(options: O, deps: PluginDeps): Promise<SyncSchedule[]>;
+}
+
 export interface ExecutorPlugin<O = unknown> {
   readonly kind: "executor";
   readonly id: string;
   readonly description: string;
   readonly optionsSchema?: z.ZodType<O>;
+  /**
+   * Makes this executor take the run's `queue` setting (`--queue URL`): the host chooses it when a queue is given
+   * and no executor is named, and calls this with its other options (`queue` undefined when the executor was
+   * named without one). Returns the options to validate; throws a CONFIG_INVALID LakehouseError when the
+   * executor cannot run without a queue.
+   */
+  withQueue?(options: Record<string, unknown>, queue: string | undefined): Record<string, unknown>;
+  /** Runs this executor knows, newest first (`lakehouse runs --queue/--executor`). */
+  listRuns?(options: O, deps: PluginDeps): Promise<ExecutorRun[]>;
+  /** Stops a run: drops its batches not started, stops the running ones (`lakehouse cancel`). */
+  cancel?(options: O, runId: string, deps: PluginDeps): Promise<CancelResult>;
+  /** Repeatable syncs run by this executor's workers. */
+  schedules?: ExecutorSchedules<O>;
   create(options: O, deps: PluginDeps): Executor | Promise<Executor>;
 }

@@ -32,6 +32,15 @@ export interface Leftover {
 export interface PutOptions {
   metadata?: Record<string, string>;
   contentType?: string;
+  /**
+   * `"group"` lets a store that must sync to make a write durable (local disks) sync many puts at once instead of
+   * each: the put still returns only once its object is visible under its key *with its content durable*, but
+   * that key (the rename into place) is durable only once a later group put has returned, or `flush()` resolved.
+   * So a put started after another returned can never survive a crash without it — ordered puts (a zip, then its
+   * record) keep their order — at the price of a longer wait per put. Stores durable on every put ignore it.
+   * Default `"each"`: durable when the put returns.
+   */
+  durability?: "each" | "group";
 }
 
 export interface StorageBackend {
@@ -60,7 +69,15 @@ export interface StorageBackend {
   removeLeftover?(key: string): Promise<void>;
   /** A local path for tools that need one (DuckDB); undefined when the store is remote. */
   localPath?(key: string): string | undefined;
+  /** Makes every `durability: "group"` put that has returned durable (stores without group commit omit it). */
+  flush?(): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** Top-level settings of a run that a storage backend may use as defaults. */
+export interface StorageSettings {
+  /** part_size_mb: multipart part size for uploads. */
+  partSizeMb?: number;
 }
 
 export interface StoragePlugin<O = unknown> {
@@ -68,7 +85,15 @@ export interface StoragePlugin<O = unknown> {
   readonly id: string;
   readonly description: string;
   readonly optionsSchema?: z.ZodType<O>;
-  /** Turns an `--output` value into options when this backend owns it (`s3://…`, a path …). */
-  fromOutput?(output: string): O | undefined;
+  /**
+   * Turns an `--output` value into options when this backend owns it (`s3://…`, a path …). `settings` carries the
+   * run's top-level settings a backend may take as defaults (`part_size_mb`).
+   */
+  fromOutput?(output: string, settings?: StorageSettings): O | undefined;
+  /**
+   * The options as they travel in a queued job to workers in another folder or on another machine (e.g. a
+   * relative root made absolute). Without it they travel as they are.
+   */
+  portable?(options: O): O;
   create(options: O, deps: PluginDeps): StorageBackend | Promise<StorageBackend>;
 }

@@ -65,6 +65,9 @@ export function newRunId(now = new Date()): string {
   return `${ts}-${randomBytes(3).toString("hex")}`;
 }
 
+/** A run's settings and, unless `opts.plan` plans it (`sync`), the request to plan. */
+export type CollectConfig = Pick<ResolvedConfig, "settings"> & { request?: ResolvedConfig["request"] };
+
 /** What one collect run keeps while its plan is read: the plan's notes, re-fetches and replaced versions. */
 interface CollectState {
   notes: PlanNote[];
@@ -76,7 +79,7 @@ interface CollectState {
 /** The plan, minus what bronze already holds (counted as skipped); started once the store is writable. */
 function toFetch(
   deps: CollectDeps,
-  config: ResolvedConfig,
+  config: CollectConfig,
   opts: CollectOptions,
   state: CollectState,
   tally: RunTally,
@@ -85,7 +88,7 @@ function toFetch(
   const { list } = state;
   const plan = opts.plan
     ? opts.plan(list)
-    : planFiles(request, {
+    : planFiles(request!, {
         catalog: deps.catalog,
         lister: list,
         ...(opts.today ? { today: opts.today } : {}),
@@ -150,7 +153,7 @@ async function* notStored(
 }
 
 /** What the run summary records of a collect run: its request, public settings and notes. */
-function recordOf(config: ResolvedConfig, opts: CollectOptions, state: CollectState) {
+function recordOf(config: CollectConfig, opts: CollectOptions, state: CollectState) {
   const { notes, refetched, changes } = state;
   return {
     request: opts.request ?? { ...config.request, notes: undefined },
@@ -167,10 +170,12 @@ function recordOf(config: ResolvedConfig, opts: CollectOptions, state: CollectSt
 
 export async function runCollection(
   deps: CollectDeps,
-  config: ResolvedConfig,
+  config: CollectConfig,
   opts: CollectOptions = {},
 ): Promise<RunSummary> {
   if (opts.runId !== undefined) checkRunId(opts.runId);
+  // `sync` plans its followed selections itself; every other run plans its request.
+  if (!config.request && !opts.plan) throw new TypeError("runCollection needs a request or a plan");
   const { downloader, storage, executor } = deps;
   const { settings } = config;
   const runId = opts.runId ?? newRunId();
