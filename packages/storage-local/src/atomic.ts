@@ -1,10 +1,11 @@
 // Atomic, durable file writes: temp name in the target folder, fsync, rename over the final name, fsync the folder.
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { copyFile, type FileHandle, mkdir, open, rename, unlink } from "node:fs/promises";
+import { copyFile, type FileHandle, mkdir, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { stagingHost } from "@crypto-lakehouse/core";
 import { errnoCode } from "./fs-errors.js";
+import type { GroupCommit } from "./group-commit.js";
 
 /** Random once per process, a counter per temp name: unique across processes without a randomBytes per put. */
 const TEMP_PREFIX = randomBytes(5).toString("hex");
@@ -150,6 +151,65 @@ export async function writeAtomic(
     await rename(tempPath, finalPath);
     // New folders must be recorded in their parents too, or the file could vanish with its folder.
     for (const d of new Set([...created.map((c) => dirname(c)), dir])) await syncDir(d);
+    return result;
+  } catch (e) {
+    await unlink(tempPath).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Writes `source` to `tempPath` without syncing; a `move` source is renamed there (copied across file systems). */
+async function stageTemp(
+  tempPath: string,
+  source: { path: string } | { data: Uint8Array } | { move: string },
+): Promise<Written> {
+  if ("move" in source) {
+    try {
+      await rename(source.move, tempPath);
+    } catch (e) {
+      if (errnoCode(e) !== "EXDEV") throw e;
+      await copyFile(source.move, tempPath, constants.COPYFILE_EXCL);
+    }
+    return written(await stat(tempPath));
+  }
+  if ("path" in source) {
+    await copyFile(source.path, tempPath, constants.COPYFILE_EXCL);
+    return written(await stat(tempPath));
+  }
+  const handle = await open(tempPath, "wx");
+  try {
+    await handle.writeFile(source.data);
+    return written(await handle.stat());
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * writeAtomic with group commit (`durability: "group"`, see group-commit.ts for why it is as safe): the temp file
+ * is written unsynced, renamed over the final name once a group sync has made its content durable, and the rename
+ * is left to the next sync. Resolves with the object visible and its content durable; on failure the temp is gone.
+ */
+export async function writeGrouped(
+  finalPath: string,
+  source: { path: string } | { data: Uint8Array } | { move: string },
+  group: GroupCommit,
+): Promise<Written> {
+  const dir = dirname(finalPath);
+  const tempPath = tempPathFor(finalPath);
+  let created: string[] = [];
+  try {
+    let result: Written;
+    try {
+      result = await stageTemp(tempPath, source);
+    } catch (e) {
+      if (errnoCode(e) !== "ENOENT") throw e;
+      created = await ensureDir(dir);
+      result = await stageTemp(tempPath, source);
+    }
+    await group.durable(tempPath, [dir, ...created.map((c) => dirname(c))]);
+    await rename(tempPath, finalPath);
+    group.touch(dir);
     return result;
   } catch (e) {
     await unlink(tempPath).catch(() => undefined);

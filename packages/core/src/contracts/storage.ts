@@ -32,6 +32,15 @@ export interface Leftover {
 export interface PutOptions {
   metadata?: Record<string, string>;
   contentType?: string;
+  /**
+   * `"group"` lets a store that must sync to make a write durable (local disks) sync many puts at once instead of
+   * each: the put still returns only once its object is visible under its key *with its content durable*, but
+   * that key (the rename into place) is durable only once a later group put has returned, or `flush()` resolved.
+   * So a put started after another returned can never survive a crash without it — ordered puts (a zip, then its
+   * record) keep their order — at the price of a longer wait per put. Stores durable on every put ignore it.
+   * Default `"each"`: durable when the put returns.
+   */
+  durability?: "each" | "group";
 }
 
 export interface StorageBackend {
@@ -60,6 +69,8 @@ export interface StorageBackend {
   removeLeftover?(key: string): Promise<void>;
   /** A local path for tools that need one (DuckDB); undefined when the store is remote. */
   localPath?(key: string): string | undefined;
+  /** Makes every `durability: "group"` put that has returned durable (stores without group commit omit it). */
+  flush?(): Promise<void>;
   close?(): Promise<void>;
 }
 

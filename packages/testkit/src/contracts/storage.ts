@@ -253,6 +253,30 @@ export function describeStorageContract(
       expect((await collect(storage.list(key))).length).toBe(1);
     });
 
+    it("group puts (durability: group) return visible and complete, from data and consumed files; flush resolves", async () => {
+      const dir = area();
+      const group = { durability: "group" } as const;
+      const items = Array.from({ length: 10 }, (_, i) => ({
+        key: `${dir}g${i % 3}/file-${i}.zip`,
+        data: randomBytes(2_000 + i * 101),
+      }));
+      const src = join(scratch.dir, "grouped-consumed.zip");
+      const consumed = randomBytes(150_000);
+      await writeFile(src, consumed);
+      await Promise.all([
+        ...items.map(async (x) => {
+          expect((await storage.put(x.key, { data: x.data }, group)).size).toBe(x.data.length);
+          // Visible the moment the put returns, whole.
+          expect((await storage.read(x.key))?.equals(x.data)).toBe(true);
+        }),
+        storage.put(`${dir}moved.zip`, { path: src, consume: true }, group),
+      ]);
+      await storage.flush?.();
+      const listed = await collect(storage.list(dir));
+      expect(listed.map((o) => o.key)).toEqual(byteSorted([...items.map((x) => x.key), `${dir}moved.zip`]));
+      expect((await storage.read(`${dir}moved.zip`))?.equals(consumed)).toBe(true);
+    });
+
     it("keeps put metadata when head returns metadata", async () => {
       const key = `${area()}with-meta.zip`;
       const data = randomBytes(1000);
