@@ -1,7 +1,7 @@
 // The conversion engine one process runs, in-process or on a queue worker: zips extracted ahead (on another core)
 // into chunks of one table and read plan, each chunk converted by one DuckDB statement, its parts stored while
 // DuckDB converts the next chunk. Says what became of every file through `onDone`; records nothing itself.
-import { createWriteStream } from "node:fs";
+import { createWriteStream, rmSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -182,7 +182,7 @@ export class Converter<W extends ConvertItem> {
         this.o,
       );
     } finally {
-      await Promise.all(chunk.map((p) => rm(p.file!.input.csvPath, { force: true })));
+      for (const p of chunk) rmSync(p.file!.input.csvPath, { force: true });
     }
     await this.storing;
     this.storing = this.store(chunk, outcomes, dir);
