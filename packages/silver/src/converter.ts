@@ -1,7 +1,7 @@
 // The conversion engine one process runs, in-process or on a queue worker: zips extracted ahead (on another core)
 // into chunks of one table and read plan, each chunk converted by one DuckDB statement, its parts stored while
 // DuckDB converts the next chunk. Says what became of every file through `onDone`; records nothing itself.
-import { createWriteStream, rmSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,8 +181,10 @@ export class Converter<W extends ConvertItem> {
         dir,
         this.o,
       );
-    } finally {
-      for (const p of chunk) rmSync(p.file!.input.csvPath, { force: true });
+    } catch (e) {
+      await Promise.all(chunk.map((p) => rm(p.file!.input.csvPath, { force: true })));
+      await rm(dir, { recursive: true, force: true });
+      throw e;
     }
     await this.storing;
     this.storing = this.store(chunk, outcomes, dir);
@@ -201,7 +203,7 @@ export class Converter<W extends ConvertItem> {
 
   /**
    * Stores a chunk's parts, several at a time (a local put waits for two fsyncs, an S3 put for a round trip), and
-   * reports each file; never throws (a failure is the file's outcome).
+   * reports each file; never throws (a failure is the file's outcome). Then removes the chunk's folder (its CSVs).
    */
   private async store(chunk: Prepared<W>[], outcomes: PartOutcome[], dir: string): Promise<void> {
     let next = 0;
