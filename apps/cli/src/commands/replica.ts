@@ -57,6 +57,7 @@ export function registerReplica(program: Command): void {
     .action(serve);
 }
 
+/** `replica generate`: every market the runtime knows (built-in, plugins', a matrix file's), or those named. */
 async function generate(f: GenerateFlags): Promise<void> {
   const { generateReplica } = await import("@crypto-lakehouse/replica");
   const { markets: plugins } = await knownMarkets(f);
@@ -83,6 +84,7 @@ async function generate(f: GenerateFlags): Promise<void> {
   );
 }
 
+/** `replica serve`: versitygw over the folder, until Ctrl-C. */
 async function serve(dir: string, f: { port?: string }): Promise<void> {
   const { startVersitygw } = await import("@crypto-lakehouse/replica");
   process.stderr.write(
