@@ -32,3 +32,20 @@ export async function lakeRuntime(
   const lake = await resolveLake(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
   return { runtime: openRuntime(lake, logger ? { logger } : {}), merged };
 }
+
+/**
+ * The runtime of a selection's run when the flags and config name one (`run` is then set), else of the whole
+ * lakehouse (verify).
+ */
+export async function selectionRuntime(
+  f: RunFlags,
+  logger: Logger,
+): Promise<{ runtime: Runtime; run?: ResolvedRun }> {
+  const { openRuntime, resolveLake, resolveRun } = await import("@crypto-lakehouse/runtime");
+  const merged = await mergeFlags(f);
+  const how = { sources: merged.sources, baseDir: merged.baseDir };
+  if (!hasSelection(merged.config))
+    return { runtime: openRuntime(await resolveLake(merged.config, how), { logger }) };
+  const run = await resolveRun(merged.config, how);
+  return { runtime: openRuntime(run, { logger }), run };
+}

@@ -10,6 +10,8 @@ import {
   type VersityGw,
 } from "@crypto-lakehouse/testkit";
 import { afterAll } from "vitest";
+import { selection } from "./args.js";
+import { lakehouse } from "./cli.js";
 
 export const BUCKET = "data.binance.vision";
 
@@ -55,4 +57,41 @@ export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   created.push(dir);
   return dir;
+}
+
+/**
+ * A lakehouse holding one day of BTCUSDT 1h spot klines, collected from a served replica and converted to silver
+ * (the `spot_klines` view of `lakehouse sql`). Stop the replica after the tests.
+ */
+export async function silverKlinesLake(day: string): Promise<{ replica: ServedReplica; lake: string }> {
+  const replica = await serveReplica({
+    markets: ["spot"],
+    dataTypes: ["klines"],
+    intervals: ["1h"],
+    symbols: { spot: ["BTCUSDT"] },
+    start: day,
+    end: day,
+    quirks: false,
+  });
+  const lake = tempDir("lh-sql-lake-");
+  const sel = selection({
+    market: "spot",
+    symbols: "BTCUSDT",
+    dataTypes: "klines",
+    intervals: "1h",
+    start: day,
+    end: day,
+  });
+  const c = await lakehouse([
+    "collect",
+    "--endpoint",
+    replica.endpoint,
+    ...sel,
+    "--output",
+    lake,
+    "--silver",
+    "--json",
+  ]);
+  if (c.code !== 0) throw new Error(`collect of the test lake failed (exit ${c.code}): ${c.stderr}`);
+  return { replica, lake };
 }

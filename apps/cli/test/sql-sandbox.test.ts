@@ -4,10 +4,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
 import { walk } from "./files.js";
-import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { type ServedReplica, silverKlinesLake, tempDir } from "./replica-env.js";
 
 const DAY = "2025-06-01";
 
@@ -21,38 +20,10 @@ describe("lakehouse sql is sandboxed", () => {
     lakehouse(["sql", "--output", lake, "--format", "json", ...flags, query], { env: { HOME: home } });
 
   beforeAll(async () => {
-    replica = await serveReplica({
-      markets: ["spot"],
-      dataTypes: ["klines"],
-      intervals: ["1h"],
-      symbols: { spot: ["BTCUSDT"] },
-      start: DAY,
-      end: DAY,
-      quirks: false,
-    });
-    lake = tempDir("lh-sql-lake-");
+    ({ replica, lake } = await silverKlinesLake(DAY));
     outside = tempDir("lh-sql-outside-");
     home = tempDir("lh-sql-home-");
     writeFileSync(join(outside, "secret.txt"), "not for sql\n");
-    const sel = selection({
-      market: "spot",
-      symbols: "BTCUSDT",
-      dataTypes: "klines",
-      intervals: "1h",
-      start: DAY,
-      end: DAY,
-    });
-    const c = await lakehouse([
-      "collect",
-      "--endpoint",
-      replica.endpoint,
-      ...sel,
-      "--output",
-      lake,
-      "--silver",
-      "--json",
-    ]);
-    expect(c.code, c.stderr).toBe(0);
   }, 120_000);
   afterAll(async () => {
     await replica?.stop();

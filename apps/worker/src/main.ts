@@ -3,11 +3,11 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { isLakehouseError, LakehouseError, type Logger } from "@crypto-lakehouse/core";
-import type { SyncJobData } from "@crypto-lakehouse/executor-bullmq";
+import type { QueueWorker, SyncJobData } from "@crypto-lakehouse/executor-bullmq";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { createWorkerLogger, type LogOptions } from "./log.js";
 import { serveMetrics, WorkerMetrics } from "./metrics.js";
-import { createRuntimeCache } from "./runtimes.js";
+import { createRuntimeCache, type RuntimeCache } from "./runtimes.js";
 
 export const VERSION = "0.1.0";
 
@@ -111,8 +111,7 @@ export async function main(argv: string[]): Promise<number> {
 async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<number> {
   // Loaded here, not at the top: `--help` and flag errors should not wait for every plugin to load.
   const { checkDownloader } = await import("@crypto-lakehouse/runtime");
-  const { runtimeFor } = await import("./kinds.js");
-  const { startQueueWorker, startSyncWorker } = await import("@crypto-lakehouse/executor-bullmq");
+  const { startSyncWorker } = await import("@crypto-lakehouse/executor-bullmq");
   const url = f.queue ?? process.env.LAKEHOUSE_QUEUE;
   if (!url)
     throw new LakehouseError(
@@ -121,6 +120,42 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
     );
   if (f.downloader) checkDownloader(f.downloader);
   const metrics = new WorkerMetrics();
+  const { worker, runtimes } = await startBatches(url, f, name, log, metrics);
+  // Scheduled syncs (`lakehouse sync --every … --queue …`), one at a time beside the batches.
+  const syncs = await startSyncWorker({
+    queue: url,
+    name,
+    logger: log,
+    run: (data) => runScheduledSync(data, log),
+  });
+  const sampler = setInterval(() => {
+    metrics.running = worker.running;
+  }, 250);
+  const server = await startMetrics(f, metrics, worker, log);
+  const sig = await stopSignal(worker, log);
+  log.info("shutting down: finishing the current batches first", {
+    signal: sig,
+    running: worker.running,
+    timeoutSeconds: f.shutdownTimeout,
+  });
+  await Promise.all([worker.close({ timeoutMs: f.shutdownTimeout * 1000 }), syncs.close()]);
+  clearInterval(sampler);
+  await runtimes.disposeAll();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  log.info("worker stopped", metrics.snapshot());
+  return 0;
+}
+
+/** The batch consumer: each job runs in the runtime of its run (cached per run), counted in `metrics`. */
+async function startBatches(
+  url: string,
+  f: WorkerFlags,
+  name: string,
+  log: Logger,
+  metrics: WorkerMetrics,
+): Promise<{ worker: QueueWorker; runtimes: RuntimeCache }> {
+  const { runtimeFor } = await import("./kinds.js");
+  const { startQueueWorker } = await import("@crypto-lakehouse/executor-bullmq");
   const runtimes = createRuntimeCache((job) =>
     runtimeFor(job, {
       logger: log.child({ runId: job.runId }),
@@ -147,28 +182,31 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
       },
     },
   });
-  // Scheduled syncs (`lakehouse sync --every … --queue …`), one at a time beside the batches.
-  const syncs = await startSyncWorker({
-    queue: url,
-    name,
-    logger: log,
-    run: (data) => runScheduledSync(data, log),
-  });
-  const sampler = setInterval(() => {
-    metrics.running = worker.running;
-  }, 250);
-  let server: Server | undefined;
-  if (f.metricsPort !== undefined) {
-    server = await serveMetrics(metrics, () => worker.stats(), f.metricsPort, f.metricsHost);
-    const addr = server.address();
-    log.info("metrics endpoint listening", {
-      url: `http://${f.metricsHost}:${typeof addr === "object" && addr ? addr.port : f.metricsPort}/metrics`,
-    });
-  }
+  return { worker, runtimes };
+}
 
-  // First SIGTERM/SIGINT: take no new batch, finish the current one (hand it back after --shutdown-timeout).
-  // A second one hands it back at once.
-  const stopped = new Promise<string>((resolve) => {
+/** The Prometheus endpoint, with --metrics-port. */
+async function startMetrics(
+  f: WorkerFlags,
+  metrics: WorkerMetrics,
+  worker: QueueWorker,
+  log: Logger,
+): Promise<Server | undefined> {
+  if (f.metricsPort === undefined) return undefined;
+  const server = await serveMetrics(metrics, () => worker.stats(), f.metricsPort, f.metricsHost);
+  const addr = server.address();
+  log.info("metrics endpoint listening", {
+    url: `http://${f.metricsHost}:${typeof addr === "object" && addr ? addr.port : f.metricsPort}/metrics`,
+  });
+  return server;
+}
+
+/**
+ * Resolves with the first SIGTERM/SIGINT: take no new batch, finish the current one (hand it back after
+ * --shutdown-timeout). A second one hands it back at once.
+ */
+function stopSignal(worker: Pick<QueueWorker, "handBack">, log: Logger): Promise<string> {
+  return new Promise<string>((resolve) => {
     let signals = 0;
     const onSignal = (sig: string) => {
       signals++;
@@ -181,18 +219,6 @@ async function runWorker(f: WorkerFlags, name: string, log: Logger): Promise<num
     process.on("SIGTERM", () => onSignal("SIGTERM"));
     process.on("SIGINT", () => onSignal("SIGINT"));
   });
-  const sig = await stopped;
-  log.info("shutting down: finishing the current batches first", {
-    signal: sig,
-    running: worker.running,
-    timeoutSeconds: f.shutdownTimeout,
-  });
-  await Promise.all([worker.close({ timeoutMs: f.shutdownTimeout * 1000 }), syncs.close()]);
-  clearInterval(sampler);
-  await runtimes.disposeAll();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  log.info("worker stopped", metrics.snapshot());
-  return 0;
 }
 
 /** One scheduled sync: the lakehouse's config resolved here (credentials from this worker's environment). */

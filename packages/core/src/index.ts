@@ -63,6 +63,7 @@ export type {
   MarketDefinition,
   MarketPlugin,
   ReplicaFormat,
+  SilverFormat,
   SymbolResolution,
   SymbolRewrite,
 } from "./contracts/market.js";

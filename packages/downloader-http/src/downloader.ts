@@ -41,6 +41,63 @@ function cancelled(what: string, signal: AbortSignal): LakehouseError {
   return new LakehouseError("CANCELLED", `${what} was cancelled`, { cause: signal.reason });
 }
 
+/** The settings without the credentials an endpoint URL may carry (`user:password@`), and those credentials. */
+function withoutCredentials(settings?: Partial<DownloaderSettings>) {
+  // Kept out of our settings and messages, and used to sign requests.
+  const split = settings?.endpoint ? splitUrlCredentials(settings.endpoint) : undefined;
+  const objects = settings?.objectEndpoint ? splitUrlCredentials(settings.objectEndpoint) : undefined;
+  const s = resolveSettings({
+    ...settings,
+    ...(split ? { endpoint: split.url } : {}),
+    ...(objects ? { objectEndpoint: objects.url } : {}),
+  });
+  return { s, credentials: split?.credentials ?? objects?.credentials };
+}
+
+async function makeStagingDir(stagingDir: string): Promise<void> {
+  try {
+    await mkdir(stagingDir, { recursive: true });
+  } catch (e) {
+    throw new LakehouseError(
+      "STORAGE_FAILED",
+      `cannot create the staging directory ${stagingDir}: ${(e as Error).message}`,
+      {
+        cause: e,
+        details: ["check that the path is writable and the disk is not full"],
+      },
+    );
+  }
+}
+
+/** Fetches the files `concurrency` at a time, yielding each result as it is final. */
+async function* fetchAll(
+  fetchCtx: FetchContext,
+  concurrency: number,
+  files: readonly ArchiveFile[],
+  stagingDir: string,
+  fetchOptions: FetchOptions,
+): AsyncIterable<FetchResult> {
+  const signal = fetchOptions.signal;
+  if (signal?.aborted) throw cancelled("fetch", signal);
+  await makeStagingDir(stagingDir);
+  let delivered = 0;
+  const results = mapConcurrent(
+    files,
+    concurrency,
+    (file, fileSignal) => fetchFile(fetchCtx, file, stagingDir, fetchOptions, fileSignal),
+    {
+      ...(signal ? { signal } : {}),
+      // A result nobody received is a staged file nobody will move: delete it.
+      discard: (r) => (r.status === "fetched" && !r.zipBytes ? removeQuietly(r.zipPath) : undefined),
+    },
+  );
+  for await (const result of results) {
+    delivered++;
+    yield result;
+  }
+  if (delivered < files.length && signal?.aborted) throw cancelled("fetch", signal);
+}
+
 /**
  * Creates the downloader. Unset settings default to the real archive (REAL_ARCHIVE: listings from its S3 endpoint,
  * objects from its download host), adaptive concurrency, 60 s timeouts and 3 retries.
@@ -50,15 +107,7 @@ export function createSdkDownloader(
   options?: SdkDownloaderOptions,
   deps?: Partial<PluginDeps>,
 ): SdkDownloader {
-  // `user:password@` in an endpoint: kept out of our settings and messages, and used to sign requests.
-  const split = settings?.endpoint ? splitUrlCredentials(settings.endpoint) : undefined;
-  const objects = settings?.objectEndpoint ? splitUrlCredentials(settings.objectEndpoint) : undefined;
-  const credentials = split?.credentials ?? objects?.credentials;
-  const s = resolveSettings({
-    ...settings,
-    ...(split ? { endpoint: split.url } : {}),
-    ...(objects ? { objectEndpoint: objects.url } : {}),
-  });
+  const { s, credentials } = withoutCredentials(settings);
   const o = resolveOptions(options);
   const logger = (deps?.logger ?? silentLogger).child({ downloader: "http" });
   const policy: RetryPolicy = { retries: s.retries, baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs };
@@ -117,41 +166,8 @@ export function createSdkDownloader(
       }
     },
 
-    async *fetch(
-      files: readonly ArchiveFile[],
-      stagingDir: string,
-      fetchOptions: FetchOptions,
-    ): AsyncIterable<FetchResult> {
-      const signal = fetchOptions.signal;
-      if (signal?.aborted) throw cancelled("fetch", signal);
-      try {
-        await mkdir(stagingDir, { recursive: true });
-      } catch (e) {
-        throw new LakehouseError(
-          "STORAGE_FAILED",
-          `cannot create the staging directory ${stagingDir}: ${(e as Error).message}`,
-          {
-            cause: e,
-            details: ["check that the path is writable and the disk is not full"],
-          },
-        );
-      }
-      let delivered = 0;
-      const results = mapConcurrent(
-        files,
-        s.concurrency,
-        (file, fileSignal) => fetchFile(fetchCtx, file, stagingDir, fetchOptions, fileSignal),
-        {
-          ...(signal ? { signal } : {}),
-          // A result nobody received is a staged file nobody will move: delete it.
-          discard: (r) => (r.status === "fetched" && !r.zipBytes ? removeQuietly(r.zipPath) : undefined),
-        },
-      );
-      for await (const result of results) {
-        delivered++;
-        yield result;
-      }
-      if (delivered < files.length && signal?.aborted) throw cancelled("fetch", signal);
+    fetch(files: readonly ArchiveFile[], stagingDir: string, fetchOptions: FetchOptions) {
+      return fetchAll(fetchCtx, s.concurrency, files, stagingDir, fetchOptions);
     },
 
     async close() {

@@ -1,6 +1,6 @@
 // The COIN-M futures market plugin: its matrix fragment, with key and symbol rules derived by core.
 import { defineMarket, type MarketPlugin } from "@crypto-lakehouse/core";
-import { futuresDuplicatedRows } from "@crypto-lakehouse/market-futures-um";
+import { futuresDuplicatedRows, futuresSilver } from "@crypto-lakehouse/market-futures-um";
 import { futuresCmMatrix } from "./matrix.js";
 
 export const futuresCmMarket: MarketPlugin = defineMarket({
@@ -18,4 +18,5 @@ export const futuresCmMarket: MarketPlugin = defineMarket({
     symbolRewrites: { indexPriceKlines: [{ pattern: "_[A-Z0-9]+$", replacement: "" }] },
     duplicatedRows: futuresDuplicatedRows,
   },
+  silver: futuresSilver,
 });

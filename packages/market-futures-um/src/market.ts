@@ -1,5 +1,10 @@
 // The USD-M futures market plugin: its matrix fragment, with key and symbol rules derived by core.
-import { defineMarket, type MarketPlugin, type ReplicaFormat } from "@crypto-lakehouse/core";
+import {
+  defineMarket,
+  type MarketPlugin,
+  type ReplicaFormat,
+  type SilverFormat,
+} from "@crypto-lakehouse/core";
 import { futuresUmMatrix } from "./matrix.js";
 
 /**
@@ -11,6 +16,19 @@ export const futuresDuplicatedRows = {
   metrics: { from: "2020-09-01", to: "2021-05-31" },
 } as const satisfies ReplicaFormat["duplicatedRows"];
 
+/**
+ * The futures types whose files are small, so silver drops rows repeated exactly (metrics and liquidation events,
+ * which the archive writes twice, among them). COIN-M shares them.
+ */
+export const futuresSilver = {
+  distinctRows: {
+    metrics: { repeats: "every row appears twice in files dated 2020-09 … 2021-05" },
+    liquidationSnapshot: { repeats: "every event appears twice" },
+    fundingRate: {},
+    bookDepth: {},
+  },
+} as const satisfies SilverFormat;
+
 export const futuresUmMarket: MarketPlugin = defineMarket({
   id: "futures_um",
   label: "USD-M futures",
@@ -21,4 +39,5 @@ export const futuresUmMarket: MarketPlugin = defineMarket({
     sampleSymbols: ["BTCUSDT", "ETHUSDT"],
     duplicatedRows: futuresDuplicatedRows,
   },
+  silver: futuresSilver,
 });

@@ -15,4 +15,9 @@ export const optionsMarket: MarketPlugin = defineMarket({
     // Both types share one symbol pattern: BVOL indices and EOHSummary underlyings are told apart by name.
     symbolPatterns: { BVOLIndex: "BVOL", EOHSummary: "^(?!.*BVOL)" },
   },
+  silver: {
+    distinctRows: { BVOLIndex: {}, EOHSummary: {} },
+    // EOHSummary's symbol column is the option contract (BTC-230519-27000-C); the file's symbol is the underlying.
+    symbolColumns: { EOHSummary: "option_symbol" },
+  },
 });

@@ -26,6 +26,31 @@ export interface AheadOptions<W, P> {
 
 type Queued<P> = { prepared: P; size: number } | { task: () => Promise<void>; done?: () => void };
 
+/** Queues a task for the consumer; a fence's promise resolves only once the consumer has run it. */
+function queueTask<P>(
+  queue: Queued<P>[],
+  step: { task: () => Promise<void>; fence?: boolean },
+  wake: () => void,
+): Promise<void> {
+  if (!step.fence) {
+    queue.push({ task: step.task });
+    wake();
+    return Promise.resolve();
+  }
+  return new Promise<void>((resolve) => {
+    queue.push({ task: step.task, done: resolve });
+    wake();
+  });
+}
+
+async function runTask(item: { task: () => Promise<void>; done?: () => void }): Promise<void> {
+  try {
+    await item.task();
+  } finally {
+    item.done?.();
+  }
+}
+
 /**
  * Runs `steps` in order: each work item prepared by one producer (as far ahead as the budget allows) and consumed
  * by one consumer; tasks run by the consumer in their place. The steps are pulled lazily, so planning that depends
@@ -49,15 +74,7 @@ export async function runAhead<W, P>(steps: AsyncIterable<Step<W>>, o: AheadOpti
       for await (const step of steps) {
         if (cancelled()) break;
         if ("task" in step) {
-          if (!step.fence) {
-            queue.push({ task: step.task });
-            poke(wakeConsumer);
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            queue.push({ task: step.task, done: resolve });
-            poke(wakeConsumer);
-          });
+          await queueTask(queue, step, () => poke(wakeConsumer));
           continue;
         }
         while (waitingItems > 0 && (waitingBytes >= o.budgetBytes || waitingItems >= o.budgetItems)) {
@@ -92,11 +109,7 @@ export async function runAhead<W, P>(steps: AsyncIterable<Step<W>>, o: AheadOpti
         continue;
       }
       if ("task" in item) {
-        try {
-          await item.task();
-        } finally {
-          item.done?.();
-        }
+        await runTask(item);
         continue;
       }
       waitingBytes -= item.size;

@@ -1,8 +1,11 @@
 // Converts extracted bronze CSVs into Parquet parts with DuckDB: many small files of one table and read plan in one
 // statement (one read_csv over the list, one COPY … PARTITION_BY writing one part per file), large files alone.
 // Every file keeps its own checks (symbol, time unit, duplicates, gaps) and report, measured from the written
-// Parquet, which is far cheaper to scan than CSV; a file DuckDB cannot read fails alone.
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+// Parquet, which is far cheaper to scan than CSV; a file DuckDB cannot read fails alone. The file-system calls
+// between statements are synchronous: each takes microseconds, where a trip through the thread pool can wait
+// behind the parts' fsyncs (and DuckDB, waiting for them, idles).
+import { mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
+import { rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Detection, DetectionError, detect } from "./detect.js";
 import { cleanDuckError, type Duck } from "./duck.js";
@@ -81,7 +84,7 @@ export async function extractZip(
   return {
     csvPath,
     head: x.head,
-    complete: x.bytes <= Buffer.byteLength(x.head),
+    complete: x.complete,
     csvBytes: x.bytes,
     scanner,
     symbol: partition.symbol,
@@ -90,10 +93,19 @@ export async function extractZip(
   };
 }
 
+/** The first lines of the CSV (as `head.split("\n")` would give them, the last dropped when cut off), up to 4. */
 function headLines(head: string, complete: boolean): string[] {
-  const lines = head.split("\n");
-  if (!complete) lines.pop();
-  return lines.slice(0, 4).map((l) => l.replace(/\r$/, ""));
+  const lines: string[] = [];
+  for (let at = 0; lines.length < 4; ) {
+    const nl = head.indexOf("\n", at);
+    if (nl < 0) {
+      if (complete) lines.push(head.slice(at));
+      break;
+    }
+    lines.push(head.slice(at, nl));
+    at = nl + 1;
+  }
+  return lines.map((l) => l.replace(/\r$/, ""));
 }
 
 /** Detects a file's header and time unit and decides its read plan; a file neither header nor data throws. */
@@ -179,7 +191,7 @@ async function partStats(
     policy.mode === "check" ? `count(DISTINCT ${ident(policy.key)}) AS k` : "NULL AS k",
   ];
   // No file held a row: PARTITION_BY wrote no part at all.
-  if (grouped && !(await readdir(from).catch(() => [])).length) return new Map();
+  if (grouped && !readdirSafe(from).length) return new Map();
   const src = grouped
     ? `read_parquet(${lit(join(from, "*", "*.parquet"))}, hive_partitioning = true, filename = true)`
     : `read_parquet(${lit(from)})`;
@@ -206,17 +218,27 @@ async function partStats(
   return out;
 }
 
-/** Gives the chunk's CSVs position names (`<dir>/in/<i>.csv`): a row's file is then read off its `filename`. */
-async function placeInputs(files: readonly ChunkFile[], dir: string): Promise<string[]> {
-  await mkdir(join(dir, "in"), { recursive: true });
-  return Promise.all(
-    files.map(async (f, i) => {
-      const to = join(dir, "in", `${i}.csv`);
-      await rename(f.input.csvPath, to);
-      f.input.csvPath = to;
-      return to;
-    }),
-  );
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Moves the chunk's CSVs into its folder under position names (`<dir>/in/<i>.csv`): a row's file is then read off its
+ * `filename`, and the CSVs go with the folder, removed in the background once the parts are stored (an unlink can
+ * take a millisecond: on a disk mounted with `discard` it trims there and then).
+ */
+function placeInputs(files: readonly ChunkFile[], dir: string): string[] {
+  mkdirSync(join(dir, "in"), { recursive: true });
+  return files.map((f, i) => {
+    const to = join(dir, "in", `${i}.csv`);
+    renameSync(f.input.csvPath, to);
+    f.input.csvPath = to;
+    return to;
+  });
 }
 
 /**
@@ -247,9 +269,10 @@ async function convertTogether(
   dir: string,
   opts: ChunkOptions,
 ): Promise<PartOutcome[]> {
-  await mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const many = files.length > 1;
-  const paths = many ? await placeInputs(files, dir) : files[0]!.input.csvPath;
+  const placed = placeInputs(files, dir);
+  const paths = many ? placed : placed[0]!;
   const items = lineageItems(files, many);
   const target = many ? join(dir, "parts") : join(dir, "0.parquet");
   const write = (query: string) =>
@@ -371,7 +394,7 @@ async function finishFile(
       ...(keyConflicts !== undefined ? { keyConflicts } : {}),
       ...(st.lo ? { timeMin: st.lo } : {}),
       ...(st.hi ? { timeMax: st.hi } : {}),
-      parquetBytes: (await stat(part)).size,
+      parquetBytes: statSync(part).size,
       ...(gaps ? { gaps } : {}),
       ...(notes.length ? { notes } : {}),
       written: true,

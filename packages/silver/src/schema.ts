@@ -8,12 +8,10 @@ export const DECIMAL_TYPE = "DECIMAL(38,18)";
 /** Every time column: one UTC instant type, microsecond precision (Parquet TIMESTAMP(isAdjustedToUTC=true, MICROS)). */
 export const TIME_TYPE = "TIMESTAMPTZ";
 
-export const KLINE_TYPES: ReadonlySet<string> = new Set([
-  "klines",
-  "indexPriceKlines",
-  "markPriceKlines",
-  "premiumIndexKlines",
-]);
+/** Kline-class types (klines, index/mark/premium price klines) are the ones the archive files by interval. */
+export function isKlineClass(market: MarketPlugin, dataType: string): boolean {
+  return market.matrix.dataTypes[dataType]?.keyShape === "interval";
+}
 
 /** Hive partition columns of every silver table (a CSV column of the same name is renamed or dropped). */
 export const PARTITION_COLUMNS = ["symbol", "interval", "month"] as const;
@@ -59,31 +57,24 @@ export interface SilverTableSchema {
 
 const SMALL = "files are small, so any row repeated exactly is dropped";
 
-/** The duplicate policy per data type (README "Duplicates"). */
-export function duplicatePolicy(dataType: string): DuplicatePolicy {
-  if (KLINE_TYPES.has(dataType)) {
+/**
+ * The duplicate policy of a market's data type (README "Duplicates"): kline types are checked by open time, the
+ * types the market's `silver.distinctRows` names (small files) lose exact repeats, the rest are kept as published.
+ */
+export function duplicatePolicy(market: MarketPlugin, dataType: string): DuplicatePolicy {
+  if (isKlineClass(market, dataType)) {
     return {
       mode: "check",
       key: "open_time",
       why: "one bar per open time: exact repeats are dropped, differing bars with one open time are kept and counted",
     };
   }
-  switch (dataType) {
-    case "metrics":
-      return { mode: "distinct", why: `every row appears twice in files dated 2020-09 … 2021-05; ${SMALL}` };
-    case "liquidationSnapshot":
-      return { mode: "distinct", why: `every event appears twice; ${SMALL}` };
-    case "fundingRate":
-    case "bookDepth":
-    case "BVOLIndex":
-    case "EOHSummary":
-      return { mode: "distinct", why: SMALL };
-    default:
-      return {
-        mode: "keep",
-        why: "append-only event stream with unique ids: rows are kept as published (a check would hash every id)",
-      };
-  }
+  const distinct = market.silver?.distinctRows?.[dataType];
+  if (distinct) return { mode: "distinct", why: distinct.repeats ? `${distinct.repeats}; ${SMALL}` : SMALL };
+  return {
+    mode: "keep",
+    why: "append-only event stream with unique ids: rows are kept as published (a check would hash every id)",
+  };
 }
 
 /** DuckDB type a CSV column is read as (decimals and datetimes as text, converted exactly afterwards). */
@@ -127,7 +118,7 @@ export function silverSchema(market: MarketPlugin, dataType: string): SilverTabl
       `${market.id}/${dataType} has no CSV schema in its market plugin, so it cannot be converted to silver`,
     );
   }
-  const kline = KLINE_TYPES.has(dataType);
+  const kline = isKlineClass(market, dataType);
   const columns: SilverColumn[] = [];
   const dropped: SilverTableSchema["dropped"] = [];
   let symbolColumn: string | undefined;
@@ -138,9 +129,10 @@ export function silverSchema(market: MarketPlugin, dataType: string): SilverTabl
     }
     let name = c.name;
     if (c.name === "symbol") {
-      if (dataType === "EOHSummary") {
-        // The option contract (BTC-230519-27000-C); the file's symbol is the underlying.
-        name = "option_symbol";
+      const renamed = market.silver?.symbolColumns?.[dataType];
+      if (renamed) {
+        // Not the file's symbol (options EOHSummary: the option contract, the file's symbol is the underlying).
+        name = renamed;
       } else {
         symbolColumn = c.name;
         dropped.push({
@@ -172,7 +164,7 @@ export function silverSchema(market: MarketPlugin, dataType: string): SilverTabl
     dropped,
     ...(timeColumn ? { timeColumn } : {}),
     ...(symbolColumn ? { symbolColumn } : {}),
-    policy: duplicatePolicy(dataType),
+    policy: duplicatePolicy(market, dataType),
     kline,
   };
 }

@@ -46,10 +46,12 @@ export {
 } from "@crypto-lakehouse/replica";
 export type {
   DownloadHost,
+  HttpProtocol,
   ObservingProxy,
   ProxyInfo,
   RedisServer,
   SeenRequest,
+  TlsDownloadHost,
   Toxic,
   ToxicAttributes,
   ToxicSpec,
@@ -65,5 +67,6 @@ export {
   startDownloadHost,
   startObservingProxy,
   startRedis,
+  startTlsDownloadHost,
   startToxiproxy,
 } from "./services/index.js";

@@ -1,11 +1,13 @@
 // `lakehouse verify`: re-hash stored bronze zips against their records and .CHECKSUM and test-open them (every
 // CRC-32); `--repair` re-fetches the corrupt, missing and unverified ones through the normal collect pipeline.
-import type { ArchiveFile } from "@crypto-lakehouse/core";
+import type { ArchiveFile, Leftover, RunSummary } from "@crypto-lakehouse/core";
 import type { VerifyItem, VerifyReport } from "@crypto-lakehouse/engine";
+import type { ResolvedRun, Runtime } from "@crypto-lakehouse/runtime";
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
-import { addSelectionFlags, mergeFlags, type RunFlags } from "../flags.js";
-import { hasSelection } from "../lake.js";
+import { addSelectionFlags, type RunFlags } from "../flags.js";
+import { onInterrupt } from "../interrupt.js";
+import { selectionRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { formatBytes, formatDuration, table } from "../table.js";
 
@@ -47,8 +49,13 @@ export function renderReport(r: VerifyReport, title = "Verified"): string {
   return lines.join("\n");
 }
 
+interface Progress {
+  item(i: VerifyItem): void;
+  stop(): void;
+}
+
 /** A single self-updating stderr line on a TTY ("checked N files, X, K problems"); nothing when piped. */
-function progressLine(enabled: boolean): { item(i: VerifyItem): void; stop(): void } {
+function progressLine(enabled: boolean): Progress {
   let checked = 0;
   let bytes = 0;
   let problems = 0;
@@ -97,132 +104,173 @@ export function registerVerify(program: Command): void {
     .option("-j, --concurrency <n>", "files checked (and re-fetched) at once")
     .option("--retries <n>", "retries for retryable download failures (--repair)")
     .option("--json", "print the report as JSON")
-    .action(async (f: VerifyFlags, cmd: Command) => {
-      const { openRuntime, resolveLake, resolveRun } = await import("@crypto-lakehouse/runtime");
-      const { isVerifyProblem, planFiles, removeGoneLeftovers, verifyStore, verifyStoredFile } = await import(
-        "@crypto-lakehouse/engine"
-      );
-      const logger = await createCliLogger(cmd.optsWithGlobals() as LogOptions);
-      // --no-zip-test is verify's own switch, not the zip_test setting that --zip-test sets for collect.
-      const { zipTest: zipTestFlag, ...runFlags } = f;
-      const zipTest = zipTestFlag !== false;
-      const merged = await mergeFlags(runFlags);
-      const opts = { sources: merged.sources, baseDir: merged.baseDir };
-      const selected = hasSelection(merged.config);
-      const run = selected ? await resolveRun(merged.config, opts) : undefined;
-      const runtime = openRuntime(run ?? (await resolveLake(merged.config, opts)), { logger });
-      const settings = runtime.settings;
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
-      try {
-        const storage = await runtime.storage();
-        const { catalog } = runtime;
-        const concurrency = f.concurrency ? settings.concurrency : 4;
-        const files = run
-          ? planFiles(run.request, {
-              catalog,
-              lister: async function* (prefix, delimiter) {
-                yield* (await runtime.downloader()).list(prefix, { delimiter: delimiter ?? "/" });
-              },
-            }).files
-          : undefined;
-        const progress = progressLine(Boolean(process.stderr.isTTY) && !f.json);
-        const report = await verifyStore(storage, {
-          ...(files ? { files } : {}),
-          catalog,
-          concurrency,
-          zipTest,
-          signal: controller.signal,
-          onItem: progress.item,
-        });
-        progress.stop();
-        const problems = report.items.filter(isVerifyProblem);
-        // Temp files a killed writer left: not data, but clutter a crash must not leave for good.
-        const leftovers = report.leftovers.filter((l) => l.gone);
-        const removed =
-          f.repair && !controller.signal.aborted ? await removeGoneLeftovers(storage, report) : [];
-        let repair: { summary: unknown; after: VerifyItem[]; leftoversRemoved?: string[] } | undefined;
-        if (f.repair && problems.length && !controller.signal.aborted) {
-          const fetchable = problems.filter(
-            (i): i is VerifyItem & { file: ArchiveFile } => i.file !== undefined,
-          );
-          const summary = await runtime.collectFiles(
-            fetchable.map((i) => i.file),
-            {
-              batchSize: settings.batchSize,
-              concurrency: settings.concurrency,
-              verify: true,
-              // A zip verify found damaged past what collect's `structure` test reads would pass that test again
-              // and be stored again; the full test quarantines it instead.
-              zipTest: zipTest ? "crc" : settings.zipTest,
-              signal: controller.signal,
-              request: { command: "verify --repair", keys: fetchable.map((i) => i.file.key) },
-            },
-          );
-          // What the store holds now, for exactly the files that were bad (with the repair's failure reasons).
-          const why = new Map(
-            summary.failures.map((x) => [x.key, `${x.outcome} in run ${summary.runId}: ${x.reason}`]),
-          );
-          const after: VerifyItem[] = [];
-          for (const i of problems) {
-            const now = await verifyStoredFile(storage, i.bronzeKey, i.file, why, { zipTest });
-            const failed = i.file ? why.get(i.file.key) : undefined;
-            // A missing file's reason already names the failure; say why a corrupt one is still there.
-            after.push(
-              now.status === "corrupt" && failed
-                ? { ...now, reason: `${now.reason}; re-fetch: ${failed}` }
-                : now,
-            );
-          }
-          repair = { summary, after };
-        }
-        if (removed.length)
-          repair = {
-            ...(repair ?? { summary: undefined, after: [] }),
-            leftoversRemoved: removed.map((l) => l.key),
-          };
-        const remaining = repair?.summary ? repair.after.filter(isVerifyProblem) : problems;
-        const leftoversLeft = leftovers.length - removed.length;
-        const ok = remaining.length === 0 && leftoversLeft === 0;
-        if (f.json) {
-          process.stdout.write(
-            `${JSON.stringify({ ...report, ...(repair ? { repair } : {}), ok }, null, 2)}\n`,
-          );
-        } else {
-          const lines = [renderReport(report)];
-          if (removed.length)
-            lines.push(
-              "",
-              `Removed ${removed.length} temp file${removed.length === 1 ? "" : "s"} of gone writers.`,
-            );
-          if (repair?.summary) {
-            const s = repair.summary as { runId: string; counts: Record<string, number> };
-            lines.push(
-              "",
-              `Repair run ${s.runId}: ${s.counts.downloaded ?? 0} re-fetched; ${remaining.length} problem${remaining.length === 1 ? "" : "s"} left`,
-            );
-            if (remaining.length)
-              lines.push(
-                table(
-                  ["status", "file", "why"],
-                  remaining.map((i) => [i.status, i.bronzeKey, i.reason ?? ""]),
-                ),
-              );
-          } else if (problems.length || leftoversLeft) {
-            lines.push(
-              "",
-              "Run again with --repair to re-fetch them from the archive (and remove the temp files).",
-            );
-          }
-          process.stdout.write(`${lines.join("\n")}\n`);
-        }
-        process.exitCode = ok && !controller.signal.aborted ? EXIT.ok : EXIT.failed;
-      } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-        await runtime.dispose();
-      }
+    .action(runVerify);
+}
+
+async function runVerify(f: VerifyFlags, cmd: Command): Promise<void> {
+  const logger = await createCliLogger(cmd.optsWithGlobals() as LogOptions);
+  // --no-zip-test is verify's own switch, not the zip_test setting that --zip-test sets for collect.
+  const { zipTest: zipTestFlag, ...runFlags } = f;
+  const { runtime, run } = await selectionRuntime(runFlags, logger);
+  const interrupt = onInterrupt();
+  try {
+    const progress = progressLine(Boolean(process.stderr.isTTY) && !f.json);
+    const outcome = await verifyLake(runtime, run, {
+      zipTest: zipTestFlag !== false,
+      concurrency: f.concurrency ? runtime.settings.concurrency : 4,
+      repair: Boolean(f.repair),
+      signal: interrupt.signal,
+      progress,
     });
+    const { report, repair, ok } = outcome;
+    process.stdout.write(
+      f.json
+        ? `${JSON.stringify({ ...report, ...(repair ? { repair } : {}), ok }, null, 2)}\n`
+        : `${renderOutcome(outcome)}\n`,
+    );
+    process.exitCode = outcome.ok && !interrupt.signal.aborted ? EXIT.ok : EXIT.failed;
+  } finally {
+    interrupt.release();
+    await runtime.dispose();
+  }
+}
+
+interface VerifyLakeOptions {
+  zipTest: boolean;
+  concurrency: number;
+  repair: boolean;
+  signal: AbortSignal;
+  /** Told of each file checked, and stopped once all are (before any repair). */
+  progress: Progress;
+}
+
+interface Repair {
+  /** The repair run's summary (absent when only leftovers were removed). */
+  summary: RunSummary | undefined;
+  /** What the store holds now for each file that was bad. */
+  after: VerifyItem[];
+  leftoversRemoved?: string[];
+}
+
+interface VerifyOutcome {
+  report: VerifyReport;
+  /** The files verify found not ok. */
+  problems: VerifyItem[];
+  /** Temp files of gone writers removed by --repair. */
+  removed: Leftover[];
+  repair?: Repair;
+  /** Problems still there after the repair (all of them without one). */
+  remaining: VerifyItem[];
+  leftoversLeft: number;
+  ok: boolean;
+}
+
+/** Verifies the selection's files (all of bronze without one) and, with `repair`, re-fetches the bad ones. */
+async function verifyLake(
+  runtime: Runtime,
+  run: ResolvedRun | undefined,
+  o: VerifyLakeOptions,
+): Promise<VerifyOutcome> {
+  const { isVerifyProblem, removeGoneLeftovers, verifyStore } = await import("@crypto-lakehouse/engine");
+  const storage = await runtime.storage();
+  const files = run ? await listedPlan(runtime, run) : undefined;
+  const report = await verifyStore(storage, {
+    ...(files ? { files } : {}),
+    catalog: runtime.catalog,
+    concurrency: o.concurrency,
+    zipTest: o.zipTest,
+    signal: o.signal,
+    onItem: o.progress.item,
+  });
+  o.progress.stop();
+  const problems = report.items.filter(isVerifyProblem);
+  // Temp files a killed writer left: not data, but clutter a crash must not leave for good.
+  const leftovers = report.leftovers.filter((l) => l.gone);
+  const removed = o.repair && !o.signal.aborted ? await removeGoneLeftovers(storage, report) : [];
+  let repair: Repair | undefined =
+    o.repair && problems.length && !o.signal.aborted ? await repairProblems(runtime, problems, o) : undefined;
+  if (removed.length)
+    repair = {
+      ...(repair ?? { summary: undefined, after: [] }),
+      leftoversRemoved: removed.map((l) => l.key),
+    };
+  const remaining = repair?.summary ? repair.after.filter(isVerifyProblem) : problems;
+  const leftoversLeft = leftovers.length - removed.length;
+  const ok = remaining.length === 0 && leftoversLeft === 0;
+  return { report, problems, removed, ...(repair ? { repair } : {}), remaining, leftoversLeft, ok };
+}
+
+/** The selection's files, planned from the archive's listing. */
+async function listedPlan(runtime: Runtime, run: ResolvedRun): Promise<AsyncIterable<ArchiveFile>> {
+  const { planFiles } = await import("@crypto-lakehouse/engine");
+  return planFiles(run.request, {
+    catalog: runtime.catalog,
+    lister: async function* (prefix, delimiter) {
+      yield* (await runtime.downloader()).list(prefix, { delimiter: delimiter ?? "/" });
+    },
+  }).files;
+}
+
+/** Re-fetches the problems through the collect pipeline, then re-verifies exactly those files. */
+async function repairProblems(
+  runtime: Runtime,
+  problems: VerifyItem[],
+  o: Pick<VerifyLakeOptions, "zipTest" | "signal">,
+): Promise<Repair> {
+  const { verifyStoredFile } = await import("@crypto-lakehouse/engine");
+  const { settings } = runtime;
+  const fetchable = problems.filter((i): i is VerifyItem & { file: ArchiveFile } => i.file !== undefined);
+  const summary = await runtime.collectFiles(
+    fetchable.map((i) => i.file),
+    {
+      batchSize: settings.batchSize,
+      concurrency: settings.concurrency,
+      verify: true,
+      // A zip verify found damaged past what collect's `structure` test reads would pass that test again
+      // and be stored again; the full test quarantines it instead.
+      zipTest: o.zipTest ? "crc" : settings.zipTest,
+      signal: o.signal,
+      request: { command: "verify --repair", keys: fetchable.map((i) => i.file.key) },
+    },
+  );
+  // What the store holds now, for exactly the files that were bad (with the repair's failure reasons).
+  const why = new Map(
+    summary.failures.map((x) => [x.key, `${x.outcome} in run ${summary.runId}: ${x.reason}`]),
+  );
+  const storage = await runtime.storage();
+  const after: VerifyItem[] = [];
+  for (const i of problems) {
+    const now = await verifyStoredFile(storage, i.bronzeKey, i.file, why, { zipTest: o.zipTest });
+    const failed = i.file ? why.get(i.file.key) : undefined;
+    // A missing file's reason already names the failure; say why a corrupt one is still there.
+    after.push(
+      now.status === "corrupt" && failed ? { ...now, reason: `${now.reason}; re-fetch: ${failed}` } : now,
+    );
+  }
+  return { summary, after };
+}
+
+/** The report, what --repair did and what is left, for people. */
+function renderOutcome(o: VerifyOutcome): string {
+  const { removed, repair, remaining } = o;
+  const lines = [renderReport(o.report)];
+  if (removed.length)
+    lines.push("", `Removed ${removed.length} temp file${removed.length === 1 ? "" : "s"} of gone writers.`);
+  if (repair?.summary) {
+    const s = repair.summary;
+    lines.push(
+      "",
+      `Repair run ${s.runId}: ${s.counts.downloaded ?? 0} re-fetched; ${remaining.length} problem${remaining.length === 1 ? "" : "s"} left`,
+    );
+    if (remaining.length)
+      lines.push(
+        table(
+          ["status", "file", "why"],
+          remaining.map((i) => [i.status, i.bronzeKey, i.reason ?? ""]),
+        ),
+      );
+  } else if (o.problems.length || o.leftoversLeft) {
+    lines.push("", "Run again with --repair to re-fetch them from the archive (and remove the temp files).");
+  }
+  return lines.join("\n");
 }

@@ -50,6 +50,24 @@ export interface ReplicaFormat {
   duplicatedRows?: Readonly<Record<string, { from?: string; to?: string }>>;
 }
 
+/**
+ * How silver (`lakehouse silver`) treats the market's data types beyond their CSV schemas, so silver asks the market
+ * instead of knowing data types by name. Optional: without it, kline types are checked by open time and every other
+ * type is kept as published.
+ */
+export interface SilverFormat {
+  /**
+   * Data types whose files are small enough that silver drops rows repeated exactly; `repeats` says when the archive
+   * itself repeats them (e.g. "every event appears twice").
+   */
+  distinctRows?: Readonly<Record<string, { repeats?: string }>>;
+  /**
+   * Per data type, the silver name of a CSV `symbol` column that is not the file's symbol (options EOHSummary: the
+   * option contract, `option_symbol`). Otherwise a `symbol` column equals the file's symbol and is dropped.
+   */
+  symbolColumns?: Readonly<Record<string, string>>;
+}
+
 /** A symbol rewrite: a regular expression and its replacement (`$1`…). */
 export interface SymbolRewrite {
   pattern: string;
@@ -69,6 +87,8 @@ export interface MarketPlugin extends KeyRules {
   resolveSymbol(dataType: string, symbol: string): SymbolResolution | undefined;
   /** How its files look, for generated replicas. */
   readonly replica?: ReplicaFormat;
+  /** How silver treats its data types. */
+  readonly silver?: SilverFormat;
   /** The same market with another matrix (a user's matrix file overriding or extending this fragment). */
   withMatrix(matrix: MarketMatrix): MarketPlugin;
 }
@@ -85,6 +105,7 @@ export interface MarketDefinition {
    */
   symbolRewrites?: Record<string, readonly SymbolRewrite[]>;
   replica?: ReplicaFormat;
+  silver?: SilverFormat;
 }
 
 /** Builds a market plugin from its data; key rules come from the matrix fragment. */
@@ -97,6 +118,7 @@ export function defineMarket(def: MarketDefinition): MarketPlugin {
     label: def.label,
     matrix: def.matrix,
     ...(def.replica ? { replica: def.replica } : {}),
+    ...(def.silver ? { silver: def.silver } : {}),
     ...rules,
     resolveSymbol(dataType, symbol) {
       const spec = def.matrix.dataTypes[dataType];

@@ -130,13 +130,13 @@ function csvProblems(text: string, csv: CsvSchema, file: ReplicaFile): string[] 
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Problems of the replica format's quirk and symbol hooks: unknown data types, patterns that do not compile, bad days. */
-function replicaHookProblems(plugin: MarketPlugin): string[] {
+/** Problems of the replica and silver hooks: unknown data types, patterns that do not compile, bad days. */
+function hookProblems(plugin: MarketPlugin): string[] {
   const format = plugin.replica;
   const types = plugin.matrix.dataTypes;
   const problems: string[] = [];
   const known = (hook: string, dataType: string) => {
-    if (!types[dataType]) problems.push(`replica.${hook}: the matrix has no data type '${dataType}'`);
+    if (!types[dataType]) problems.push(`${hook}: the matrix has no data type '${dataType}'`);
   };
   const compiles = (hook: string, pattern: string) => {
     try {
@@ -146,26 +146,33 @@ function replicaHookProblems(plugin: MarketPlugin): string[] {
     }
   };
   for (const [dataType, pattern] of Object.entries(format?.symbolPatterns ?? {})) {
-    known("symbolPatterns", dataType);
+    known("replica.symbolPatterns", dataType);
     compiles(`symbolPatterns.${dataType}`, pattern);
   }
   for (const [dataType, rewrites] of Object.entries(format?.symbolRewrites ?? {})) {
-    known("symbolRewrites", dataType);
+    known("replica.symbolRewrites", dataType);
     for (const r of rewrites) compiles(`symbolRewrites.${dataType}`, r.pattern);
   }
   for (const { dataType, interval } of format?.staleChecksums ?? []) {
-    known("staleChecksums", dataType);
+    known("replica.staleChecksums", dataType);
     const intervals = Object.values(types[dataType]?.intervals ?? {}).flat();
     if (interval !== undefined && !intervals.includes(interval))
       problems.push(`replica.staleChecksums: ${dataType} has no interval '${interval}'`);
   }
   for (const [dataType, { from, to }] of Object.entries(format?.duplicatedRows ?? {})) {
-    known("duplicatedRows", dataType);
+    known("replica.duplicatedRows", dataType);
     for (const day of [from, to])
       if (day !== undefined && !DAY.test(day))
         problems.push(`replica.duplicatedRows.${dataType}: '${day}' is not a day`);
     if (from && to && from > to)
       problems.push(`replica.duplicatedRows.${dataType}: from ${from} is after to ${to}`);
+  }
+  for (const dataType of Object.keys(plugin.silver?.distinctRows ?? {}))
+    known("silver.distinctRows", dataType);
+  for (const dataType of Object.keys(plugin.silver?.symbolColumns ?? {})) {
+    known("silver.symbolColumns", dataType);
+    if (types[dataType] && !types[dataType]?.csv?.columns.some((c) => c.name === "symbol"))
+      problems.push(`silver.symbolColumns: ${dataType}'s CSV schema has no symbol column`);
   }
   return problems;
 }
@@ -314,8 +321,8 @@ function describeMatrixAndKeys(plugin: MarketPlugin, samples: readonly string[])
 
 /** The cases on the market's replica format: its hooks, and what the replica writes for the market. */
 function describeReplica(plugin: MarketPlugin, samples: readonly string[]): void {
-  it("names only its own data types in its replica hooks, with patterns that compile and real days", () => {
-    expect(replicaHookProblems(plugin)).toEqual([]);
+  it("names only its own data types in its replica and silver hooks, with patterns that compile and real days", () => {
+    expect(hookProblems(plugin)).toEqual([]);
   });
 
   it("gives the replica a symbol for every data type it publishes files of", () => {
