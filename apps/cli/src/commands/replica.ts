@@ -3,7 +3,8 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { lakeRuntime } from "../lake.js";
+import { repeatable, splitList } from "../flags.js";
+import { knownMarkets } from "../lake.js";
 
 const BUCKET = "data.binance.vision";
 
@@ -21,27 +22,51 @@ interface GenerateFlags {
   matrix?: string;
 }
 
-const list = (v?: string) =>
-  v
-    ?.split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+export function registerReplica(program: Command): void {
+  const replica = program
+    .command("replica")
+    .description("generate and serve an archive replica (real layout and quirks) for offline use");
+  replica
+    .command("generate")
+    .description(`write a replica under DIR/${BUCKET}/data/… (serve it with 'lakehouse replica serve DIR')`)
+    .requiredOption("--out <dir>", "root folder (the bucket folder is created inside)")
+    .option(
+      "-m, --market <market>",
+      "market (repeatable; default every market known: the four built-in and plugins')",
+      repeatable,
+    )
+    .option("-t, --data-types <list>", "comma-separated data types (default: all)")
+    .option("-s, --symbols <list>", "comma-separated symbols for every market (default: a few real ones)")
+    .option("--start <date>", "first day", "2025-06-01")
+    .option("--end <date>", "last day", "2025-07-31")
+    .option("--rows <n>", "rows per file (kline days of 1h and coarser are always whole)")
+    .option("--seed <n>", "random seed (same seed, same bytes)")
+    .option("-c, --config <file>", "JSON config file (its plugins and matrix_path)")
+    .option(
+      "--plugin <module>",
+      "load a plugin module and replicate its markets too (repeatable)",
+      repeatable,
+    )
+    .option("--matrix <file>", "archive matrix file extending/overriding the built-in one (matrix_path)")
+    .action(generate);
+  replica
+    .command("serve")
+    .description(`serve DIR (holding ${BUCKET}/) as an anonymous-read S3 bucket with versitygw, until Ctrl-C`)
+    .argument("<dir>", "the folder given to 'replica generate --out'")
+    .option("--port <port>", "port on 127.0.0.1 (default: a free one)")
+    .action(serve);
+}
 
 /** `replica generate`: every market the runtime knows (built-in, plugins', a matrix file's), or those named. */
 async function generate(f: GenerateFlags): Promise<void> {
   const { generateReplica } = await import("@crypto-lakehouse/replica");
-  const { runtime } = await lakeRuntime({
-    ...(f.config ? { config: f.config } : {}),
-    ...(f.plugin ? { plugin: f.plugin } : {}),
-    ...(f.matrix ? { matrix: f.matrix } : {}),
-  });
-  const plugins = runtime.markets();
-  await runtime.dispose();
-  const bucketDir = resolve(f.out, BUCKET);
+  const { markets: plugins } = await knownMarkets(f);
+  const root = resolve(f.out);
+  const bucketDir = resolve(root, BUCKET);
   mkdirSync(bucketDir, { recursive: true });
   const markets = f.market ?? plugins.map((m) => m.id);
-  const symbols = list(f.symbols);
-  const dataTypes = list(f.dataTypes);
+  const dataTypes = splitList(f.dataTypes);
+  const symbols = splitList(f.symbols);
   const manifest = await generateReplica({
     outDir: bucketDir,
     markets,
@@ -85,39 +110,4 @@ async function serve(dir: string, f: { port?: string }): Promise<void> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
-}
-
-export function registerReplica(program: Command): void {
-  const replica = program
-    .command("replica")
-    .description("generate and serve an archive replica (real layout and quirks) for offline use");
-  replica
-    .command("generate")
-    .description(`write a replica under DIR/${BUCKET}/data/… (serve it with 'lakehouse replica serve DIR')`)
-    .requiredOption("--out <dir>", "root folder (the bucket folder is created inside)")
-    .option(
-      "-m, --market <market>",
-      "market (repeatable; default every market known: the four built-in and plugins')",
-      (v: string, p: string[] = []) => [...p, v],
-    )
-    .option("-t, --data-types <list>", "comma-separated data types (default: all)")
-    .option("-s, --symbols <list>", "comma-separated symbols for every market (default: a few real ones)")
-    .option("--start <date>", "first day", "2025-06-01")
-    .option("--end <date>", "last day", "2025-07-31")
-    .option("--rows <n>", "rows per file (kline days of 1h and coarser are always whole)")
-    .option("--seed <n>", "random seed (same seed, same bytes)")
-    .option("-c, --config <file>", "JSON config file (its plugins and matrix_path)")
-    .option(
-      "--plugin <module>",
-      "load a plugin module and replicate its markets too (repeatable)",
-      (v: string, p: string[] = []) => [...p, v],
-    )
-    .option("--matrix <file>", "archive matrix file extending/overriding the built-in one (matrix_path)")
-    .action(generate);
-  replica
-    .command("serve")
-    .description(`serve DIR (holding ${BUCKET}/) as an anonymous-read S3 bucket with versitygw, until Ctrl-C`)
-    .argument("<dir>", "the folder given to 'replica generate --out'")
-    .option("--port <port>", "port on 127.0.0.1 (default: a free one)")
-    .action(serve);
 }
