@@ -36,7 +36,8 @@ export function registerGold(program: Command): void {
         const r = await buildGold(
           storage,
           name as (typeof GOLD_TABLES)[number],
-          f.cacheDir ? { cacheDir: f.cacheDir } : {},
+          // The runtime's markets: a plugin's kline-class market reaches gold too.
+          { markets: runtime.markets(), ...(f.cacheDir ? { cacheDir: f.cacheDir } : {}) },
         );
         if (f.json || !process.stdout.isTTY) {
           process.stdout.write(`${JSON.stringify({ ...r, durationMs: Date.now() - started }, null, 2)}\n`);
