@@ -38,13 +38,28 @@ export interface RunFlags extends SelectionFlags {
   executor?: string;
 }
 
-const collectList = (v: string, prev: string[] = []) => [
-  ...prev,
-  ...v
-    .split(",")
+/** A comma-separated list flag's items, trimmed, empty ones dropped (undefined when the flag is absent). */
+export function splitList(v: string | undefined): string[] | undefined {
+  return v
+    ?.split(",")
     .map((s) => s.trim())
-    .filter(Boolean),
-];
+    .filter(Boolean);
+}
+
+/** Commander's argument parser for a repeatable flag: each use adds its value. */
+export const repeatable = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+const collectList = (v: string, prev: string[] = []) => [...prev, ...(splitList(v) ?? [])];
+
+/** `-o/--output` and `-c/--config`: the flags of a command that only needs to find the lakehouse. */
+export function addLakeFlags(
+  cmd: Command,
+  configHelp = "JSON config file (for output_directory / storage)",
+): Command {
+  return cmd
+    .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
+    .option("-c, --config <file>", configHelp);
+}
 
 export function addSelectionFlags(cmd: Command): Command {
   return cmd
@@ -68,10 +83,7 @@ export function addSelectionFlags(cmd: Command): Command {
       ]),
     )
     .option("--matrix <file>", "archive matrix file extending/overriding the built-in one (matrix_path)")
-    .option("--plugin <module>", "load a plugin module (repeatable)", (v: string, p: string[] = []) => [
-      ...p,
-      v,
-    ]);
+    .option("--plugin <module>", "load a plugin module (repeatable)", repeatable);
 }
 
 export function addRunFlags(cmd: Command): Command {
@@ -135,13 +147,7 @@ export async function mergeFlags(f: RunFlags): Promise<MergedConfig> {
     config[key] = value;
     sources[key] = flag;
   };
-  const list = (v?: string) =>
-    v === undefined
-      ? undefined
-      : v
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean);
+  const list = splitList;
   set("markets", "--market", f.market);
   set("symbols", "--symbols", list(f.symbols));
   set("data_types", "--data-types", list(f.dataTypes));

@@ -1,7 +1,7 @@
 // How a command gets its runtime: flags over the config file, resolved, and the one composition root
 // (@crypto-lakehouse/runtime) that builds the store, downloader, executor and markets. Loaded only by the
 // commands that need it, so `--help` and `--version` stay fast.
-import type { Logger } from "@crypto-lakehouse/core";
+import type { Catalog, Logger, MarketPlugin } from "@crypto-lakehouse/core";
 import type { ResolvedRun, Runtime } from "@crypto-lakehouse/runtime";
 import { type MergedConfig, mergeFlags, type RunFlags } from "./flags.js";
 
@@ -48,4 +48,20 @@ export async function selectionRuntime(
     return { runtime: openRuntime(await resolveLake(merged.config, how), { logger }) };
   const run = await resolveRun(merged.config, how);
   return { runtime: openRuntime(run, { logger }), run };
+}
+
+/** The markets and catalog the config's plugins and matrix file (or the flags') describe; nothing stays open. */
+export async function knownMarkets(
+  f: Pick<RunFlags, "config" | "plugin" | "matrix">,
+): Promise<{ catalog: Catalog; markets: MarketPlugin[] }> {
+  const { runtime } = await lakeRuntime({
+    ...(f.config ? { config: f.config } : {}),
+    ...(f.plugin ? { plugin: f.plugin } : {}),
+    ...(f.matrix ? { matrix: f.matrix } : {}),
+  });
+  try {
+    return { catalog: runtime.catalog, markets: runtime.markets() };
+  } finally {
+    await runtime.dispose();
+  }
 }

@@ -251,6 +251,31 @@ describe("coverage and symbol history against a replica with holes and a deliste
       expect(failedCell.cell.reason).toMatch(/corrupt zip/);
       expect((await probe(addDays(today, -1))).hex).toBe(STATE_COLORS.pending);
       expect((await probe(addDays(start, 1))).hex).toBe(STATE_COLORS.verified);
+      // Hovering a cell shows what it holds; leaving the canvas hides it.
+      const at = await page.evaluate(
+        ({ id, row, col }) => {
+          const canvas = document.querySelector(`canvas[data-panel="${id}"]`) as HTMLCanvasElement;
+          canvas.scrollIntoView();
+          const box = canvas.getBoundingClientRect();
+          const cell = Number(canvas.dataset.cell);
+          const rowH = Number(canvas.dataset.rowHeight);
+          const x = box.left + canvas.clientLeft + col * cell + cell / 2;
+          return { x, y: box.top + canvas.clientTop + row * rowH + rowH / 2, below: box.bottom + 20 };
+        },
+        { id: panel.id, row, col: toDayNumber(corruptDay) - panel.x0 },
+      );
+      const tip = () =>
+        page.evaluate(() => {
+          const t = document.getElementById("tip")!;
+          return { display: t.style.display, text: t.textContent ?? "" };
+        });
+      await page.mouse.move(at.x, at.y);
+      const shown = await tip();
+      expect(shown.display).toBe("block");
+      expect(shown.text).toContain(`BTCUSDT 1d ${corruptDay}\nfailed`);
+      expect(shown.text).toMatch(/corrupt zip/);
+      await page.mouse.move(at.x, at.below);
+      expect((await tip()).display).toBe("none");
     } finally {
       await browser.close();
     }

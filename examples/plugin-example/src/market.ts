@@ -47,4 +47,6 @@ export const umFundingMarket = defineMarket({
   },
   // How its files look, so `lakehouse replica` (and the market contract suite) can generate them.
   replica: { dialect: "usd-m", checksumNewline: true, sampleSymbols: ["BTCUSDT"] },
+  // Funding-rate files are small: `lakehouse silver` drops exact repeats, as it does for the built-in futures.
+  silver: { distinctRows: { fundingRate: {} } },
 });

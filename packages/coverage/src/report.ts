@@ -5,7 +5,7 @@
 import { deflateSync } from "node:zlib";
 import type { Partition, RunSummary } from "@crypto-lakehouse/core";
 import type { CoverageSummary } from "./coverage.js";
-import { type ClientData, type ClientPanel, coverageClient } from "./report-client.js";
+import { type ClientData, type ClientPanel, clientScript } from "./report-client.js";
 import { COVERAGE_STATES, type CoverageCell, type CoverageState, seriesLabel } from "./states.js";
 
 export const STATE_COLORS: Record<CoverageState, string> = {
@@ -195,7 +195,7 @@ export class HtmlReport {
       `<div id="tip"></div>`,
       `<script type="application/json" id="coverage-data">${json}</script>`,
       `<script type="application/octet-stream" id="coverage-cells">${blob.toString("base64")}</script>`,
-      `<script>(${coverageClient.toString()})();</script>`,
+      `<script>${clientScript()}</script>`,
       `</body></html>\n`,
     ].join("");
   }

@@ -226,7 +226,11 @@ function readdirSafe(dir: string): string[] {
   }
 }
 
-/** Gives the chunk's CSVs position names (`<dir>/in/<i>.csv`): a row's file is then read off its `filename`. */
+/**
+ * Moves the chunk's CSVs into its folder under position names (`<dir>/in/<i>.csv`): a row's file is then read off its
+ * `filename`, and the CSVs go with the folder, removed in the background once the parts are stored (an unlink can
+ * take a millisecond: on a disk mounted with `discard` it trims there and then).
+ */
 function placeInputs(files: readonly ChunkFile[], dir: string): string[] {
   mkdirSync(join(dir, "in"), { recursive: true });
   return files.map((f, i) => {
@@ -267,7 +271,8 @@ async function convertTogether(
 ): Promise<PartOutcome[]> {
   mkdirSync(dir, { recursive: true });
   const many = files.length > 1;
-  const paths = many ? placeInputs(files, dir) : files[0]!.input.csvPath;
+  const placed = placeInputs(files, dir);
+  const paths = many ? placed : placed[0]!;
   const items = lineageItems(files, many);
   const target = many ? join(dir, "parts") : join(dir, "0.parquet");
   const write = (query: string) =>

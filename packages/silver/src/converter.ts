@@ -1,7 +1,7 @@
 // The conversion engine one process runs, in-process or on a queue worker: zips extracted ahead (on another core)
 // into chunks of one table and read plan, each chunk converted by one DuckDB statement, its parts stored while
 // DuckDB converts the next chunk. Says what became of every file through `onDone`; records nothing itself.
-import { createWriteStream, rmSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,6 +65,8 @@ export const CHUNK_BYTES = 64 * 1024 * 1024;
  */
 const IDLE_FILES = 16;
 const IDLE_BYTES = 8 * 1024 * 1024;
+/** Chunk size of the files left when a table (or the run) ends. */
+const TAIL_FILES = 16;
 /** Parts stored at once. */
 const PUTS = 8;
 
@@ -72,8 +74,12 @@ export class Converter<W extends ConvertItem> {
   private seq = 0;
   private pending: Prepared<W>[] = [];
   private pendingBytes = 0;
-  /** The chunk being stored while DuckDB converts the next one (at most one). */
+  /**
+   * The chunks' stores, one after the other, while DuckDB converts on: `storing` ends with the last chunk's,
+   * `behind` with the one before it — a conversion waits only for that, so at most two chunks wait to be stored.
+   */
   private storing: Promise<void> = Promise.resolve();
+  private behind: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ConverterOptions<W>) {}
 
@@ -165,12 +171,14 @@ export class Converter<W extends ConvertItem> {
     return true;
   }
 
-  /** Converts the pending chunk; its parts are stored in the background (awaited by the next flush or `end`). */
-  async flush(): Promise<void> {
-    const chunk = this.pending;
+  /**
+   * Converts the pending files (the first `limit` of them) as one chunk; its parts are stored in the background,
+   * after the chunks before it (`end` waits for all).
+   */
+  async flush(limit = CHUNK_FILES): Promise<void> {
+    const chunk = this.pending.splice(0, limit);
     if (!chunk.length) return;
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.pendingBytes -= chunk.reduce((n, p) => n + Converter.size(p), 0);
     const dir = join(this.o.workDir, `chunk-${this.seq++}`);
     let outcomes: PartOutcome[];
     try {
@@ -181,11 +189,14 @@ export class Converter<W extends ConvertItem> {
         dir,
         this.o,
       );
-    } finally {
-      for (const p of chunk) rmSync(p.file!.input.csvPath, { force: true });
+    } catch (e) {
+      await Promise.all(chunk.map((p) => rm(p.file!.input.csvPath, { force: true })));
+      await rm(dir, { recursive: true, force: true });
+      throw e;
     }
-    await this.storing;
-    this.storing = this.store(chunk, outcomes, dir);
+    await this.behind;
+    this.behind = this.storing;
+    this.storing = this.storing.then(() => this.store(chunk, outcomes, dir));
   }
 
   /** Converts what is pending (or, cancelled, frees it) and waits until every part is stored. */
@@ -195,13 +206,15 @@ export class Converter<W extends ConvertItem> {
       this.pendingBytes = 0;
       await Promise.all(left.map((p) => Converter.discard(p)));
     }
-    await this.flush();
+    // The last files in small chunks: each one's parts are stored while DuckDB converts the next, so only the last
+    // small chunk's puts (two fsyncs each on local storage) are left to wait for.
+    while (this.pending.length) await this.flush(TAIL_FILES);
     await this.storing;
   }
 
   /**
    * Stores a chunk's parts, several at a time (a local put waits for two fsyncs, an S3 put for a round trip), and
-   * reports each file; never throws (a failure is the file's outcome).
+   * reports each file; never throws (a failure is the file's outcome). Then removes the chunk's folder (its CSVs).
    */
   private async store(chunk: Prepared<W>[], outcomes: PartOutcome[], dir: string): Promise<void> {
     let next = 0;

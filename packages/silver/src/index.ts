@@ -42,7 +42,7 @@ export type { DuplicatePolicy, SilverColumn, SilverTableSchema } from "./schema.
 export {
   DECIMAL_TYPE,
   duplicatePolicy,
-  KLINE_TYPES,
+  isKlineClass,
   LINEAGE_COLUMNS,
   silverSchema,
   TIME_TYPE,

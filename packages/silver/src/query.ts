@@ -12,7 +12,6 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { type Duck, duckdbApi, openDuck } from "./duck.js";
 import { GOLD, SILVER, viewName } from "./layout.js";
 import { assertReadOnly, lockDown, sandboxHint } from "./sandbox.js";
-import { KLINE_TYPES } from "./schema.js";
 import { ident, lit } from "./sql.js";
 
 export interface SqlSessionOptions {
@@ -141,7 +140,8 @@ async function mirror(
   await writeFile(indexPath, JSON.stringify(next));
 }
 
-function viewSql(v: TableView, root: string): string {
+/** The view over a table's Parquet files; `intervals`: a silver table of kline-class files, partitioned by interval. */
+function viewSql(v: TableView, root: string, intervals: boolean): string {
   const glob = join(root, ...v.prefix.split("/").filter(Boolean), "**", "*.parquet");
   if (v.layer === "meta") {
     return `CREATE OR REPLACE VIEW ${ident(v.view)} AS SELECT * FROM read_parquet(${lit(glob)}, union_by_name = true)`;
@@ -153,8 +153,7 @@ function viewSql(v: TableView, root: string): string {
       `FROM read_parquet(${lit(glob)}, hive_partitioning = true, hive_types = {'market': VARCHAR})`
     );
   }
-  const dataType = v.prefix.split("/")[2]!;
-  const kline = KLINE_TYPES.has(dataType);
+  const kline = intervals;
   const hive = kline
     ? "{'symbol': VARCHAR, 'interval': VARCHAR, 'month': VARCHAR}"
     : "{'symbol': VARCHAR, 'month': VARCHAR}";
@@ -202,7 +201,13 @@ export async function openSqlSession(
     if (spill) void rm(spill, { recursive: true, force: true });
   };
   try {
-    for (const v of views) await duck.exec(viewSql(v, root));
+    // Kline-class tables are the ones laid out by interval (`…/symbol=<S>/interval=<I>/…`).
+    const byInterval = new Set(
+      [...tables.values()]
+        .filter((t) => t.keys.some((k) => k.key.includes("/interval=")))
+        .map((t) => t.view.prefix),
+    );
+    for (const v of views) await duck.exec(viewSql(v, root, byInterval.has(v.prefix)));
     if (spill) await lockDown(duck.connection, [...allowedDirs, spill], spill);
   } catch (e) {
     close();

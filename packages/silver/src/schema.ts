@@ -8,12 +8,10 @@ export const DECIMAL_TYPE = "DECIMAL(38,18)";
 /** Every time column: one UTC instant type, microsecond precision (Parquet TIMESTAMP(isAdjustedToUTC=true, MICROS)). */
 export const TIME_TYPE = "TIMESTAMPTZ";
 
-export const KLINE_TYPES: ReadonlySet<string> = new Set([
-  "klines",
-  "indexPriceKlines",
-  "markPriceKlines",
-  "premiumIndexKlines",
-]);
+/** Kline-class types (klines, index/mark/premium price klines) are the ones the archive files by interval. */
+export function isKlineClass(market: MarketPlugin, dataType: string): boolean {
+  return market.matrix.dataTypes[dataType]?.keyShape === "interval";
+}
 
 /** Hive partition columns of every silver table (a CSV column of the same name is renamed or dropped). */
 export const PARTITION_COLUMNS = ["symbol", "interval", "month"] as const;
@@ -64,7 +62,7 @@ const SMALL = "files are small, so any row repeated exactly is dropped";
  * types the market's `silver.distinctRows` names (small files) lose exact repeats, the rest are kept as published.
  */
 export function duplicatePolicy(market: MarketPlugin, dataType: string): DuplicatePolicy {
-  if (KLINE_TYPES.has(dataType)) {
+  if (isKlineClass(market, dataType)) {
     return {
       mode: "check",
       key: "open_time",
@@ -120,7 +118,7 @@ export function silverSchema(market: MarketPlugin, dataType: string): SilverTabl
       `${market.id}/${dataType} has no CSV schema in its market plugin, so it cannot be converted to silver`,
     );
   }
-  const kline = KLINE_TYPES.has(dataType);
+  const kline = isKlineClass(market, dataType);
   const columns: SilverColumn[] = [];
   const dropped: SilverTableSchema["dropped"] = [];
   let symbolColumn: string | undefined;

@@ -171,7 +171,7 @@ class LocalStorage implements LocalStorageBackend {
           : consume
             ? await moveAtomic(path, source.path)
             : await writeAtomic(path, src);
-      return { key, size, lastModified: mtime };
+      return { key, size, ...(mtime ? { lastModified: mtime } : {}) };
     } catch (e) {
       if ("path" in src && errnoCode(e) === "ENOENT" && !(await exists(src.path))) {
         throw new LakehouseError(

@@ -3,6 +3,7 @@
 // removed, running ones stop within about a second; files already stored stay (resume picks up from there).
 import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import type { Command } from "commander";
+import { repeatable } from "../flags.js";
 import { lakeRuntime } from "../lake.js";
 
 interface CancelFlags {
@@ -69,10 +70,7 @@ export function registerCancel(program: Command): void {
       "the executor that runs it, when not the queue (e.g. a plugin's, with --config)",
     )
     .option("-c, --config <file>", "JSON config file (its executor, queue and plugins)")
-    .option("--plugin <module>", "load a plugin module (repeatable)", (v: string, p: string[] = []) => [
-      ...p,
-      v,
-    ])
+    .option("--plugin <module>", "load a plugin module (repeatable)", repeatable)
     .option("--json", "print the result as JSON")
     .action((runId: string, f: CancelFlags) => cancel(runId, f));
 }

@@ -3,7 +3,7 @@
 import type { ChangeEvent } from "@crypto-lakehouse/engine";
 import type { Command } from "commander";
 import { CliUsageError } from "../errors.js";
-import type { RunFlags } from "../flags.js";
+import { addLakeFlags, type RunFlags } from "../flags.js";
 import { lakeRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { formatBytes, table } from "../table.js";
@@ -48,11 +48,13 @@ export function renderChanges(events: readonly ChangeEvent[], since?: string): s
 }
 
 export function registerChanges(program: Command): void {
-  program
-    .command("changes")
-    .description("files the archive changed after they were stored (re-uploads), with the kept old versions")
-    .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
-    .option("-c, --config <file>", "JSON config file (for output_directory / storage)")
+  addLakeFlags(
+    program
+      .command("changes")
+      .description(
+        "files the archive changed after they were stored (re-uploads), with the kept old versions",
+      ),
+  )
     .option("--since <date>", "only changes seen on or after this day (YYYY-MM-DD, UTC) or ISO time")
     .option("--json", "print the events as JSON")
     .action(async (f: ChangesFlags, cmd: Command) => {

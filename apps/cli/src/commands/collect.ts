@@ -6,6 +6,7 @@ import type { SilverRunSummary } from "@crypto-lakehouse/silver";
 import type { Command } from "commander";
 import { EXIT, reportError } from "../errors.js";
 import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
+import { onInterrupt } from "../interrupt.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
 import { formatBytes, formatDuration, table } from "../table.js";
@@ -38,15 +39,12 @@ export function registerCollect(program: Command): void {
       const interactive = Boolean(process.stderr.isTTY) && !f.json;
       const logger = await createCliLogger(globals);
       const view = await createProgressView(interactive);
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
+      const interrupt = onInterrupt();
       let summary: RunSummary;
       try {
         summary = await collectResolved(run, {
           logger,
-          signal: controller.signal,
+          signal: interrupt.signal,
           onProgress: (p) => view.update(p),
           ...(f.runId ? { runId: f.runId } : {}),
           ...(f.spaceCheck === false ? { spaceCheck: false } : {}),
@@ -61,11 +59,10 @@ export function registerCollect(program: Command): void {
         return;
       } finally {
         view.stop();
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        interrupt.release();
       }
       const silverSummary =
-        f.silver && !controller.signal.aborted
+        f.silver && !interrupt.signal.aborted
           ? await convertToSilver(run, merged.config, f, logger)
           : undefined;
       if (jsonOut(f)) {

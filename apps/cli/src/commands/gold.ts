@@ -1,6 +1,7 @@
 // `lakehouse gold [table]`: (re)builds an analytics-ready gold table from silver; the first is daily_ohlcv.
 import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import type { Command } from "commander";
+import { addLakeFlags } from "../flags.js";
 import { lakeRuntime } from "../lake.js";
 import type { LakeFlags } from "./silver.js";
 
@@ -10,14 +11,14 @@ interface GoldFlags extends LakeFlags {
 }
 
 export function registerGold(program: Command): void {
-  program
-    .command("gold")
-    .description(
-      "build a gold table from silver: daily_ohlcv = one row per market, symbol and UTC day from klines",
-    )
-    .argument("[table]", "gold table to build", "daily_ohlcv")
-    .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
-    .option("-c, --config <file>", "JSON config file (for output_directory / storage)")
+  addLakeFlags(
+    program
+      .command("gold")
+      .description(
+        "build a gold table from silver: daily_ohlcv = one row per market, symbol and UTC day from klines",
+      )
+      .argument("[table]", "gold table to build", "daily_ohlcv"),
+  )
     .option("--cache-dir <dir>", "where a remote store's silver Parquet is mirrored for the build")
     .option("--json", "print the result as JSON")
     .action(async (name: string, f: GoldFlags) => {
@@ -35,7 +36,8 @@ export function registerGold(program: Command): void {
         const r = await buildGold(
           storage,
           name as (typeof GOLD_TABLES)[number],
-          f.cacheDir ? { cacheDir: f.cacheDir } : {},
+          // The runtime's markets: a plugin's kline-class market reaches gold too.
+          { markets: runtime.markets(), ...(f.cacheDir ? { cacheDir: f.cacheDir } : {}) },
         );
         if (f.json || !process.stdout.isTTY) {
           process.stdout.write(`${JSON.stringify({ ...r, durationMs: Date.now() - started }, null, 2)}\n`);

@@ -2,7 +2,8 @@
 import type { MarketMatrix } from "@crypto-lakehouse/core";
 import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import type { Command } from "commander";
-import { lakeRuntime } from "../lake.js";
+import { repeatable } from "../flags.js";
+import { knownMarkets } from "../lake.js";
 import { table } from "../table.js";
 
 interface MatrixFlags {
@@ -16,24 +17,13 @@ export function registerMatrix(program: Command): void {
   program
     .command("matrix")
     .description("show what the archive has: data types per market and partition, intervals, known windows")
-    .option("-m, --market <market>", "only this market (repeatable)", (v: string, p: string[] = []) => [
-      ...p,
-      v,
-    ])
+    .option("-m, --market <market>", "only this market (repeatable)", repeatable)
     .option("--matrix <file>", "archive matrix file extending/overriding the built-in one")
-    .option("--plugin <module>", "load a plugin module (repeatable)", (v: string, p: string[] = []) => [
-      ...p,
-      v,
-    ])
+    .option("--plugin <module>", "load a plugin module (repeatable)", repeatable)
     .option("--json", "print the matrix as JSON")
     .action(async (f: MatrixFlags) => {
       const { windowText } = await import("@crypto-lakehouse/core");
-      const { runtime } = await lakeRuntime({
-        ...(f.matrix ? { matrix: f.matrix } : {}),
-        ...(f.plugin ? { plugin: f.plugin } : {}),
-      });
-      const catalog = runtime.catalog;
-      await runtime.dispose();
+      const { catalog } = await knownMarkets(f);
       const ids = f.market ?? [...catalog.markets.keys()];
       for (const id of ids) {
         if (!catalog.markets.has(id)) {

@@ -3,7 +3,8 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { lakeRuntime } from "../lake.js";
+import { repeatable, splitList } from "../flags.js";
+import { knownMarkets } from "../lake.js";
 
 const BUCKET = "data.binance.vision";
 
@@ -32,7 +33,7 @@ export function registerReplica(program: Command): void {
     .option(
       "-m, --market <market>",
       "market (repeatable; default every market known: the four built-in and plugins')",
-      (v: string, p: string[] = []) => [...p, v],
+      repeatable,
     )
     .option("-t, --data-types <list>", "comma-separated data types (default: all)")
     .option("-s, --symbols <list>", "comma-separated symbols for every market (default: a few real ones)")
@@ -44,73 +45,69 @@ export function registerReplica(program: Command): void {
     .option(
       "--plugin <module>",
       "load a plugin module and replicate its markets too (repeatable)",
-      (v: string, p: string[] = []) => [...p, v],
+      repeatable,
     )
     .option("--matrix <file>", "archive matrix file extending/overriding the built-in one (matrix_path)")
-    .action(async (f: GenerateFlags) => {
-      const { generateReplica } = await import("@crypto-lakehouse/replica");
-      const { runtime } = await lakeRuntime({
-        ...(f.config ? { config: f.config } : {}),
-        ...(f.plugin ? { plugin: f.plugin } : {}),
-        ...(f.matrix ? { matrix: f.matrix } : {}),
-      });
-      const plugins = runtime.markets();
-      await runtime.dispose();
-      const root = resolve(f.out);
-      const bucketDir = resolve(root, BUCKET);
-      mkdirSync(bucketDir, { recursive: true });
-      const list = (v?: string) =>
-        v
-          ?.split(",")
-          .map((s) => s.trim())
-          .filter(Boolean);
-      const markets = f.market ?? plugins.map((m) => m.id);
-      const symbols = list(f.symbols);
-      const manifest = await generateReplica({
-        outDir: bucketDir,
-        markets,
-        plugins,
-        start: f.start,
-        end: f.end,
-        ...(list(f.dataTypes) ? { dataTypes: list(f.dataTypes)! } : {}),
-        ...(symbols ? { symbols: Object.fromEntries(markets.map((m) => [m, symbols])) } : {}),
-        ...(f.rows ? { rowsPerFile: Number(f.rows) } : {}),
-        ...(f.seed ? { seed: Number(f.seed) } : {}),
-      });
-      process.stdout.write(
-        `${manifest.files.length} files written under ${bucketDir}/data (holes: ${manifest.holes.length}, stale checksums: ${manifest.stale.length})\n` +
-          `serve it with: lakehouse replica serve ${f.out}\n`,
-      );
-    });
+    .action(generate);
   replica
     .command("serve")
     .description(`serve DIR (holding ${BUCKET}/) as an anonymous-read S3 bucket with versitygw, until Ctrl-C`)
     .argument("<dir>", "the folder given to 'replica generate --out'")
     .option("--port <port>", "port on 127.0.0.1 (default: a free one)")
-    .action(async (dir: string, f: { port?: string }) => {
-      const { startVersitygw } = await import("@crypto-lakehouse/replica");
-      process.stderr.write(
-        "Starting versitygw… (its first start computes every object's ETag: a large replica takes a minute)\n",
-      );
-      const gw = await startVersitygw({
-        root: resolve(dir),
-        buckets: [BUCKET],
-        publicReadBuckets: [BUCKET],
-        ...(f.port ? { port: Number(f.port) } : {}),
-      });
-      process.stdout.write(
-        `Serving ${resolve(dir)}/${BUCKET} at ${gw.endpoint}\n` +
-          `Use it with: lakehouse collect --endpoint ${gw.endpoint} …\nPress Ctrl-C to stop.\n`,
-      );
-      await new Promise<void>((done) => {
-        // The gateway's process handle does not keep node alive; this does, until Ctrl-C.
-        const keepAlive = setInterval(() => {}, 1 << 30);
-        const stop = () => {
-          clearInterval(keepAlive);
-          void gw.stop().then(done);
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-    });
+    .action(serve);
+}
+
+/** `replica generate`: every market the runtime knows (built-in, plugins', a matrix file's), or those named. */
+async function generate(f: GenerateFlags): Promise<void> {
+  const { generateReplica } = await import("@crypto-lakehouse/replica");
+  const { markets: plugins } = await knownMarkets(f);
+  const root = resolve(f.out);
+  const bucketDir = resolve(root, BUCKET);
+  mkdirSync(bucketDir, { recursive: true });
+  const markets = f.market ?? plugins.map((m) => m.id);
+  const dataTypes = splitList(f.dataTypes);
+  const symbols = splitList(f.symbols);
+  const manifest = await generateReplica({
+    outDir: bucketDir,
+    markets,
+    plugins,
+    start: f.start,
+    end: f.end,
+    ...(dataTypes ? { dataTypes } : {}),
+    ...(symbols ? { symbols: Object.fromEntries(markets.map((m) => [m, symbols])) } : {}),
+    ...(f.rows ? { rowsPerFile: Number(f.rows) } : {}),
+    ...(f.seed ? { seed: Number(f.seed) } : {}),
+  });
+  process.stdout.write(
+    `${manifest.files.length} files written under ${bucketDir}/data (holes: ${manifest.holes.length}, stale checksums: ${manifest.stale.length})\n` +
+      `serve it with: lakehouse replica serve ${f.out}\n`,
+  );
+}
+
+/** `replica serve`: versitygw over the folder, until Ctrl-C. */
+async function serve(dir: string, f: { port?: string }): Promise<void> {
+  const { startVersitygw } = await import("@crypto-lakehouse/replica");
+  process.stderr.write(
+    "Starting versitygw… (its first start computes every object's ETag: a large replica takes a minute)\n",
+  );
+  const gw = await startVersitygw({
+    root: resolve(dir),
+    buckets: [BUCKET],
+    publicReadBuckets: [BUCKET],
+    ...(f.port ? { port: Number(f.port) } : {}),
+  });
+  process.stdout.write(
+    `Serving ${resolve(dir)}/${BUCKET} at ${gw.endpoint}\n` +
+      `Use it with: lakehouse collect --endpoint ${gw.endpoint} …\nPress Ctrl-C to stop.\n`,
+  );
+  await new Promise<void>((done) => {
+    // The gateway's process handle does not keep node alive; this does, until Ctrl-C.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    const stop = () => {
+      clearInterval(keepAlive);
+      void gw.stop().then(done);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
 }

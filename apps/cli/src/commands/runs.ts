@@ -5,7 +5,7 @@ import type { ExecutorRun, Logger, RunSummary, StorageBackend, SyncSchedule } fr
 import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import { OUTCOMES } from "@crypto-lakehouse/core/model";
 import type { Command } from "commander";
-import type { RunFlags } from "../flags.js";
+import { addLakeFlags, type RunFlags, repeatable } from "../flags.js";
 import { lakeRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { formatBytes, formatDuration, table } from "../table.js";
@@ -121,13 +121,8 @@ function renderSchedules(schedules: readonly SyncSchedule[]): string {
 }
 
 function addStoreFlags(cmd: Command): Command {
-  return cmd
-    .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
-    .option("-c, --config <file>", "JSON config file naming the output (output_directory or storage)")
-    .option("--plugin <module>", "load a plugin module (repeatable)", (v: string, p: string[] = []) => [
-      ...p,
-      v,
-    ])
+  return addLakeFlags(cmd, "JSON config file naming the output (output_directory or storage)")
+    .option("--plugin <module>", "load a plugin module (repeatable)", repeatable)
     .option("--json", "print JSON");
 }
 

@@ -15,6 +15,7 @@ import type {
 import { type Command, Option } from "commander";
 import { EXIT } from "../errors.js";
 import { addSelectionFlags, type SelectionFlags } from "../flags.js";
+import { onInterrupt } from "../interrupt.js";
 import { lakeRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
@@ -181,10 +182,7 @@ export async function convert(
 ): Promise<SilverRunSummary> {
   const silver = await import("@crypto-lakehouse/silver");
   const view = await createProgressView(Boolean(process.stderr.isTTY) && !f.json);
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  const interrupt = onInterrupt();
   try {
     const threads = positive(f.threads, "--threads");
     const memoryLimitMb = positive(f.memoryLimit, "--memory-limit");
@@ -194,7 +192,7 @@ export async function convert(
       markets: runtime.markets(),
       logger: runtime.logger,
       ...(queue ? { queue } : {}),
-      signal: controller.signal,
+      signal: interrupt.signal,
       onProgress: (p) => view.update(asProgress(p)),
       ...(f.force ? { force: true } : {}),
       ...(threads ? { threads } : {}),
@@ -204,8 +202,7 @@ export async function convert(
     });
   } finally {
     view.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupt.release();
   }
 }
 

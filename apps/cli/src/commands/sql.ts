@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { LakehouseError } from "@crypto-lakehouse/core/errors";
 import type { QueryStream, SqlSession } from "@crypto-lakehouse/silver";
 import { type Command, Option } from "commander";
+import { addLakeFlags } from "../flags.js";
 import { lakeRuntime } from "../lake.js";
 import { formatBytes, table } from "../table.js";
 import type { LakeFlags } from "./silver.js";
@@ -25,14 +26,14 @@ const tableCell = (v: unknown): string =>
   v === null || v === undefined ? "NULL" : typeof v === "string" ? v : JSON.stringify(v);
 
 export function registerSql(program: Command): void {
-  program
-    .command("sql")
-    .description(
-      "run DuckDB SQL over the lakehouse: every silver table is a view (spot_klines, futures_um_fundingRate …)",
-    )
-    .argument("[query]", "SQL to run ('-' reads it from stdin); without it, the tables are listed")
-    .option("-o, --output <dir|s3://bucket/prefix>", "lakehouse root (output_directory)")
-    .option("-c, --config <file>", "JSON config file (for output_directory / storage)")
+  addLakeFlags(
+    program
+      .command("sql")
+      .description(
+        "run DuckDB SQL over the lakehouse: every silver table is a view (spot_klines, futures_um_fundingRate …)",
+      )
+      .argument("[query]", "SQL to run ('-' reads it from stdin); without it, the tables are listed"),
+  )
     .addOption(
       new Option("--format <format>", "result format (default: table)").choices(["table", "csv", "json"]),
     )

@@ -8,6 +8,7 @@ import type { SyncResult } from "@crypto-lakehouse/runtime";
 import type { Command } from "commander";
 import { CliUsageError, EXIT, reportError } from "../errors.js";
 import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
+import { onInterrupt } from "../interrupt.js";
 import { lakeRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
 import { createProgressView } from "../progress.js";
@@ -132,16 +133,13 @@ export function registerSync(program: Command): void {
       const globals = cmd.optsWithGlobals() as LogOptions;
       const interactive = Boolean(process.stderr.isTTY) && !f.json && !f.dryRun;
       const view = await createProgressView(interactive);
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
+      const interrupt = onInterrupt();
       let result: SyncResult;
       try {
         result = await syncResolved(run, {
           explicit,
           logger: await createCliLogger(globals),
-          signal: controller.signal,
+          signal: interrupt.signal,
           onProgress: (p) => view.update(p),
           ...(f.dryRun ? { dryRun: true } : {}),
           ...(f.spaceCheck === false ? { spaceCheck: false } : {}),
@@ -156,8 +154,7 @@ export function registerSync(program: Command): void {
         return;
       } finally {
         view.stop();
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        interrupt.release();
       }
       print(f, result);
       const c = result.summary?.counts;

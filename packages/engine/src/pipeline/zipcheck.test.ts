@@ -28,6 +28,20 @@ describe("testZip", () => {
     }
   });
 
+  it("a member that inflates to more than its headers declare fails, and inflating stops there", async () => {
+    const understated = Buffer.from(small);
+    const cd = understated.readUInt32LE(understated.length - 22 + 16);
+    understated.writeUInt32LE(100, 22); // local header: uncompressed size
+    understated.writeUInt32LE(100, cd + 24); // central directory: uncompressed size
+    for (const mode of ["structure", "crc"] as const) {
+      expect(await testZip(write("understated.zip", understated), mode)).toMatchObject({
+        ok: false,
+        problem: "corrupt",
+        reason: "small.csv: inflates to more than the 100 bytes it declares",
+      });
+    }
+  });
+
   it("a large member: crc inflates it all, structure checks bounds and the stream's start", async () => {
     const good = write("big.zip", big);
     expect(await testZip(good, "crc")).toMatchObject({ ok: true, depth: "crc" });
