@@ -10,20 +10,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lakehouse } from "./cli.js";
 import { walk } from "./files.js";
-import { BUCKET, type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { BUCKET, type ServedReplica, serveSmallFiles, tempDir } from "./replica-env.js";
 
 let replica: ServedReplica;
 let host: DownloadHost;
 let listing: ObservingProxy;
 
 beforeAll(async () => {
-  replica = await serveReplica({
-    markets: ["spot"],
-    dataTypes: ["aggTrades"],
-    start: "2023-07-01",
-    end: "2023-07-01",
-    smallFiles: { count: 40, minKb: 1, maxKb: 4 },
-  });
+  replica = await serveSmallFiles(40, 1, 4);
   [host, listing] = await Promise.all([
     startDownloadHost(join(replica.dir, BUCKET)),
     startObservingProxy(replica.endpoint),

@@ -95,3 +95,17 @@ export async function silverKlinesLake(day: string): Promise<{ replica: ServedRe
   if (c.code !== 0) throw new Error(`collect of the test lake failed (exit ${c.code}): ${c.stderr}`);
   return { replica, lake };
 }
+
+/**
+ * A replica of `count` small spot trades files on 2023-07-01 (symbols SMALL…, `bench: "small"` in the manifest):
+ * `--market spot --symbols 'SMALL*' --data-types trades` collects them.
+ */
+export function serveSmallFiles(count: number, minKb: number, maxKb: number): Promise<ServedReplica> {
+  return serveReplica({
+    markets: ["spot"],
+    dataTypes: ["aggTrades"],
+    start: "2023-07-01",
+    end: "2023-07-01",
+    smallFiles: { count, minKb, maxKb },
+  });
+}

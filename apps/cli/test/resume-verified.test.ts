@@ -12,7 +12,7 @@ import { zipOf } from "../../../packages/engine/src/pipeline/zip.test-util.js";
 import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
 import { sha256, walk } from "./files.js";
-import { BUCKET, type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { BUCKET, type ServedReplica, serveSmallFiles, tempDir } from "./replica-env.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
@@ -28,13 +28,7 @@ describe("resume: unverified and changed stored files", () => {
   let replica: ServedReplica;
   let small: { key: string; sha256: string; symbol: string }[];
   beforeAll(async () => {
-    replica = await serveReplica({
-      markets: ["spot"],
-      dataTypes: ["aggTrades"],
-      start: "2023-07-01",
-      end: "2023-07-01",
-      smallFiles: { count: 4, minKb: 2, maxKb: 4 },
-    });
+    replica = await serveSmallFiles(4, 2, 4);
     small = replica.manifest.files.filter((f) => f.bench === "small");
   });
   afterAll(async () => {

@@ -7,19 +7,13 @@ import { parseStagingName, STAGING, stagingHost } from "@crypto-lakehouse/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lakehouse, startLakehouse } from "./cli.js";
 import { walk } from "./files.js";
-import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { type ServedReplica, serveSmallFiles, tempDir } from "./replica-env.js";
 
 describe("resume after kill -9", () => {
   let replica: ServedReplica;
   beforeAll(async () => {
     // 400 small files, enough that a run can be killed half-way.
-    replica = await serveReplica({
-      markets: ["spot"],
-      dataTypes: ["aggTrades"],
-      start: "2023-07-01",
-      end: "2023-07-01",
-      smallFiles: { count: 400, minKb: 20, maxKb: 60 },
-    });
+    replica = await serveSmallFiles(400, 20, 60);
   });
   afterAll(async () => {
     await replica?.stop();
