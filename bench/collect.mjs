@@ -4,7 +4,7 @@
 // file and peak RSS per downloader, set and latency, each as a ratio to the reference.
 //
 //   pnpm build && pnpm bench collect [--small 5000] [--small-kb 1-50] [--large 10] [--large-mb 50]
-//     [--mode fixed|defaults] [--latency 20[,150]] [--concurrency 16] [--batch-size 100] [--sets small,large]
+//     [--mode fixed|defaults|http2] [--latency 20[,150]] [--concurrency 16] [--batch-size 100] [--sets small,large]
 //     [--variants reference,sdk,s5cmd,sdk+crc]   (sdk+crc: the sdk with zip_test "crc", every member inflated)
 //     [--rounds 2] [--json results.json] [--fresh] [--cache-dir DIR] [--cpu-prof DIR] [--root CHECKOUT]
 //     [--before CHECKOUT]
@@ -13,6 +13,9 @@
 // batches the in-process executor runs; the reference --numworkers 2 × concurrency).
 // --mode defaults: every variant at its own default settings — `default` (ours, no downloader or concurrency set),
 // `s5cmd` (ours, the s5cmd downloader, no concurrency set) and the reference at s5cmd's default workers.
+// --mode http2: HTTP/2 against HTTP/1.1 to an HTTPS download host (testkit's TLS host, h2 + HTTP/1.1 by ALPN, its
+// self-signed certificate trusted through NODE_EXTRA_CA_CERTS) behind a second toxiproxy proxy with the same latency;
+// listings from versitygw. Variants `http1` (the reference here) and `http2`: ours at its defaults but the option.
 // --root CHECKOUT runs our variants from another checkout's built packages (e.g. a worktree of an older commit,
 // for before/after figures in one run); the replica, the servers and the reference stay the same.
 // --before CHECKOUT adds `<variant>@before` for each of our variants, run from that checkout, interleaved with the
@@ -99,11 +102,18 @@ if (process.argv[2] === "--child") {
       date_range: { start: job.start, end: job.end },
       partitions: "daily",
       output_directory: join(job.out, "lake"),
-      endpoint: job.endpoint,
+      // --mode http2: listings from versitygw, objects from the TLS download host over h2 or HTTP/1.1.
+      ...(job.objectEndpoint
+        ? { listing_endpoint: job.endpoint, object_endpoint: job.objectEndpoint }
+        : { endpoint: job.endpoint }),
       region: "us-east-1",
       // `sdk+crc`: the sdk downloader with zip_test "crc" (every member inflated at collect time). `default`:
       // whatever downloader the checkout defaults to.
-      ...(job.variant === "default" ? {} : { downloader: job.variant.split("+")[0] }),
+      ...(job.variant === "default"
+        ? {}
+        : job.variant.startsWith("http")
+          ? { downloader: { kind: "http", http2: job.variant === "http2" } }
+          : { downloader: job.variant.split("+")[0] }),
       ...(job.variant.endsWith("+crc") ? { zip_test: "crc" } : {}),
       ...(job.concurrency ? { max_parallel_downloads: job.concurrency, batch_size: job.batchSize } : {}),
       download_checksum: true,
@@ -184,9 +194,13 @@ const LARGE_MB = Number(opt["large-mb"]);
 const CONCURRENCY = Number(opt.concurrency);
 const BATCH = Number(opt["batch-size"]);
 const LATENCIES = opt.latency.split(",").map(Number);
-const DEFAULTS = opt.mode === "defaults";
+const HTTP2 = opt.mode === "http2";
+// Both the defaults and the http2 mode run our variants at their default settings.
+const DEFAULTS = opt.mode === "defaults" || HTTP2;
+/** The variant the others are compared with. */
+const REF = HTTP2 ? "http1" : "reference";
 if (!DEFAULTS && opt.mode !== "fixed") {
-  console.error(`--mode: "${opt.mode}" is not allowed; use fixed or defaults`);
+  console.error(`--mode: "${opt.mode}" is not allowed; use fixed, defaults or http2`);
   process.exit(2);
 }
 const OURS_ROOT = opt.root ? resolve(opt.root) : ROOT;
@@ -202,8 +216,9 @@ for (const [flag, root] of [
 }
 const ROUNDS = Math.max(1, Number(opt.rounds));
 const sets = opt.sets.split(",");
+const variantsSet = process.argv.some((a) => a.startsWith("--variants"));
 const variants = (
-  DEFAULTS && !process.argv.some((a) => a.startsWith("--variants")) ? "reference,default,s5cmd" : opt.variants
+  variantsSet ? opt.variants : HTTP2 ? "http1,http2" : DEFAULTS ? "reference,default,s5cmd" : opt.variants
 )
   .split(",")
   .flatMap((v) => (BEFORE_ROOT && v !== "reference" ? [v, `${v}@before`] : [v]));
@@ -268,9 +283,16 @@ const gw = await testkit.startVersitygw({
 });
 const toxi = await testkit.startToxiproxy();
 const proxy = await toxi.createProxy("s3", `127.0.0.1:${gw.port}`);
+// --mode http2: the HTTPS download host (in this process) behind its own proxy, at the same latency.
+const tlsHost = HTTP2 ? await testkit.startTlsDownloadHost(join(replicaDir, "root", BUCKET)) : undefined;
+const objectProxy = tlsHost
+  ? await toxi.createProxy("objects", `127.0.0.1:${new URL(tlsHost.endpoint).port}`)
+  : undefined;
 const setLatency = async (ms) => {
-  await toxi.resetProxy(proxy);
-  await toxi.addToxic(proxy, { type: "latency", attributes: { latency: ms } });
+  for (const p of [proxy, objectProxy].filter(Boolean)) {
+    await toxi.resetProxy(p);
+    await toxi.addToxic(p, { type: "latency", attributes: { latency: ms } });
+  }
 };
 
 /** versitygw and toxiproxy (children of this process): the serving side's CPU, shared with the downloaders. */
@@ -285,7 +307,8 @@ const serverPids = readdirSync("/proc")
       return false;
     }
   });
-const serverCpu = () => serverPids.reduce((n, p) => n + cpuSecs(p), 0);
+/** With the TLS host, this process serves the objects: its CPU counts as the server's. */
+const serverCpu = () => serverPids.reduce((n, p) => n + cpuSecs(p), 0) + (tlsHost ? cpuSecs(process.pid) : 0);
 
 /** Resident set of a process and all its descendants, in MB (from /proc). */
 function treeRssMb(pid) {
@@ -317,6 +340,7 @@ async function runVariant(set, variant, latency) {
     start: START,
     end: set === "small" ? smallEnd : START,
     endpoint: proxy.endpoint,
+    ...(objectProxy ? { objectEndpoint: `https://${objectProxy.listen}` } : {}),
     // `x@before`: variant x run from the --before checkout.
     variant: variant.replace(/@before$/, ""),
     root: variant.endsWith("@before") ? BEFORE_ROOT : OURS_ROOT,
@@ -337,8 +361,15 @@ async function runVariant(set, variant, latency) {
   const prof = opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opt["cpu-prof"]}`] : [];
   const child = spawn(process.execPath, [...prof, import.meta.filename, "--child", jobFile], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, S5CMD_PATH: s5cmd, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    env: {
+      ...process.env,
+      S5CMD_PATH: s5cmd,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      // The TLS host's self-signed certificate, trusted like any CA (verification stays on).
+      ...(tlsHost ? { NODE_EXTRA_CA_CERTS: tlsHost.caFile } : {}),
+    },
   });
+  const conns0 = tlsHost ? { ...tlsHost.connections } : undefined;
   const server0 = serverCpu();
   let stdout = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -347,6 +378,10 @@ async function runVariant(set, variant, latency) {
   await new Promise((resolve) => child.on("exit", resolve));
   clearInterval(timer);
   const serverCpuSecs = serverCpu() - server0;
+  // TLS connections the variant opened, per negotiated protocol.
+  const connections = conns0
+    ? Object.fromEntries(Object.entries(tlsHost.connections).map(([k, n]) => [k, n - conns0[k]]))
+    : undefined;
   rmSync(out, { recursive: true, force: true });
   const r = JSON.parse(stdout);
   const bytes = files.reduce((n, f) => n + f.size, 0);
@@ -367,6 +402,7 @@ async function runVariant(set, variant, latency) {
     selfCpuMsPerFile: (r.selfCpuSecs * 1000) / Math.max(1, r.files),
     counts: r.counts,
     ...(r.concurrency ? { concurrency: r.concurrency } : {}),
+    ...(connections ? { connections } : {}),
   };
 }
 
@@ -382,7 +418,7 @@ try {
         for (const variant of variants) {
           const r = await runVariant(set, variant, latency);
           all.push({ ...r, round });
-          const reached = r.concurrency ? `, concurrency reached ${r.concurrency.peak}` : "";
+          const reached = `${r.concurrency ? `, concurrency reached ${r.concurrency.peak}` : ""}${r.connections ? `, TLS connections ${JSON.stringify(r.connections)}` : ""}`;
           console.error(
             `  ${latency} ms ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB, CPU ${r.cpuMsPerFile.toFixed(2)} ms/file${Number.isFinite(r.selfCpuMsPerFile) ? ` (node alone ${r.selfCpuMsPerFile.toFixed(2)})` : ""}${reached}${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
           );
@@ -400,6 +436,7 @@ try {
     }
   }
 } finally {
+  await tlsHost?.stop();
   await toxi.stop();
   await gw.stop();
 }
@@ -421,9 +458,10 @@ const rows = [
     "CPU ms/file",
     "server CPU s",
     "concurrency",
+    ...(HTTP2 ? ["TLS connections"] : []),
   ],
 ];
-const refOf = (r) => results.find((x) => same(x, r) && x.variant === "reference");
+const refOf = (r) => results.find((x) => same(x, r) && x.variant === REF);
 for (const r of results) {
   const ref = refOf(r);
   rows.push([
@@ -441,6 +479,13 @@ for (const r of results) {
     fmt(r.cpuMsPerFile, 2),
     fmt(r.serverCpuSecs, 2),
     r.concurrency ? `${r.concurrency.peak}${r.concurrency.adaptive ? " (adaptive)" : ""}` : "–",
+    ...(HTTP2
+      ? [
+          Object.entries(r.connections ?? {})
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", "),
+        ]
+      : []),
   ]);
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
@@ -451,7 +496,7 @@ const inFlight = DEFAULTS
   ? "every variant at its own default settings"
   : `concurrency ${CONCURRENCY} × 2 batches in flight, batch ${BATCH}`;
 console.log(
-  `collect through toxiproxy (${LATENCIES.join(" and ")} ms latency) → versitygw (keep-alive); ${inFlight}; verification on; best of ${ROUNDS} rounds`,
+  `collect through toxiproxy (${LATENCIES.join(" and ")} ms latency) → versitygw (keep-alive)${HTTP2 ? " for listings, the HTTPS download host (h2 + HTTP/1.1) for objects" : ""}; ${inFlight}; verification on; best of ${ROUNDS} rounds`,
 );
 console.log(
   `machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}, s5cmd ${execFileSync(s5cmd, ["version"], { encoding: "utf8" }).trim()}; load average ${loadavg()
@@ -467,7 +512,7 @@ console.log("");
 console.log(line(rows[0]));
 for (const row of rows.slice(1)) console.log(line(row));
 console.log(
-  `CPU seconds of the best round: client = the variant's process and the s5cmd it ran; server = versitygw + toxiproxy (${serverPids.length} processes found). All share the ${cpus().length} cores.`,
+  `CPU seconds of the best round: client = the variant's process and the s5cmd it ran; server = versitygw + toxiproxy (${serverPids.length} processes found)${tlsHost ? " + this process (the HTTPS download host)" : ""}. All share the ${cpus().length} cores.`,
 );
 console.log("");
 printTargets();
@@ -498,6 +543,17 @@ if (results.some((r) => !r.ok)) process.exitCode = 1;
 /** The issues' targets for the variants that ran. */
 function printTargets() {
   const verdict = (ok) => (ok ? "met" : "MISSED");
+  if (HTTP2) {
+    // Should http2 be on for HTTPS hosts? Faster at 150 ms, within issue 12's CPU (≤ 2 ms/file) and RSS targets.
+    for (const r of results.filter((x) => x.variant !== REF)) {
+      const ref = refOf(r);
+      if (!ref) continue;
+      console.log(
+        `${r.variant} vs ${REF} at ${r.latency} ms: files/s ${(r.filesPerSec / ref.filesPerSec).toFixed(2)}×, CPU/file ${r.cpuMsPerFile.toFixed(2)} vs ${ref.cpuMsPerFile.toFixed(2)} ms (${verdict(r.cpuMsPerFile <= 2)} ≤ 2), peak RSS ${r.peakRssMb.toFixed(0)} vs ${ref.peakRssMb.toFixed(0)} MB (${verdict(r.peakRssMb < 400)} < 400)`,
+      );
+    }
+    return;
+  }
   if (DEFAULTS) {
     // Issue 12: at each one's defaults, ≥ 1.5× plain s5cmd at 150 ms, ≥ 1.2× at 20 ms, ≤ 2 ms CPU per small file.
     for (const r of results.filter((x) => x.variant === "default" && x.set === "small")) {

@@ -1,6 +1,9 @@
 // Live progress on a TTY (files done/total, bytes, rate, ETA, failures); nothing when piped (cli-progress is
-// loaded only for a terminal).
+// loaded only for a terminal). `runWithProgress`: how collect and sync run a collection in the terminal.
 import type { Progress } from "@crypto-lakehouse/engine";
+import type { CollectRunError } from "@crypto-lakehouse/runtime";
+import { reportError } from "./errors.js";
+import { onInterrupt } from "./interrupt.js";
 import { formatBytes, formatDuration } from "./table.js";
 
 export interface ProgressView {
@@ -55,4 +58,39 @@ export async function createProgressView(enabled: boolean): Promise<ProgressView
       started = false; // stopping twice (an error path, then finally) draws nothing more
     },
   };
+}
+
+/** What a run given to `runWithProgress` is handed: Ctrl-C as its signal, and where to report progress. */
+export interface RunHooks {
+  signal: AbortSignal;
+  onProgress(p: Progress): void;
+}
+
+/**
+ * Runs a collection (collect, sync) with the progress display and Ctrl-C as its signal. A run that started and then
+ * failed (`CollectRunError`) is reported here: its summary as JSON for scripts (`json`), the error for people, the
+ * exit code set; `afterFailure` may add a line. Gives undefined then, else the result and the signal (aborted?).
+ */
+export async function runWithProgress<T>(
+  o: { interactive: boolean; json: boolean; afterFailure?: (e: CollectRunError) => Promise<void> },
+  run: (hooks: RunHooks) => Promise<T>,
+): Promise<{ result: T; signal: AbortSignal } | undefined> {
+  const { CollectRunError } = await import("@crypto-lakehouse/runtime");
+  const view = await createProgressView(o.interactive);
+  const interrupt = onInterrupt();
+  try {
+    const result = await run({ signal: interrupt.signal, onProgress: (p) => view.update(p) });
+    return { result, signal: interrupt.signal };
+  } catch (e) {
+    // A run that started and then failed: scripts still get its summary, people the error and the record.
+    if (!(e instanceof CollectRunError)) throw e;
+    view.stop(); // before any message, so the error is not drawn into the progress bar
+    if (o.json) process.stdout.write(`${JSON.stringify({ ...e.summary, ok: false }, null, 2)}\n`);
+    process.exitCode = reportError(e);
+    await o.afterFailure?.(e);
+    return undefined;
+  } finally {
+    view.stop();
+    interrupt.release();
+  }
 }

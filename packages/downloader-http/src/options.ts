@@ -20,7 +20,7 @@ export const sdkDownloaderOptionsSchema = z.object({
   memoryBudgetMb: z.number().int().min(64).default(320),
   /** Zips of at most this many KiB are kept in memory from download to store, not staged on disk (0: always staged). */
   inMemoryMaxKb: z.number().int().min(0).max(1024).default(128),
-  /** Offer HTTP/2 to HTTPS object hosts (undici `allowH2`); HTTP/1.1 keep-alive otherwise. */
+  /** Offer HTTP/2 to HTTPS object hosts (undici `allowH2`); off: measured slower than HTTP/1.1 keep-alive (README). */
   http2: z.boolean().default(false),
 });
 

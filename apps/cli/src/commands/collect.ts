@@ -4,11 +4,10 @@ import { OUTCOMES } from "@crypto-lakehouse/core/model";
 import type { CollectRunError, ResolvedRun } from "@crypto-lakehouse/runtime";
 import type { SilverRunSummary } from "@crypto-lakehouse/silver";
 import type { Command } from "commander";
-import { EXIT, reportError } from "../errors.js";
+import { EXIT } from "../errors.js";
 import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
-import { onInterrupt } from "../interrupt.js";
 import { createCliLogger, type LogOptions } from "../log.js";
-import { createProgressView } from "../progress.js";
+import { runWithProgress } from "../progress.js";
 import { formatBytes, formatDuration, table } from "../table.js";
 import { convert, renderSilverSummary, selectionOf } from "./silver.js";
 
@@ -32,39 +31,26 @@ export function registerCollect(program: Command): void {
       "do not size the selection first (local output: refused, exit 3, when the disk clearly cannot hold it)",
     )
     .action(async (f: CollectFlags, cmd: Command) => {
-      const { CollectRunError, collectResolved, resolveRun } = await import("@crypto-lakehouse/runtime");
+      const { collectResolved, resolveRun } = await import("@crypto-lakehouse/runtime");
       const globals = cmd.optsWithGlobals() as LogOptions;
       const merged = await mergeFlags(f);
       const run = await resolveRun(merged.config, { sources: merged.sources, baseDir: merged.baseDir });
       const interactive = Boolean(process.stderr.isTTY) && !f.json;
       const logger = await createCliLogger(globals);
-      const view = await createProgressView(interactive);
-      const interrupt = onInterrupt();
-      let summary: RunSummary;
-      try {
-        summary = await collectResolved(run, {
+      const afterFailure = async (e: CollectRunError) =>
+        void process.stderr.write(`${await recordLine(e)}\n`);
+      const done = await runWithProgress({ interactive, json: jsonOut(f), afterFailure }, (hooks) =>
+        collectResolved(run, {
           logger,
-          signal: interrupt.signal,
-          onProgress: (p) => view.update(p),
+          ...hooks,
           ...(f.runId ? { runId: f.runId } : {}),
           ...(f.spaceCheck === false ? { spaceCheck: false } : {}),
-        });
-      } catch (e) {
-        // A run that started and then failed: scripts still get its summary, people the error and the record.
-        if (!(e instanceof CollectRunError)) throw e;
-        view.stop(); // before any message, so the error is not drawn into the progress bar
-        if (jsonOut(f)) process.stdout.write(`${JSON.stringify({ ...e.summary, ok: false }, null, 2)}\n`);
-        process.exitCode = reportError(e);
-        process.stderr.write(`${await recordLine(e)}\n`);
-        return;
-      } finally {
-        view.stop();
-        interrupt.release();
-      }
+        }),
+      );
+      if (!done) return;
+      const summary = done.result;
       const silverSummary =
-        f.silver && !interrupt.signal.aborted
-          ? await convertToSilver(run, merged.config, f, logger)
-          : undefined;
+        f.silver && !done.signal.aborted ? await convertToSilver(run, merged.config, f, logger) : undefined;
       if (jsonOut(f)) {
         const doc = silverSummary ? { ...summary, silver: silverSummary } : summary;
         process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

@@ -214,6 +214,10 @@ const shortTime = (iso: string | undefined) =>
         .replace(/\.(\d{3})\d*$/, ".$1")
     : "";
 
+/** A table's or file's kline gaps in a cell: their count and the bars missing, "none", or "" (not klines). */
+const gapsText = (gaps: { count: number; missingBars: number } | undefined): string =>
+  gaps ? (gaps.count ? `${gaps.count} (${gaps.missingBars.toLocaleString("en")} bars missing)` : "none") : "";
+
 export function renderTables(reports: readonly TableReport[], location: string): string {
   if (reports.length === 0) return `No silver tables in ${location} yet: run \`lakehouse silver\`.`;
   const rows = reports.map((r) => [
@@ -223,11 +227,7 @@ export function renderTables(reports: readonly TableReport[], location: string):
     shortTime(r.timeMin),
     shortTime(r.timeMax),
     r.duplicatesDropped,
-    r.gaps
-      ? r.gaps.count
-        ? `${r.gaps.count} (${r.gaps.missingBars.toLocaleString("en")} bars missing)`
-        : "none"
-      : "",
+    gapsText(r.gaps),
   ]);
   const lines = [table(["table", "files", "rows", "from", "to", "duplicates dropped", "kline gaps"], rows)];
   const gappy = reports.flatMap((r) =>
@@ -266,11 +266,7 @@ export function renderFiles(files: readonly FileReport[]): string {
     r.keyConflicts ? r.keyConflicts : "",
     r.header ? "yes" : "no",
     r.timeUnit,
-    r.gaps
-      ? r.gaps.count
-        ? `${r.gaps.count} (${r.gaps.missingBars.toLocaleString("en")} bars missing)`
-        : "none"
-      : "",
+    gapsText(r.gaps),
   ]);
   return table(
     [

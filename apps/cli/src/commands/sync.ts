@@ -6,12 +6,11 @@ import { resolve } from "node:path";
 import type { PlanEstimate } from "@crypto-lakehouse/engine";
 import type { SyncResult } from "@crypto-lakehouse/runtime";
 import type { Command } from "commander";
-import { CliUsageError, EXIT, reportError } from "../errors.js";
+import { CliUsageError, EXIT } from "../errors.js";
 import { addRunFlags, mergeFlags, type RunFlags } from "../flags.js";
-import { onInterrupt } from "../interrupt.js";
 import { lakeRuntime } from "../lake.js";
 import { createCliLogger, type LogOptions } from "../log.js";
-import { createProgressView } from "../progress.js";
+import { runWithProgress } from "../progress.js";
 import { formatBytes, formatDuration } from "../table.js";
 import { renderSummary } from "./collect.js";
 
@@ -124,38 +123,25 @@ export function registerSync(program: Command): void {
       const merged = await mergeFlags(f);
       if (every !== undefined) return schedule(f, every, merged.config);
       const explicit = followsOwn(merged.config);
-      const { CollectRunError, resolveLake, resolveRun, syncResolved } = await import(
-        "@crypto-lakehouse/runtime"
-      );
+      const { resolveLake, resolveRun, syncResolved } = await import("@crypto-lakehouse/runtime");
       const how = { sources: merged.sources, baseDir: merged.baseDir };
       // Without a selection the sync follows what the lakehouse follows: only its settings are resolved.
       const run = explicit ? await resolveRun(merged.config, how) : await resolveLake(merged.config, how);
       const globals = cmd.optsWithGlobals() as LogOptions;
       const interactive = Boolean(process.stderr.isTTY) && !f.json && !f.dryRun;
-      const view = await createProgressView(interactive);
-      const interrupt = onInterrupt();
-      let result: SyncResult;
-      try {
-        result = await syncResolved(run, {
+      const json = Boolean(f.json) || !process.stdout.isTTY;
+      const done = await runWithProgress({ interactive, json }, async (hooks) =>
+        syncResolved(run, {
           explicit,
           logger: await createCliLogger(globals),
-          signal: interrupt.signal,
-          onProgress: (p) => view.update(p),
+          ...hooks,
           ...(f.dryRun ? { dryRun: true } : {}),
           ...(f.spaceCheck === false ? { spaceCheck: false } : {}),
           ...(f.runId ? { runId: f.runId } : {}),
-        });
-      } catch (e) {
-        if (!(e instanceof CollectRunError)) throw e;
-        view.stop();
-        if (f.json || !process.stdout.isTTY)
-          process.stdout.write(`${JSON.stringify({ ...e.summary, ok: false }, null, 2)}\n`);
-        process.exitCode = reportError(e);
-        return;
-      } finally {
-        view.stop();
-        interrupt.release();
-      }
+        }),
+      );
+      if (!done) return;
+      const result = done.result;
       print(f, result);
       const c = result.summary?.counts;
       process.exitCode =
