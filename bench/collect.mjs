@@ -53,6 +53,7 @@ if (process.argv[2] === "--child") {
   const job = JSON.parse(readFileSync(process.argv[3], "utf8"));
   let result;
   let cpu0 = 0;
+  let selfCpu0 = Number.NaN;
   if (job.variant === "reference") {
     // Plain s5cmd: the same zips and .CHECKSUMs, as many transfers in flight as the downloaders have, no checks.
     const list = join(job.out, "commands.txt");
@@ -92,6 +93,7 @@ if (process.argv[2] === "--child") {
     const { collect } = await import(apiDist(job.root));
     // Timed from here: module loading is not the downloader's work (s5cmd's own start-up is in the reference).
     cpu0 = cpuSecs("self", true);
+    selfCpu0 = cpuSecs("self");
     const t0 = performance.now();
     const summary = await collect({
       markets: ["spot"],
@@ -132,6 +134,8 @@ if (process.argv[2] === "--child") {
   result.selfRssMb = process.resourceUsage().maxRSS / 1024;
   // CPU of the timed part, with the s5cmd processes it waited for.
   result.cpuSecs = cpuSecs("self", true) - cpu0;
+  // Our variants: the node process alone (without the s5cmd and sync processes it ran).
+  result.selfCpuSecs = cpuSecs("self") - selfCpu0;
   process.stdout.write(JSON.stringify(result));
   process.exit(0);
 }
@@ -395,6 +399,7 @@ async function runVariant(set, variant, latency) {
     cpuSecs: r.cpuSecs,
     serverCpuSecs,
     cpuMsPerFile: (r.cpuSecs * 1000) / Math.max(1, r.files),
+    selfCpuMsPerFile: (r.selfCpuSecs * 1000) / Math.max(1, r.files),
     counts: r.counts,
     ...(r.concurrency ? { concurrency: r.concurrency } : {}),
     ...(connections ? { connections } : {}),
@@ -415,7 +420,7 @@ try {
           all.push({ ...r, round });
           const reached = `${r.concurrency ? `, concurrency reached ${r.concurrency.peak}` : ""}${r.connections ? `, TLS connections ${JSON.stringify(r.connections)}` : ""}`;
           console.error(
-            `  ${latency} ms ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${reached}${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
+            `  ${latency} ms ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB, CPU ${r.cpuMsPerFile.toFixed(2)} ms/file${Number.isFinite(r.selfCpuMsPerFile) ? ` (node alone ${r.selfCpuMsPerFile.toFixed(2)})` : ""}${reached}${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
           );
         }
       }

@@ -260,13 +260,18 @@ describe("staging", () => {
     });
   });
 
-  it("leaves no work files behind, only the delivered zips", async () => {
+  it("leaves no work files behind: a large zip staged, small ones held in memory", async () => {
     const d = await createS5cmdDownloader(base(), { binary });
     const dir = await tempDir();
     const files = CONTRACT_DAYS.map((day) => contractKlineFile("spot", "1m", day));
     const results: FetchResult[] = await collect(d.fetch(files, dir, { withChecksum: true }));
-    const staged = results.filter((r): r is FetchedFile => r.status === "fetched").map((r) => r.zipPath);
-    expect(staged).toHaveLength(files.length);
-    expect((await readdir(dir)).map((n) => join(dir, n)).sort()).toEqual(staged.sort());
+    const fetched = results.filter((r): r is FetchedFile => r.status === "fetched");
+    expect(fetched).toHaveLength(files.length);
+    // The first day's zip is 3 MiB: staged. The others are KBs: in memory, nothing on disk for them.
+    const staged = fetched.filter((r) => !r.zipBytes);
+    expect(staged.map((r) => r.file.key)).toEqual([files[0]!.key]);
+    expect((await readdir(dir)).map((n) => join(dir, n))).toEqual(staged.map((r) => r.zipPath));
+    for (const r of fetched.filter((x) => x.zipBytes))
+      expect(r.zipBytes!.equals(archive.objects.get(r.file.key)!)).toBe(true);
   });
 });

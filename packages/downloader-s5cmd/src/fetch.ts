@@ -172,7 +172,8 @@ export async function* fetchFiles(
     await results.return(undefined as never).catch(() => undefined);
     opts.signal?.removeEventListener("abort", onAbort);
     // Staged zips nobody received (early stop, abort) would be orphans: delete them.
-    for (const st of states) if (st.zip && !st.delivered) await rm(st.zip.path, { force: true });
+    for (const st of states)
+      if (st.zip && !st.zip.bytes && !st.delivered) await rm(st.zip.path, { force: true });
   }
   if (delivered < files.length && opts.signal?.aborted) throw cancelled(opts.signal);
 }

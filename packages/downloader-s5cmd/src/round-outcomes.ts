@@ -33,8 +33,11 @@ export interface FileState {
   /** Unique within one fetch call: names the staged files. */
   index: number;
   attempts: number;
-  /** The zip, staged under its final staging name (outside any round's work dir). */
-  zip?: { path: string; size: number };
+  /**
+   * The zip, staged under its final staging name (outside any round's work dir), or held in memory (`bytes`;
+   * `path` is then a unique staging name never written).
+   */
+  zip?: { path: string; size: number; bytes?: Buffer };
   checksum?: { text: string } | { missing: true };
   /** Size, ETag and time from the listing. */
   remote?: RemoteInfo;
@@ -59,10 +62,20 @@ export function keyOf(state: FileState, part: Part): string {
   return part === "zip" ? state.file.key : state.file.key + CHECKSUM_SUFFIX;
 }
 
+/** Random once per process; a counter per zip (randomBytes per file showed in small-file profiles). */
+const STAGING_PREFIX = randomBytes(4).toString("hex");
+let stagedCount = 0;
+
 /** Staging name of a delivered zip: unique per call, so runs sharing a staging dir never collide. */
 function stagedZipPath(stagingDir: string, key: string): string {
-  return join(stagingDir, `${randomBytes(6).toString("hex")}-${basename(key)}`);
+  return join(stagingDir, `${STAGING_PREFIX}${(stagedCount++).toString(36)}-${basename(key)}`);
 }
+
+/**
+ * Zips up to this size are read into memory and handed over as `zipBytes` (the pipeline then hashes, tests and
+ * stores them from there): a staged small zip cost a rename, two reads back and two more renames into bronze.
+ */
+export const IN_MEMORY_BYTES = 128 * 1024;
 
 export function failedResult(
   ctx: RoundContext,
@@ -109,6 +122,7 @@ export function fetchedResult(state: FileState): FetchedFile {
     size: zip.size,
     attempts: state.attempts,
   };
+  if (zip.bytes) r.zipBytes = zip.bytes;
   if (state.checksum && "text" in state.checksum) r.checksumText = state.checksum.text;
   else if (state.checksum) r.checksumMissing = true;
   // A listing of another size describes another version of the object: its ETag would mislead.
@@ -153,7 +167,7 @@ export function createOutcomes(
       return undefined;
     }
     settle(state);
-    if (state.zip) await rm(state.zip.path, { force: true });
+    if (state.zip && !state.zip.bytes) await rm(state.zip.path, { force: true });
     state.zip = undefined;
     return failedResult(ctx, state, key, error, retryable);
   };
@@ -187,8 +201,12 @@ export function createOutcomes(
       return complete(state);
     }
     const path = stagedZipPath(opts.stagingDir, state.file.key);
-    await rename(dest, path);
-    state.zip = { path, size };
+    // A small zip is read here (its work file goes with the round's work dir); a large one is moved out.
+    if (size <= IN_MEMORY_BYTES) state.zip = { path, size, bytes: await readFile(dest) };
+    else {
+      await rename(dest, path);
+      state.zip = { path, size };
+    }
     return complete(state);
   };
 
