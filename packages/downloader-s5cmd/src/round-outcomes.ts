@@ -133,6 +133,13 @@ export function fetchedResult(state: FileState): FetchedFile {
   return r;
 }
 
+/** A small zip is read here (its work file goes with the round's work dir); a large one is moved out to `path`. */
+async function stageZip(dest: string, size: number, path: string): Promise<NonNullable<FileState["zip"]>> {
+  if (size <= IN_MEMORY_BYTES) return { path, size, bytes: await readFile(dest) };
+  await rename(dest, path);
+  return { path, size };
+}
+
 export interface OutcomeOptions {
   withChecksum: boolean;
   stagingDir: string;
@@ -200,13 +207,7 @@ export function createOutcomes(
       state.checksum = { text: await readFile(dest, "utf8") };
       return complete(state);
     }
-    const path = stagedZipPath(opts.stagingDir, state.file.key);
-    // A small zip is read here (its work file goes with the round's work dir); a large one is moved out.
-    if (size <= IN_MEMORY_BYTES) state.zip = { path, size, bytes: await readFile(dest) };
-    else {
-      await rename(dest, path);
-      state.zip = { path, size };
-    }
+    state.zip = await stageZip(dest, size, stagedZipPath(opts.stagingDir, state.file.key));
     return complete(state);
   };
 
