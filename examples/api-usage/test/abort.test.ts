@@ -4,13 +4,17 @@ import { collect } from "@crypto-lakehouse/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServedReplica, serveReplica, tempDir } from "../../../apps/cli/test/replica-env.js";
 
+// Enough files that a run is still downloading when its first files are committed: stored files are reported
+// once their group commit is durable, and small files download faster than a commit takes.
+const SYMBOLS = ["BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT", "DOGEUSDT", "LTCUSDT"];
+
 describe("programmatic API: AbortSignal", () => {
   let replica: ServedReplica;
   beforeAll(async () => {
     replica = await serveReplica({
       markets: ["spot"],
       dataTypes: ["klines"],
-      symbols: { spot: ["BTCUSDT"] },
+      symbols: { spot: SYMBOLS },
       intervals: ["1m"],
       partitions: ["daily"],
       start: "2023-07-01",
@@ -26,7 +30,7 @@ describe("programmatic API: AbortSignal", () => {
     const out = tempDir("lh-abort-");
     const config = {
       markets: ["spot"],
-      symbols: ["BTCUSDT"],
+      symbols: SYMBOLS,
       data_types: ["klines"],
       intervals: { klines: ["1m"] },
       partitions: "daily" as const,
@@ -36,7 +40,7 @@ describe("programmatic API: AbortSignal", () => {
       endpoint: replica.endpoint,
     };
     const total = replica.manifest.files.length;
-    expect(total).toBe(31);
+    expect(total).toBe(31 * SYMBOLS.length);
 
     const controller = new AbortController();
     const first = await collect(config, {
