@@ -135,7 +135,7 @@ if (process.argv[2] === "--child") {
   // CPU of the timed part, with the s5cmd processes it waited for.
   result.cpuSecs = cpuSecs("self", true) - cpu0;
   // Our variants: the node process alone (without the s5cmd and sync processes it ran).
-  result.selfCpuSecs = cpuSecs("self") - selfCpu0;
+  if (Number.isFinite(selfCpu0)) result.selfCpuSecs = cpuSecs("self") - selfCpu0;
   process.stdout.write(JSON.stringify(result));
   process.exit(0);
 }
@@ -399,7 +399,7 @@ async function runVariant(set, variant, latency) {
     cpuSecs: r.cpuSecs,
     serverCpuSecs,
     cpuMsPerFile: (r.cpuSecs * 1000) / Math.max(1, r.files),
-    selfCpuMsPerFile: (r.selfCpuSecs * 1000) / Math.max(1, r.files),
+    selfCpuMsPerFile: r.selfCpuSecs === undefined ? Number.NaN : (r.selfCpuSecs * 1000) / Math.max(1, r.files),
     counts: r.counts,
     ...(r.concurrency ? { concurrency: r.concurrency } : {}),
     ...(connections ? { connections } : {}),
