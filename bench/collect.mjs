@@ -399,7 +399,8 @@ async function runVariant(set, variant, latency) {
     cpuSecs: r.cpuSecs,
     serverCpuSecs,
     cpuMsPerFile: (r.cpuSecs * 1000) / Math.max(1, r.files),
-    selfCpuMsPerFile: r.selfCpuSecs === undefined ? Number.NaN : (r.selfCpuSecs * 1000) / Math.max(1, r.files),
+    selfCpuMsPerFile:
+      r.selfCpuSecs === undefined ? Number.NaN : (r.selfCpuSecs * 1000) / Math.max(1, r.files),
     counts: r.counts,
     ...(r.concurrency ? { concurrency: r.concurrency } : {}),
     ...(connections ? { connections } : {}),
