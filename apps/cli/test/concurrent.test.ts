@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selection } from "./args.js";
 import { lakehouse, startLakehouse } from "./cli.js";
 import { sha256, walk } from "./files.js";
-import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { type ServedReplica, serveSmallFiles, tempDir } from "./replica-env.js";
 
 const DAY = "2023-07-01";
 
@@ -14,13 +14,7 @@ describe("concurrent runs into one lakehouse", () => {
   let replica: ServedReplica;
   let files: { key: string; symbol: string; sha256: string }[];
   beforeAll(async () => {
-    replica = await serveReplica({
-      markets: ["spot"],
-      dataTypes: ["aggTrades"],
-      start: DAY,
-      end: DAY,
-      smallFiles: { count: 60, minKb: 4, maxKb: 12 },
-    });
+    replica = await serveSmallFiles(60, 4, 12);
     files = replica.manifest.files.filter((f) => f.bench === "small");
   });
   afterAll(async () => {

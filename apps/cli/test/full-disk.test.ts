@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
 import { sha256, walk } from "./files.js";
-import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { type ServedReplica, serveSmallFiles, tempDir } from "./replica-env.js";
 
 const DAY = "2023-07-01";
 
@@ -31,13 +31,7 @@ describe("collect onto a full disk", () => {
   let mnt: string | undefined;
   beforeAll(async () => {
     // 30 zips of 80–120 KiB: ~3 MiB, more than the 2 MiB file system holds.
-    replica = await serveReplica({
-      markets: ["spot"],
-      dataTypes: ["aggTrades"],
-      start: DAY,
-      end: DAY,
-      smallFiles: { count: 30, minKb: 80, maxKb: 120 },
-    });
+    replica = await serveSmallFiles(30, 80, 120);
     files = replica.manifest.files.filter((f) => f.bench === "small");
   });
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
 import { sha256 } from "./files.js";
-import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { type ServedReplica, serveSmallFiles, tempDir } from "./replica-env.js";
 
 const DAY = "2023-07-01";
 
@@ -29,13 +29,7 @@ describe("garbage .CHECKSUM and temp files of killed writers", () => {
   let replica: ServedReplica;
   let files: { key: string; symbol: string; sha256: string }[];
   beforeAll(async () => {
-    replica = await serveReplica({
-      markets: ["spot"],
-      dataTypes: ["aggTrades"],
-      start: DAY,
-      end: DAY,
-      smallFiles: { count: 3, minKb: 2, maxKb: 4 },
-    });
+    replica = await serveSmallFiles(3, 2, 4);
     files = replica.manifest.files.filter((f) => f.bench === "small");
   });
   afterAll(async () => {

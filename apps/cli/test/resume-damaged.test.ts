@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
 import { sha256 } from "./files.js";
-import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { type ServedReplica, serveSmallFiles, tempDir } from "./replica-env.js";
 
 const DAY = "2023-07-01";
 
@@ -19,13 +19,7 @@ describe("resume re-fetches a stored zip that no longer matches its record", () 
   let replica: ServedReplica;
   let files: { key: string; symbol: string; sha256: string; size: number }[];
   beforeAll(async () => {
-    replica = await serveReplica({
-      markets: ["spot"],
-      dataTypes: ["aggTrades"],
-      start: DAY,
-      end: DAY,
-      smallFiles: { count: 3, minKb: 8, maxKb: 16 },
-    });
+    replica = await serveSmallFiles(3, 8, 16);
     files = replica.manifest.files.filter((f) => f.bench === "small");
   });
   afterAll(async () => {

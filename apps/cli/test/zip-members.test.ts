@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zipOf, zipOfMembers } from "../../../packages/engine/src/pipeline/zip.test-util.js";
 import { selection } from "./args.js";
 import { lakehouse } from "./cli.js";
-import { type ServedReplica, serveReplica, tempDir } from "./replica-env.js";
+import { type ServedReplica, serveSmallFiles, tempDir } from "./replica-env.js";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const DAY = "2023-07-01";
@@ -27,13 +27,7 @@ describe("zips with a STORED member or two members", () => {
   let replica: ServedReplica;
   let files: { key: string; symbol: string }[];
   beforeAll(async () => {
-    replica = await serveReplica({
-      markets: ["spot"],
-      dataTypes: ["aggTrades"],
-      start: DAY,
-      end: DAY,
-      smallFiles: { count: 3, minKb: 2, maxKb: 4 },
-    });
+    replica = await serveSmallFiles(3, 2, 4);
     files = replica.manifest.files.filter((f) => f.bench === "small");
   });
   afterAll(async () => {
