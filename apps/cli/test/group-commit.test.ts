@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type ProxyInfo, startToxiproxy, type Toxiproxy } from "@crypto-lakehouse/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selection } from "./args.js";
 import { lakehouse, startLakehouse } from "./cli.js";
@@ -33,6 +34,8 @@ const zipOfRecord = (rel: string) => rel.replace(/^_meta\/files\//, "").replace(
 
 describe("group commit: a run killed while a group sync hangs", () => {
   let replica: ServedReplica;
+  let toxi: Toxiproxy;
+  let proxy: ProxyInfo;
   beforeAll(async () => {
     replica = await serveReplica({
       markets: ["spot"],
@@ -41,8 +44,14 @@ describe("group commit: a run killed while a group sync hangs", () => {
       end: DAY,
       smallFiles: { count: 150, minKb: 5, maxKb: 30 },
     });
+    // Spread the run over many syncs: on loopback a fast machine can download every file before the first
+    // record is in place, so the kill would find the run already complete (nothing left to resume).
+    toxi = await startToxiproxy();
+    proxy = await toxi.createProxy("group-commit", `127.0.0.1:${replica.gw.port}`);
+    await toxi.addToxic(proxy, { type: "latency", attributes: { latency: 20 } });
   });
   afterAll(async () => {
+    await toxi?.stop();
     await replica?.stop();
   });
 
@@ -71,7 +80,9 @@ describe("group commit: a run killed while a group sync hangs", () => {
     const args = [
       "collect",
       "--endpoint",
-      replica.endpoint,
+      proxy.endpoint,
+      "--concurrency",
+      "2",
       ...selection({ market: "spot", symbols: "SMALL*", dataTypes: "trades", start: DAY, end: DAY }),
       "--output",
       out,
