@@ -2,7 +2,7 @@
 // handful of files at start-up instead of ~190 modules (zod alone is ~95), which is most of its start-up time.
 // Run after `tsc -b` (the workspace packages are bundled from their built dist/). Heavy or native third-party
 // packages stay outside the bundle and are imported, lazily as before, from where they are installed.
-import { readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { build } from "esbuild";
@@ -63,21 +63,8 @@ const ownUrls = {
   },
 };
 
-/**
- * zod's namespace re-exports its ~60 translations of error messages (`z.locales`, 360 KB: nearly half of the
- * zod the CLI parses at start-up). The project only prints English, zod's default, so only that one is kept.
- */
-const englishOnly = {
-  name: "zod-english-only",
-  setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
-      contents: 'export { default as en } from "./en.js";',
-      loader: "js",
-    }));
-  },
-};
-
 // Chunks of an earlier build would otherwise pile up (their names carry a content hash).
+mkdirSync(outdir, { recursive: true });
 for (const f of readdirSync(outdir)) if (/^chunk-.*\.js(\.map)?$/.test(f)) rmSync(join(outdir, f));
 
 await build({
@@ -97,5 +84,5 @@ await build({
     js: 'import { createRequire as __lakehouseCreateRequire } from "node:module"; const require = __lakehouseCreateRequire(import.meta.url);',
   },
   logLevel: "warning",
-  plugins: [externals, ownUrls, englishOnly],
+  plugins: [externals, ownUrls],
 });
