@@ -22,7 +22,9 @@ describe("LakehouseError", () => {
   it("is recognised when another copy of the module made it, code and details kept", async () => {
     const other = await otherCopy();
     expect(other.LakehouseError).not.toBe(LakehouseError);
-    const e = new other.LakehouseError("PERMISSION_DENIED", "cannot write", { details: ["try another root"] });
+    const e = new other.LakehouseError("PERMISSION_DENIED", "cannot write", {
+      details: ["try another root"],
+    });
     expect(e instanceof LakehouseError).toBe(true);
     expect(isLakehouseError(e, "PERMISSION_DENIED")).toBe(true);
     expect(toLakehouseError(e, "INTERNAL", "wrapped")).toBe(e);
