@@ -28,12 +28,17 @@ export interface PlanEstimate {
   etaSeconds?: number;
 }
 
+/** Folders listed ahead of the file being counted: one listing after the other, N folders cost N round trips. */
+const FOLDERS_AHEAD = 8;
+
+const folderOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
+
 /** Sizes of one archive folder's zips, listed once; the oldest folder is dropped first. */
 class Sizes {
   private readonly folders = new Map<string, Promise<Map<string, number>>>();
   constructor(private readonly lister: Lister) {}
-  async of(key: string): Promise<number | undefined> {
-    const prefix = key.slice(0, key.lastIndexOf("/") + 1);
+  /** Starts listing the folder (if not yet): its sizes are then awaited with `of`. */
+  list(prefix: string): Promise<Map<string, number>> {
     let p = this.folders.get(prefix);
     if (!p) {
       p = (async () => {
@@ -41,11 +46,39 @@ class Sizes {
         for await (const e of this.lister(prefix, "/")) if (e.kind === "object") sizes.set(e.key, e.size);
         return sizes;
       })();
+      // A folder listed ahead may never be awaited (an earlier one failed): its failure is reported by `of`.
+      p.catch(() => {});
       this.folders.set(prefix, p);
       if (this.folders.size > 256) this.folders.delete(this.folders.keys().next().value!);
     }
-    return (await p).get(key);
+    return p;
   }
+  async of(key: string): Promise<number | undefined> {
+    return (await this.list(folderOf(key))).get(key);
+  }
+}
+
+/**
+ * The plan's files in order, the listings of the next FOLDERS_AHEAD folders started before the first of them is
+ * handed out (a plan goes folder by folder; at most those folders' files are held).
+ */
+async function* listedAhead(files: AsyncIterable<ArchiveFile>, sizes: Sizes): AsyncGenerator<ArchiveFile> {
+  const held: ArchiveFile[] = [];
+  const folders: string[] = [];
+  for await (const f of files) {
+    const folder = folderOf(f.key);
+    if (folders.at(-1) !== folder) {
+      folders.push(folder);
+      void sizes.list(folder);
+    }
+    held.push(f);
+    while (folders.length > FOLDERS_AHEAD) {
+      const next = held.shift()!;
+      if (folderOf(held[0]?.key ?? "") !== folderOf(next.key)) folders.shift();
+      yield next;
+    }
+  }
+  yield* held;
 }
 
 /** Runs whose throughput counts: the newest `limit` that downloaded something. */
@@ -75,7 +108,7 @@ export async function estimatePlan(
     stored: { files: 0, bytes: 0 },
     toFetch: { files: 0, bytes: 0 },
   };
-  for await (const f of files) {
+  for await (const f of listedAhead(files, sizes)) {
     const size = await sizes.of(f.key);
     e.planned.files++;
     e.planned.bytes += size ?? 0;
