@@ -32,8 +32,18 @@ export interface PlanEstimate {
 class Sizes {
   private readonly folders = new Map<string, Promise<Map<string, number>>>();
   constructor(private readonly lister: Lister) {}
+
+  /** Starts listing `key`'s folder (if not yet), so its sizes are ready when asked for. */
+  prefetch(key: string): void {
+    void this.folder(key);
+  }
+
   async of(key: string): Promise<number | undefined> {
-    const prefix = key.slice(0, key.lastIndexOf("/") + 1);
+    return (await this.folder(key)).get(key);
+  }
+
+  private folder(key: string): Promise<Map<string, number>> {
+    const prefix = folderOf(key);
     let p = this.folders.get(prefix);
     if (!p) {
       p = (async () => {
@@ -41,11 +51,39 @@ class Sizes {
         for await (const e of this.lister(prefix, "/")) if (e.kind === "object") sizes.set(e.key, e.size);
         return sizes;
       })();
+      // A listing started ahead may fail before anyone awaits it: that is reported when its sizes are asked for.
+      p.catch(() => undefined);
       this.folders.set(prefix, p);
-      if (this.folders.size > 256) this.folders.delete(this.folders.keys().next().value!);
+      if (this.folders.size > MAX_FOLDERS) this.folders.delete(this.folders.keys().next().value!);
     }
-    return (await p).get(key);
+    return p;
   }
+}
+
+const folderOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
+
+/** Folders listed at once ahead of the one being sized: one round trip each, so far from the archive
+ * (150–250 ms) a market's thousands of folders listed one after another took minutes before any download. */
+const LOOKAHEAD_FOLDERS = 32;
+/** Listed folders kept (more than the look-ahead, so none is listed twice while it is being read). */
+const MAX_FOLDERS = 4 * LOOKAHEAD_FOLDERS;
+
+/** The plan's files in order, with the listings of the next `LOOKAHEAD_FOLDERS` folders already under way. */
+async function* listedAhead(files: AsyncIterable<ArchiveFile>, sizes: Sizes): AsyncGenerator<ArchiveFile> {
+  const groups: ArchiveFile[][] = [];
+  let last: string | undefined;
+  for await (const f of files) {
+    const folder = folderOf(f.key);
+    if (folder !== last || groups.length === 0) {
+      last = folder;
+      sizes.prefetch(f.key);
+      groups.push([]);
+      // Groups are whole folders: the oldest is complete once a new one starts.
+      if (groups.length > LOOKAHEAD_FOLDERS) yield* groups.shift()!;
+    }
+    groups[groups.length - 1]!.push(f);
+  }
+  for (const g of groups) yield* g;
 }
 
 /** Runs whose throughput counts: the newest `limit` that downloaded something. */
@@ -75,7 +113,7 @@ export async function estimatePlan(
     stored: { files: 0, bytes: 0 },
     toFetch: { files: 0, bytes: 0 },
   };
-  for await (const f of files) {
+  for await (const f of listedAhead(files, sizes)) {
     const size = await sizes.of(f.key);
     e.planned.files++;
     e.planned.bytes += size ?? 0;
