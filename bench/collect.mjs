@@ -7,7 +7,7 @@
 //     [--mode fixed|defaults|http2] [--latency 20[,150]] [--concurrency 16] [--batch-size 100] [--sets small,large]
 //     [--variants reference,sdk,s5cmd,sdk+crc]   (sdk+crc: the sdk with zip_test "crc", every member inflated)
 //     [--rounds 2] [--json results.json] [--fresh] [--cache-dir DIR] [--cpu-prof DIR] [--root CHECKOUT]
-//     [--before CHECKOUT]
+//     [--before CHECKOUT] [--also LABEL=CHECKOUT ...]
 //
 // --mode fixed (the default): every variant gets the same transfers in flight (--concurrency per batch × the 2
 // batches the in-process executor runs; the reference --numworkers 2 × concurrency).
@@ -19,7 +19,10 @@
 // --root CHECKOUT runs our variants from another checkout's built packages (e.g. a worktree of an older commit,
 // for before/after figures in one run); the replica, the servers and the reference stay the same.
 // --before CHECKOUT adds `<variant>@before` for each of our variants, run from that checkout, interleaved with the
-// others: before/after ratios taken in one run.
+// others: before/after ratios taken in one run. --also LABEL=CHECKOUT (repeatable) adds `<variant>@LABEL` the same
+// way, e.g. main, a branch and the session's start in one run.
+// Our variants also report the whole process (wall from its start, CPU): the timed part starts after the API
+// module is imported, and what a checkout loads only when a run starts (lazily) falls inside it.
 //
 // The replica is generated once into ~/.cache/crypto-lakehouse/bench/ (reused while its parameters match).
 // Each variant runs in its own process; peak RSS is sampled for its whole process tree (node + s5cmd). Rounds
@@ -132,6 +135,11 @@ if (process.argv[2] === "--child") {
       console.error(`    ${job.variant}: ${f.outcome} ${f.key}: ${f.reason}`);
   }
   result.selfRssMb = process.resourceUsage().maxRSS / 1024;
+  // Our variants: the whole process too, from its start (node's own start-up and every module it loaded).
+  if (Number.isFinite(selfCpu0)) {
+    result.processSecs = performance.now() / 1000;
+    result.processCpuSecs = cpuSecs("self", true);
+  }
   // CPU of the timed part, with the s5cmd processes it waited for.
   result.cpuSecs = cpuSecs("self", true) - cpu0;
   // Our variants: the node process alone (without the s5cmd and sync processes it ran).
@@ -178,6 +186,7 @@ const { values: opt } = parseArgs({
     mode: { type: "string", default: "fixed" },
     root: { type: "string" },
     before: { type: "string" },
+    also: { type: "string", multiple: true },
     sets: { type: "string", default: "small,large" },
     variants: { type: "string", default: "reference,sdk,s5cmd,sdk+crc" },
     "cpu-prof": { type: "string" },
@@ -205,9 +214,19 @@ if (!DEFAULTS && opt.mode !== "fixed") {
 }
 const OURS_ROOT = opt.root ? resolve(opt.root) : ROOT;
 const BEFORE_ROOT = opt.before ? resolve(opt.before) : undefined;
+/** `@label` → checkout: --before and each --also. */
+const LABELLED = new Map(BEFORE_ROOT ? [["before", BEFORE_ROOT]] : []);
+for (const a of opt.also ?? []) {
+  const [label, root] = [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)];
+  if (!/^[a-z0-9-]+$/i.test(label) || !root) {
+    console.error(`--also: "${a}" is not LABEL=CHECKOUT (a label of letters, digits and dashes)`);
+    process.exit(2);
+  }
+  LABELLED.set(label, resolve(root));
+}
 for (const [flag, root] of [
   ["--root", OURS_ROOT],
-  ["--before", BEFORE_ROOT],
+  ...[...LABELLED].map(([label, root]) => [label === "before" ? "--before" : `--also ${label}`, root]),
 ]) {
   if (root && !existsSync(apiDist(root))) {
     console.error(`${flag}: ${root} has no built packages (run pnpm build there)`);
@@ -221,7 +240,7 @@ const variants = (
   variantsSet ? opt.variants : HTTP2 ? "http1,http2" : DEFAULTS ? "reference,default,s5cmd" : opt.variants
 )
   .split(",")
-  .flatMap((v) => (BEFORE_ROOT && v !== "reference" ? [v, `${v}@before`] : [v]));
+  .flatMap((v) => (v === "reference" ? [v] : [v, ...[...LABELLED.keys()].map((label) => `${v}@${label}`)]));
 
 const testkit = await import(dist("testkit"));
 const s5cmd = testkit.s5cmdPath();
@@ -341,9 +360,9 @@ async function runVariant(set, variant, latency) {
     end: set === "small" ? smallEnd : START,
     endpoint: proxy.endpoint,
     ...(objectProxy ? { objectEndpoint: `https://${objectProxy.listen}` } : {}),
-    // `x@before`: variant x run from the --before checkout.
-    variant: variant.replace(/@before$/, ""),
-    root: variant.endsWith("@before") ? BEFORE_ROOT : OURS_ROOT,
+    // `x@label`: variant x run from the --before (`@before`) or that --also checkout.
+    variant: variant.split("@")[0],
+    root: variant.includes("@") ? LABELLED.get(variant.split("@")[1]) : OURS_ROOT,
     // In the defaults mode nothing is set: each variant runs at its own defaults.
     ...(DEFAULTS
       ? {}
@@ -402,6 +421,8 @@ async function runVariant(set, variant, latency) {
     selfCpuMsPerFile:
       r.selfCpuSecs === undefined ? Number.NaN : (r.selfCpuSecs * 1000) / Math.max(1, r.files),
     counts: r.counts,
+    processSecs: r.processSecs ?? Number.NaN,
+    processCpuSecs: r.processCpuSecs ?? Number.NaN,
     ...(r.concurrency ? { concurrency: r.concurrency } : {}),
     ...(connections ? { connections } : {}),
   };
@@ -421,7 +442,7 @@ try {
           all.push({ ...r, round });
           const reached = `${r.concurrency ? `, concurrency reached ${r.concurrency.peak}` : ""}${r.connections ? `, TLS connections ${JSON.stringify(r.connections)}` : ""}`;
           console.error(
-            `  ${latency} ms ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB, CPU ${r.cpuMsPerFile.toFixed(2)} ms/file${Number.isFinite(r.selfCpuMsPerFile) ? ` (node alone ${r.selfCpuMsPerFile.toFixed(2)})` : ""}${reached}${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
+            `  ${latency} ms ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB, CPU ${r.cpuMsPerFile.toFixed(2)} ms/file${Number.isFinite(r.selfCpuMsPerFile) ? ` (node alone ${r.selfCpuMsPerFile.toFixed(2)})` : ""}${Number.isFinite(r.processSecs) ? `; whole process ${r.processSecs.toFixed(2)} s, ${r.processCpuSecs.toFixed(2)} CPU-s` : ""}${reached}${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
           );
         }
       }
@@ -458,6 +479,8 @@ const rows = [
     "client CPU s",
     "CPU ms/file",
     "server CPU s",
+    "process s",
+    "process CPU s",
     "concurrency",
     ...(HTTP2 ? ["TLS connections"] : []),
   ],
@@ -479,6 +502,8 @@ for (const r of results) {
     fmt(r.cpuSecs, 2),
     fmt(r.cpuMsPerFile, 2),
     fmt(r.serverCpuSecs, 2),
+    fmt(r.processSecs, 2),
+    fmt(r.processCpuSecs, 2),
     r.concurrency ? `${r.concurrency.peak}${r.concurrency.adaptive ? " (adaptive)" : ""}` : "–",
     ...(HTTP2
       ? [
@@ -504,7 +529,7 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(
       " ",
-    )}${opt.root ? `; ours from ${OURS_ROOT}` : ""}${BEFORE_ROOT ? `; @before = ${BEFORE_ROOT}` : ""}`,
+    )}${opt.root ? `; ours from ${OURS_ROOT}` : ""}${[...LABELLED].map(([label, root]) => `; @${label} = ${root}`).join("")}`,
 );
 console.log(
   `sets: small = ${setFiles.small.length} × ${minKb}–${maxKb} KB, large = ${setFiles.large.length} × ${LARGE_MB} MB (each zip + its .CHECKSUM)`,
@@ -514,6 +539,9 @@ console.log(line(rows[0]));
 for (const row of rows.slice(1)) console.log(line(row));
 console.log(
   `CPU seconds of the best round: client = the variant's process and the s5cmd it ran; server = versitygw + toxiproxy (${serverPids.length} processes found)${tlsHost ? " + this process (the HTTPS download host)" : ""}. All share the ${cpus().length} cores.`,
+);
+console.log(
+  "process s / process CPU s (ours): the best round's whole process, start-up and module loading included (the other columns start after the API module is imported).",
 );
 console.log("");
 printTargets();
@@ -531,6 +559,7 @@ if (opt.json)
         loadavg: loadavg(),
         root: OURS_ROOT,
         before: BEFORE_ROOT ?? null,
+        also: Object.fromEntries([...LABELLED].filter(([label]) => label !== "before")),
         machine: { cpus: cpus().length, cpu, memGiB: totalmem() / 2 ** 30, node: process.version },
         results,
         runs: all,

@@ -199,6 +199,24 @@ describe("a third-party plugin module loaded from config", () => {
     );
   });
 
+  // The CLI is one bundle with its own copy of core; the plugin imports the installed core. The plugin's
+  // LakehouseError must still read as one: its code (PERMISSION_DENIED: bad input) gives exit 2 and its message.
+  it("an error its storage throws comes out with its own code and message (exit 2, not an internal failure)", async () => {
+    const file = join(tempDir("lh-plugin-lake-"), "a-file");
+    writeFileSync(file, "not a folder");
+    const root = join(file, "lake");
+    const r = await lakehouse([
+      "collect",
+      "--config",
+      writeConfig({ storage: { kind: "example-dir", root } }),
+      "--endpoint",
+      replica.endpoint,
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`Error: Permission denied writing to output directory: ${root}`);
+    expect(existsSync(root)).toBe(false);
+  });
+
   it("`lakehouse replica generate --plugin` replicates its market too (markets come from the runtime)", async () => {
     const dir = tempDir("lh-plugin-replica-");
     const r = await lakehouse([

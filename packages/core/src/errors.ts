@@ -31,7 +31,23 @@ export interface LakehouseErrorOptions {
   details?: readonly string[];
 }
 
+type Constructor<T> = abstract new (...args: never[]) => T;
+
+/**
+ * Marks every LakehouseError, whichever copy of this module made it: a bundled host (the CLI) and a plugin that
+ * imports its own `@crypto-lakehouse/core` hold two copies of the class, and the host must still see the plugin's
+ * errors as LakehouseErrors (their code decides the exit status).
+ */
+const BRAND = Symbol.for("@crypto-lakehouse/core.LakehouseError");
+
 export class LakehouseError extends Error {
+  /** `instanceof LakehouseError` holds for errors of any copy of the class; subclasses check as usual. */
+  static override [Symbol.hasInstance]<T>(this: Constructor<T>, value: unknown): value is T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class checked against, maybe a subclass
+    if ((this as unknown) !== LakehouseError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   override readonly name = "LakehouseError";
   readonly code: ErrorCode;
   readonly retryable: boolean;
@@ -42,6 +58,7 @@ export class LakehouseError extends Error {
     this.code = code;
     this.retryable = options.retryable ?? false;
     this.details = options.details ?? [];
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   /** Message plus details, as printed to a person. */

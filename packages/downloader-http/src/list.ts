@@ -1,6 +1,7 @@
 // Lists a prefix with ListObjectsV2, following continuation tokens, as one ordered stream of entries.
-import { type _Object, type CommonPrefix, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import type { _Object, CommonPrefix, S3Client } from "@aws-sdk/client-s3";
 import { LakehouseError, type ListOptions, type Logger, type RemoteEntry } from "@crypto-lakehouse/core";
+import { clientS3 } from "./libraries.js";
 import { type RetryPolicy, throwIfAborted, withRetries } from "./retry.js";
 import type { TransferError } from "./transfer-error.js";
 import { unquoteEtag } from "./transport.js";
@@ -68,7 +69,7 @@ function fetchPage(
     signal,
     () =>
       ctx.client.send(
-        new ListObjectsV2Command({
+        new clientS3.ListObjectsV2Command({
           Bucket: ctx.bucket,
           Prefix: prefix,
           ...(delimiter ? { Delimiter: delimiter } : {}),

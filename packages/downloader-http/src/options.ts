@@ -6,7 +6,8 @@ import {
   LakehouseError,
   REAL_ARCHIVE,
 } from "@crypto-lakehouse/core";
-import { z } from "zod";
+// zod as a namespace: the CLI's bundler then keeps only the parts used (apps/cli/bundle.mjs).
+import * as z from "zod";
 
 export const sdkDownloaderOptionsSchema = z.object({
   /** How object bodies are fetched: raw keep-alive HTTP (undici, measured faster) or the SDK's GetObject. */

@@ -3,9 +3,9 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { Readable } from "node:stream";
-import { GetObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import type { UrlCredentials } from "@crypto-lakehouse/core";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { clientS3, httpHandler } from "./libraries.js";
 import type { ResolvedSettings } from "./options.js";
 import { type ObjectGetter, unquoteEtag } from "./transport.js";
 
@@ -27,7 +27,7 @@ export function createAnonymousS3(settings: ResolvedSettings, credentials?: UrlC
         credentials: { accessKeyId: "anonymous", secretAccessKey: "anonymous" },
         signer: { sign: async (request) => request },
       };
-  const client = new S3Client({
+  const client = new clientS3.S3Client({
     region: settings.region,
     endpoint: settings.endpoint,
     forcePathStyle: true,
@@ -37,7 +37,7 @@ export function createAnonymousS3(settings: ResolvedSettings, credentials?: UrlC
     // We hash every body ourselves; do not make the SDK compute or validate extra checksums.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
-    requestHandler: new NodeHttpHandler({
+    requestHandler: new httpHandler.NodeHttpHandler({
       httpAgent,
       httpsAgent,
       connectionTimeout: timeoutMs,
@@ -62,7 +62,7 @@ export function createAnonymousS3(settings: ResolvedSettings, credentials?: UrlC
 export function createSdkGetter(s3: AnonymousS3, bucket: string): ObjectGetter {
   return {
     async get(key, signal) {
-      const out = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      const out = await s3.client.send(new clientS3.GetObjectCommand({ Bucket: bucket, Key: key }), {
         abortSignal: signal,
       });
       return {

@@ -6,7 +6,8 @@ import {
   LakehouseError,
   REAL_ARCHIVE,
 } from "@crypto-lakehouse/core";
-import { z } from "zod";
+// zod as a namespace: the CLI's bundler then keeps only the parts used (apps/cli/bundle.mjs).
+import * as z from "zod";
 
 const shape = z.object({
   /** One `s5cmd run` per batch (true, the default) or one `s5cmd cp` per file; config: `enable_batch_mode`. */

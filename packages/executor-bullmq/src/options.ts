@@ -1,6 +1,7 @@
 // Where the queue lives and how jobs behave: parsed from the executor options and from `?key=value` on the Redis URL.
 import { formatZodIssues, LakehouseError, redactUrl } from "@crypto-lakehouse/core";
-import { z } from "zod";
+// zod as a namespace: the CLI's bundler then keeps only the parts used (apps/cli/bundle.mjs).
+import * as z from "zod";
 
 /** Masks the password (and credential-like query parameters): now core's, kept here for importers. */
 export { redactUrl };

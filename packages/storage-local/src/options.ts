@@ -3,7 +3,8 @@ import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LakehouseError } from "@crypto-lakehouse/core";
-import { z } from "zod";
+// zod as a namespace: the CLI's bundler then keeps only the parts used (apps/cli/bundle.mjs).
+import * as z from "zod";
 
 export const localStorageOptionsSchema = z.strictObject({
   /** Folder holding the lakehouse (bronze/, silver/, gold/, _meta/); created on first write. */

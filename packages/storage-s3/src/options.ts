@@ -1,6 +1,7 @@
 // Options of the s3 storage plugin, how `--output s3://bucket/prefix` maps onto them, and the env fallbacks.
 import { formatZodIssues, LakehouseError } from "@crypto-lakehouse/core";
-import { z } from "zod";
+// zod as a namespace: the CLI's bundler then keeps only the parts used (apps/cli/bundle.mjs).
+import * as z from "zod";
 
 /** Option names that would carry credentials: refused, so secrets never travel in queue jobs or `_meta/`. */
 const CREDENTIAL_KEYS = [

@@ -1,6 +1,7 @@
 // The configuration file format: the specification's keys verbatim (snake_case), plus this tool's own.
 // Pure shape validation here; checks against the archive matrix live in `normalize.ts`.
-import { z } from "zod";
+// zod as a namespace: the CLI's bundler then keeps only the parts used (apps/cli/bundle.mjs).
+import * as z from "zod";
 import { ZIP_TEST_MODES, type ZipTestMode } from "../model/types.js";
 
 const stringList = z.array(z.string());

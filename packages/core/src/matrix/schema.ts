@@ -1,7 +1,8 @@
 // The archive matrix as data: which data types each market publishes, in which partitions, with which
 // intervals, over which known windows, and how each type's CSV looks. Market plugins contribute fragments;
 // users may extend or override them with a JSON file (`matrix_path`) validated by this same schema.
-import { z } from "zod";
+// zod as a namespace: the CLI's bundler then keeps only the parts used (apps/cli/bundle.mjs).
+import * as z from "zod";
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 

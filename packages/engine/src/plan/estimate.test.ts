@@ -1,67 +1,76 @@
-// The pre-run estimate lists each archive folder once, many folders at a time (far from the archive, one listing
-// after another cost a round trip per folder before any download), and still sizes every file exactly.
+// estimatePlan with an in-memory listing (a fake lister, in addition to the CLI's space-check tests against a
+// replica): sizes and counts per folder, folders listed ahead of the one being counted, listing failures.
 import type { ArchiveFile, RemoteEntry } from "@crypto-lakehouse/core";
 import { describe, expect, it } from "vitest";
 import { estimatePlan } from "./estimate.js";
-import type { Lister } from "./planner.js";
 
-const SYMBOLS = Array.from({ length: 60 }, (_, i) => `S${String(i).padStart(3, "0")}USDT`);
-const DAYS = ["2024-01-01", "2024-01-02", "2024-01-03"];
-const keyOf = (symbol: string, day: string) => `data/spot/daily/trades/${symbol}/${symbol}-trades-${day}.zip`;
-const sizeOf = (symbol: string, day: string) => 1000 * (SYMBOLS.indexOf(symbol) + 1) + Number(day.slice(-1));
-
-async function* planned(): AsyncGenerator<ArchiveFile> {
-  for (const symbol of SYMBOLS)
-    for (const day of DAYS)
-      yield {
-        market: "spot",
-        partition: "daily",
-        dataType: "trades",
-        symbol,
-        period: day,
-        key: keyOf(symbol, day),
-      };
-}
-
-/** A listing that answers after a delay; the last day is missing from every folder (a hole). */
-function slowLister(stats: { calls: string[]; inFlight: number; peak: number }): Lister {
-  return async function* (prefix) {
-    stats.calls.push(prefix);
-    stats.inFlight++;
-    stats.peak = Math.max(stats.peak, stats.inFlight);
-    await new Promise((r) => setTimeout(r, 20));
-    stats.inFlight--;
-    const symbol = prefix.split("/")[4]!;
-    for (const day of DAYS.slice(0, -1)) {
-      const entry: RemoteEntry = { kind: "object", key: keyOf(symbol, day), size: sizeOf(symbol, day) };
-      yield entry;
-    }
+const folder = (symbol: string) => `data/spot/daily/trades/${symbol}/`;
+const file = (symbol: string, day: number): ArchiveFile => {
+  const period = `2024-01-${String(day).padStart(2, "0")}`;
+  return {
+    market: "spot",
+    partition: "daily",
+    dataType: "trades",
+    symbol,
+    period,
+    key: `${folder(symbol)}${symbol}-trades-${period}.zip`,
   };
+};
+
+async function* plan(files: ArchiveFile[]) {
+  yield* files;
 }
+
+/** A listing of every folder that holds `files` (sizes: day × 1000), counting the listings in flight. */
+function archive(files: ArchiveFile[], fail?: string) {
+  const stats = { inFlight: 0, maxInFlight: 0, listed: [] as string[] };
+  async function* lister(prefix: string): AsyncIterable<RemoteEntry> {
+    stats.listed.push(prefix);
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    try {
+      // A round trip: the estimator's own work (reading the plan) all happens before it ends.
+      await new Promise((r) => setImmediate(r));
+      if (prefix === fail) throw new Error(`listing ${prefix} refused`);
+      for (const f of files.filter((x) => x.key.startsWith(prefix)))
+        yield { kind: "object", key: f.key, size: Number(f.period.slice(8)) * 1000 };
+    } finally {
+      stats.inFlight--;
+    }
+  }
+  return { lister, stats };
+}
+
+const symbols = Array.from({ length: 12 }, (_, i) => `S${i}USDT`);
 
 describe("estimatePlan", () => {
-  it("lists each folder once, many at a time, and sizes every file", async () => {
-    const stats = { calls: [] as string[], inFlight: 0, peak: 0 };
-    const e = await estimatePlan(planned(), { lister: slowLister(stats) });
-
-    expect(stats.calls.length).toBe(SYMBOLS.length);
-    expect(new Set(stats.calls).size).toBe(SYMBOLS.length);
-    expect(stats.peak).toBeGreaterThan(8);
-    const listed = SYMBOLS.flatMap((s) => DAYS.slice(0, -1).map((d) => sizeOf(s, d)));
-    expect(e.planned).toEqual({
-      files: SYMBOLS.length * DAYS.length,
-      bytes: listed.reduce((a, b) => a + b, 0),
-    });
-    expect(e.notListed).toBe(SYMBOLS.length);
-    expect(e.toFetch).toEqual({ files: listed.length, bytes: e.planned.bytes });
+  it("sizes every file from its folder's listing, one listing per folder, several folders in flight", async () => {
+    const listed = symbols.flatMap((s) => [1, 2, 3].map((d) => file(s, d)));
+    const { lister, stats } = archive(listed);
+    // Day 4 of every symbol is planned but not in the archive (not published yet).
+    const planned = symbols.flatMap((s) => [1, 2, 3, 4].map((d) => file(s, d)));
+    const e = await estimatePlan(plan(planned), { lister });
+    expect(e.planned).toEqual({ files: 48, bytes: 12 * 6000 });
+    expect(e.notListed).toBe(12);
+    expect(e.toFetch).toEqual({ files: 36, bytes: 12 * 6000 });
+    expect(stats.listed).toEqual(symbols.map(folder));
+    expect(stats.maxInFlight).toBeGreaterThan(1);
+    expect(stats.maxInFlight).toBeLessThanOrEqual(9);
   });
 
-  it("a listing that fails is the estimate's error, not an unhandled rejection", async () => {
-    const failing: Lister = async function* (prefix) {
-      await new Promise((r) => setTimeout(r, 5));
-      if (prefix.includes("S010USDT")) throw new Error("listing refused");
-      yield* [];
-    };
-    await expect(estimatePlan(planned(), { lister: failing })).rejects.toThrow("listing refused");
+  it("a plan of one folder is listed once", async () => {
+    const files = [1, 2, 3].map((d) => file("BTCUSDT", d));
+    const { lister, stats } = archive(files);
+    const e = await estimatePlan(plan(files), { lister });
+    expect(e.toFetch).toEqual({ files: 3, bytes: 6000 });
+    expect(stats.listed).toEqual([folder("BTCUSDT")]);
+  });
+
+  it("a listing that fails fails the estimate, also when it was started ahead", async () => {
+    const files = symbols.map((s) => file(s, 1));
+    const { lister } = archive(files, folder("S5USDT"));
+    await expect(estimatePlan(plan(files), { lister })).rejects.toThrow(
+      "listing data/spot/daily/trades/S5USDT/ refused",
+    );
   });
 });

@@ -28,22 +28,17 @@ export interface PlanEstimate {
   etaSeconds?: number;
 }
 
+/** Folders listed ahead of the file being counted: one listing after the other, N folders cost N round trips. */
+const FOLDERS_AHEAD = 8;
+
+const folderOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
+
 /** Sizes of one archive folder's zips, listed once; the oldest folder is dropped first. */
 class Sizes {
   private readonly folders = new Map<string, Promise<Map<string, number>>>();
   constructor(private readonly lister: Lister) {}
-
-  /** Starts listing `key`'s folder (if not yet), so its sizes are ready when asked for. */
-  prefetch(key: string): void {
-    void this.folder(key);
-  }
-
-  async of(key: string): Promise<number | undefined> {
-    return (await this.folder(key)).get(key);
-  }
-
-  private folder(key: string): Promise<Map<string, number>> {
-    const prefix = folderOf(key);
+  /** Starts listing the folder (if not yet): its sizes are then awaited with `of`. */
+  list(prefix: string): Promise<Map<string, number>> {
     let p = this.folders.get(prefix);
     if (!p) {
       p = (async () => {
@@ -51,39 +46,39 @@ class Sizes {
         for await (const e of this.lister(prefix, "/")) if (e.kind === "object") sizes.set(e.key, e.size);
         return sizes;
       })();
-      // A listing started ahead may fail before anyone awaits it: that is reported when its sizes are asked for.
-      p.catch(() => undefined);
+      // A folder listed ahead may never be awaited (an earlier one failed): its failure is reported by `of`.
+      p.catch(() => {});
       this.folders.set(prefix, p);
-      if (this.folders.size > MAX_FOLDERS) this.folders.delete(this.folders.keys().next().value!);
+      if (this.folders.size > 256) this.folders.delete(this.folders.keys().next().value!);
     }
     return p;
   }
+  async of(key: string): Promise<number | undefined> {
+    return (await this.list(folderOf(key))).get(key);
+  }
 }
 
-const folderOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
-
-/** Folders listed at once ahead of the one being sized: one round trip each, so far from the archive
- * (150–250 ms) a market's thousands of folders listed one after another took minutes before any download. */
-const LOOKAHEAD_FOLDERS = 32;
-/** Listed folders kept (more than the look-ahead, so none is listed twice while it is being read). */
-const MAX_FOLDERS = 4 * LOOKAHEAD_FOLDERS;
-
-/** The plan's files in order, with the listings of the next `LOOKAHEAD_FOLDERS` folders already under way. */
+/**
+ * The plan's files in order, the listings of the next FOLDERS_AHEAD folders started before the first of them is
+ * handed out (a plan goes folder by folder; at most those folders' files are held).
+ */
 async function* listedAhead(files: AsyncIterable<ArchiveFile>, sizes: Sizes): AsyncGenerator<ArchiveFile> {
-  const groups: ArchiveFile[][] = [];
-  let last: string | undefined;
+  const held: ArchiveFile[] = [];
+  const folders: string[] = [];
   for await (const f of files) {
     const folder = folderOf(f.key);
-    if (folder !== last || groups.length === 0) {
-      last = folder;
-      sizes.prefetch(f.key);
-      groups.push([]);
-      // Groups are whole folders: the oldest is complete once a new one starts.
-      if (groups.length > LOOKAHEAD_FOLDERS) yield* groups.shift()!;
+    if (folders.at(-1) !== folder) {
+      folders.push(folder);
+      void sizes.list(folder);
     }
-    groups[groups.length - 1]!.push(f);
+    held.push(f);
+    while (folders.length > FOLDERS_AHEAD) {
+      const next = held.shift()!;
+      if (folderOf(held[0]?.key ?? "") !== folderOf(next.key)) folders.shift();
+      yield next;
+    }
   }
-  for (const g of groups) yield* g;
+  yield* held;
 }
 
 /** Runs whose throughput counts: the newest `limit` that downloaded something. */
