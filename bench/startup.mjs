@@ -1,7 +1,7 @@
 // `pnpm bench startup`: how fast the `lakehouse` CLI starts — wall time, CPU time and peak RSS of `--version`,
 // `--help` and a one-day `plan`, median of N whole-process runs (issue #12 point 5: < 150 ms wall, < 70 MB RSS).
 // Options: --runs N (default 15), --cli PATH (another build's apps/cli/dist/bin.js, printed as a ratio to it),
-// --json (one JSON document instead of the table).
+// --json (one JSON document instead of the table). Bare `node -e 0` is measured in the same rounds as a baseline.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -62,10 +62,13 @@ const samples = {};
 for (const name of Object.keys(builds))
   samples[name] = Object.fromEntries(Object.keys(CASES).map((c) => [c, []]));
 // Interleaved: every round runs each case once per build, so load from other jobs hits both alike.
+// Bare node (`node -e 0`): what every command pays before any of our code, measured in the same rounds.
+const bare = [];
 for (let i = 0; i < RUNS; i++) {
   for (const [c, args] of Object.entries(CASES)) {
     for (const [name, cli] of Object.entries(builds)) samples[name][c].push(once(cli, args));
   }
+  bare.push(once("-e", ["0"]));
 }
 const summary = {};
 for (const [name, byCase] of Object.entries(samples)) {
@@ -80,11 +83,16 @@ for (const [name, byCase] of Object.entries(samples)) {
     ]),
   );
 }
+const bareNode = {
+  wallMs: median(bare.map((r) => r.wallMs)),
+  cpuMs: median(bare.map((r) => r.cpuMs)),
+  rssMb: median(bare.map((r) => r.rssMb)),
+};
 const load = loadavg()
   .map((l) => l.toFixed(2))
   .join(" ");
 if (values.json) {
-  console.log(JSON.stringify({ runs: RUNS, load, summary }, null, 2));
+  console.log(JSON.stringify({ runs: RUNS, load, summary, bareNode }, null, 2));
   process.exit(0);
 }
 console.log(`startup: median of ${RUNS} runs each, node ${process.version}, load average ${load}`);
@@ -115,4 +123,8 @@ for (const r of rows)
       .join("  ")
       .trimEnd(),
   );
+console.log(
+  `bare node (node -e 0): ${bareNode.wallMs.toFixed(0)} ms wall, ${bareNode.cpuMs.toFixed(0)} ms CPU, ` +
+    `${bareNode.rssMb.toFixed(1)} MB`,
+);
 console.log(`targets (< 150 ms wall, < 70 MB RSS): ${missed ? `${missed} MISSED` : "all met"}`);
