@@ -34,6 +34,9 @@ export interface S5cmdDownloader extends Downloader {
   concurrency(): ConcurrencyReport;
 }
 
+/** s5cmd processes at once (one per batch). */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
 /**
  * Creates the downloader after checking that s5cmd runs (TOOL_MISSING otherwise, with the ways to install
  * it). Unset settings default to the real archive, 8 workers, 60 s timeouts, 3 retries, 50 MB parts.
@@ -81,6 +84,8 @@ export async function createS5cmdDownloader(
   return {
     kind: "downloader",
     id: "s5cmd",
+    // Each batch is its own s5cmd process (~30–40 MB with its workers): more at once would pass the memory budget.
+    maxBatchesInFlight: MAX_BATCHES_IN_FLIGHT,
     settings: s,
     options: o,
     binary,

@@ -78,6 +78,11 @@ export interface Downloader {
   fetch(files: readonly ArchiveFile[], stagingDir: string, options: FetchOptions): AsyncIterable<FetchResult>;
   /** The transfers it allows in flight (adaptive or capped), for the run summary and progress. */
   concurrency?(): ConcurrencyReport;
+  /**
+   * The most batches it serves well at once in one process, when that is fewer than an executor would run (e.g.
+   * one helper process per batch, each holding memory). Absent: as many as the executor sees fit.
+   */
+  readonly maxBatchesInFlight?: number;
   close?(): Promise<void>;
 }
 

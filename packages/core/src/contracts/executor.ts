@@ -76,6 +76,8 @@ export interface ExecutorRunInput {
   processor: BatchProcessor;
   job: QueueJob;
   concurrency: number;
+  /** The downloader's `maxBatchesInFlight`: executors that process in this process run no more batches at once. */
+  maxBatchesInFlight?: number;
   signal?: AbortSignal;
   onFile: (r: FileResult) => void;
   onBytes?: (n: number) => void;

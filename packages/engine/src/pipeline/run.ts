@@ -291,6 +291,7 @@ async function runBatches(
       processor,
       job,
       concurrency: spec.concurrency,
+      ...(downloader.maxBatchesInFlight ? { maxBatchesInFlight: downloader.maxBatchesInFlight } : {}),
       onFile: ledger.onFile,
       onBytes: ledger.onBytes,
       ...(spec.signal ? { signal: spec.signal } : {}),
