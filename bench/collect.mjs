@@ -57,6 +57,7 @@ if (process.argv[2] === "--child") {
   let result;
   let cpu0 = 0;
   let selfCpu0 = Number.NaN;
+  let usage0;
   if (job.variant === "reference") {
     // Plain s5cmd: the same zips and .CHECKSUMs, as many transfers in flight as the downloaders have, no checks.
     const list = join(job.out, "commands.txt");
@@ -97,6 +98,7 @@ if (process.argv[2] === "--child") {
     // Timed from here: module loading is not the downloader's work (s5cmd's own start-up is in the reference).
     cpu0 = cpuSecs("self", true);
     selfCpu0 = cpuSecs("self");
+    usage0 = process.cpuUsage();
     const t0 = performance.now();
     const summary = await collect({
       markets: ["spot"],
@@ -144,6 +146,11 @@ if (process.argv[2] === "--child") {
   result.cpuSecs = cpuSecs("self", true) - cpu0;
   // Our variants: the node process alone (without the s5cmd and sync processes it ran).
   if (Number.isFinite(selfCpu0)) result.selfCpuSecs = cpuSecs("self") - selfCpu0;
+  // How much of the node process's own CPU was the kernel's (file creates, renames, socket writes).
+  if (usage0) {
+    const u = process.cpuUsage(usage0);
+    result.selfKernelShare = u.system / Math.max(1, u.user + u.system);
+  }
   process.stdout.write(JSON.stringify(result));
   process.exit(0);
 }
@@ -420,6 +427,7 @@ async function runVariant(set, variant, latency) {
     cpuMsPerFile: (r.cpuSecs * 1000) / Math.max(1, r.files),
     selfCpuMsPerFile:
       r.selfCpuSecs === undefined ? Number.NaN : (r.selfCpuSecs * 1000) / Math.max(1, r.files),
+    selfKernelShare: r.selfKernelShare ?? Number.NaN,
     counts: r.counts,
     processSecs: r.processSecs ?? Number.NaN,
     processCpuSecs: r.processCpuSecs ?? Number.NaN,
@@ -442,7 +450,7 @@ try {
           all.push({ ...r, round });
           const reached = `${r.concurrency ? `, concurrency reached ${r.concurrency.peak}` : ""}${r.connections ? `, TLS connections ${JSON.stringify(r.connections)}` : ""}`;
           console.error(
-            `  ${latency} ms ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB, CPU ${r.cpuMsPerFile.toFixed(2)} ms/file${Number.isFinite(r.selfCpuMsPerFile) ? ` (node alone ${r.selfCpuMsPerFile.toFixed(2)})` : ""}${Number.isFinite(r.processSecs) ? `; whole process ${r.processSecs.toFixed(2)} s, ${r.processCpuSecs.toFixed(2)} CPU-s` : ""}${reached}${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
+            `  ${latency} ms ${set.padEnd(5)} round ${round} ${variant.padEnd(9)} ${r.secs.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB, CPU ${r.cpuMsPerFile.toFixed(2)} ms/file${Number.isFinite(r.selfCpuMsPerFile) ? ` (node alone ${r.selfCpuMsPerFile.toFixed(2)}${Number.isFinite(r.selfKernelShare) ? `, ${Math.round(100 * r.selfKernelShare)} % of it in the kernel` : ""})` : ""}${Number.isFinite(r.processSecs) ? `; whole process ${r.processSecs.toFixed(2)} s, ${r.processCpuSecs.toFixed(2)} CPU-s` : ""}${reached}${r.ok ? "" : `  (INCOMPLETE: ${r.files}/${r.expected} ${JSON.stringify(r.counts ?? {})})`}`,
           );
         }
       }
