@@ -132,6 +132,24 @@ export async function moveAtomic(finalPath: string, sourcePath: string): Promise
 }
 
 /**
+ * Runs `write` (a temp file into `dir`), creating `dir` and its missing parents only when the write says ENOENT:
+ * the common case writes into an existing folder. Another put may have created the folder a moment ago, so it
+ * retries once either way; a source that is really missing fails again with ENOENT. Returns the folders created.
+ */
+async function intoFolder<T>(
+  dir: string,
+  write: () => Promise<T>,
+): Promise<{ result: T; created: string[] }> {
+  try {
+    return { result: await write(), created: [] };
+  } catch (e) {
+    if (errnoCode(e) !== "ENOENT") throw e;
+    const created = await ensureDir(dir);
+    return { result: await write(), created };
+  }
+}
+
+/**
  * Writes `source` to `finalPath` so that the final name only ever holds complete content, and survives a
  * power loss once this resolves. Returns the size and mtime written. On failure the temp file is removed.
  */
@@ -141,19 +159,8 @@ export async function writeAtomic(
 ): Promise<Written> {
   const dir = dirname(finalPath);
   const tempPath = tempPathFor(finalPath);
-  let created: string[] = [];
   try {
-    let result: Written;
-    try {
-      result = await writeTemp(tempPath, source);
-    } catch (e) {
-      // The common case writes into an existing folder; only create folders when the write says so.
-      if (errnoCode(e) !== "ENOENT") throw e;
-      // Another put may have created the folder a moment ago, so retry once either way: a source that is
-      // really missing fails again with ENOENT.
-      created = await ensureDir(dir);
-      result = await writeTemp(tempPath, source);
-    }
+    const { result, created } = await intoFolder(dir, () => writeTemp(tempPath, source));
     await rename(tempPath, finalPath);
     // New folders must be recorded in their parents too, or the file could vanish with its folder.
     for (const d of new Set([...created.map((c) => dirname(c)), dir])) await syncDir(d);
@@ -200,16 +207,8 @@ export async function writeGrouped(
 ): Promise<Written> {
   const dir = dirname(finalPath);
   const tempPath = tempPathFor(finalPath);
-  let created: string[] = [];
   try {
-    let result: Written;
-    try {
-      result = await stageTemp(tempPath, source);
-    } catch (e) {
-      if (errnoCode(e) !== "ENOENT") throw e;
-      created = await ensureDir(dir);
-      result = await stageTemp(tempPath, source);
-    }
+    const { result, created } = await intoFolder(dir, () => stageTemp(tempPath, source));
     await group.durable(tempPath, [dir, ...created.map((c) => dirname(c))]);
     await rename(tempPath, finalPath);
     group.touch(dir);
