@@ -133,6 +133,7 @@ export type { Backoff } from "./retry/backoff.js";
 export { backoffDelay, sleepUnlessAborted, waitBeforeRetry } from "./retry/backoff.js";
 export type { AdaptiveLimit, ConcurrencyReport, Release } from "./transfer/adaptive-limit.js";
 export { ADAPTIVE_MAX, createAdaptiveLimit } from "./transfer/adaptive-limit.js";
+export { ensureStagingDir } from "./transfer/staging-dir.js";
 export { forEachConcurrent, mapConcurrent } from "./util/concurrency.js";
 export type { UrlCredentials } from "./util/redact.js";
 export { redactSecrets, redactUrl, redactUrlsIn, splitUrlCredentials } from "./util/redact.js";

@@ -1,11 +1,11 @@
 // The sdk downloader: anonymous S3 listing with the AWS SDK, streaming hashed GETs, our own retry policy.
-import { mkdir } from "node:fs/promises";
 import {
   type ArchiveFile,
   type ConcurrencyReport,
   createAdaptiveLimit,
   type Downloader,
   type DownloaderSettings,
+  ensureStagingDir,
   type FetchOptions,
   type FetchResult,
   LakehouseError,
@@ -54,21 +54,6 @@ function withoutCredentials(settings?: Partial<DownloaderSettings>) {
   return { s, credentials: split?.credentials ?? objects?.credentials };
 }
 
-async function makeStagingDir(stagingDir: string): Promise<void> {
-  try {
-    await mkdir(stagingDir, { recursive: true });
-  } catch (e) {
-    throw new LakehouseError(
-      "STORAGE_FAILED",
-      `cannot create the staging directory ${stagingDir}: ${(e as Error).message}`,
-      {
-        cause: e,
-        details: ["check that the path is writable and the disk is not full"],
-      },
-    );
-  }
-}
-
 /** Fetches the files `concurrency` at a time, yielding each result as it is final. */
 async function* fetchAll(
   fetchCtx: FetchContext,
@@ -79,7 +64,7 @@ async function* fetchAll(
 ): AsyncIterable<FetchResult> {
   const signal = fetchOptions.signal;
   if (signal?.aborted) throw cancelled("fetch", signal);
-  await makeStagingDir(stagingDir);
+  await ensureStagingDir(stagingDir);
   let delivered = 0;
   const results = mapConcurrent(
     files,

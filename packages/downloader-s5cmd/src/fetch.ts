@@ -1,10 +1,11 @@
 // Fetches a batch: s5cmd rounds (one process per batch, or per file), retry rounds with backoff, clean-up on stop.
 
 import { setMaxListeners } from "node:events";
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import {
   type ArchiveFile,
   type Backoff,
+  ensureStagingDir,
   type FetchOptions,
   type FetchResult,
   LakehouseError,
@@ -122,15 +123,7 @@ export async function* fetchFiles(
 ): AsyncGenerator<FetchResult> {
   if (opts.signal?.aborted) throw cancelled(opts.signal);
   if (files.length === 0) return;
-  try {
-    await mkdir(stagingDir, { recursive: true });
-  } catch (e) {
-    throw new LakehouseError(
-      "STORAGE_FAILED",
-      `cannot create the staging directory ${stagingDir}: ${(e as Error).message}`,
-      { cause: e, details: ["check that the path is writable and the disk is not full"] },
-    );
-  }
+  await ensureStagingDir(stagingDir);
   // The caller's abort, passed on to every s5cmd we run. (Leaving the loop early closes `results`, which
   // stops its processes too.)
   const stop = new AbortController();
