@@ -1,5 +1,11 @@
 // Per-run state in Redis: status and counters (for `lakehouse runs`), the cancel flag, and cancelling a run.
-import { emptyCounts, LakehouseError, OUTCOMES, type OutcomeCounts } from "@crypto-lakehouse/core";
+import {
+  type ExecutorRun,
+  emptyCounts,
+  LakehouseError,
+  OUTCOMES,
+  type OutcomeCounts,
+} from "@crypto-lakehouse/core";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { assertReachable, connect, disconnect, quiet } from "./connection.js";
@@ -101,14 +107,7 @@ export interface QueuedRun {
   /** True once the submitter has queued its last batch. */
   planComplete: boolean;
   /** Batches by BullMQ state, counted from the queue itself. */
-  batches: {
-    waiting: number;
-    active: number;
-    delayed: number;
-    completed: number;
-    failed: number;
-    total: number;
-  };
+  batches: NonNullable<ExecutorRun["batches"]>;
   /** Files put in jobs, and files the workers finished (any outcome). */
   files: { queued: number; done: number };
   counts: OutcomeCounts;
